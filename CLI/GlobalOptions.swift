@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TwinlogConfig
+import TwinlogEvents
+import TwinlogKafka
+import TwinlogPostgres
+
+/// Connection flags shared by every command; they override environment variables and the config file.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "A JSON config file (see `twinlog config keys`).")
+    var configFile: String?
+    @Option(help: "Kafka bootstrap brokers, host:port[,host:port…].")
+    var brokers: String?
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL of the warehouse.")
+    var databaseURL: String?
+    @Option(name: .customLong("database-schema"), help: "Schema holding the warehouse tables.")
+    var databaseSchema: String?
+    @Option(name: .customLong("topic-prefix"), help: "Prefix of every topic name.")
+    var topicPrefix: String?
+    @Option(name: .customLong("request-timeout"), help: "Seconds an unreachable broker or database may take.")
+    var requestTimeout: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    /// The effective configuration: flags over environment over file over defaults.
+    func load() throws -> TwinlogConfiguration {
+        var flags: [String: String] = [:]
+        flags["brokers"] = brokers
+        flags["databaseUrl"] = databaseURL
+        flags["databaseSchema"] = databaseSchema
+        flags["topicPrefix"] = topicPrefix
+        flags["requestTimeout"] = requestTimeout
+        flags["logLevel"] = logLevel
+        let environment = ProcessInfo.processInfo.environment
+        let file = configFile ?? environment["TWINLOG_CONFIG"]
+        let config = try TwinlogConfiguration.load(flags: flags, environment: environment, file: file)
+        LoggingSystem.bootstrapOnce(level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        return config
+    }
+}
+
+extension TwinlogConfiguration {
+    var topics: TopicCatalogue { TopicCatalogue(prefix: topicPrefix) }
+
+    var database: PostgresConnection.Options {
+        var options = PostgresConnection.Options(url: databaseURL, searchPath: databaseSchema)
+        options.connectTimeout = .milliseconds(Int(requestTimeout * 1000))
+        options.reconnectFor = .milliseconds(Int(requestTimeout * 1000))
+        return options
+    }
+}
+
+extension LoggingSystem {
+    private static let bootstrapped = BootstrapFlag()
+
+    /// Logs go to stderr at `level`; stdout stays for command output.
+    static func bootstrapOnce(level: Logger.Level) {
+        guard bootstrapped.claim() else { return }
+        bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// A one-shot flag.
+final class BootstrapFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `twinlog` command-line tool: local infrastructure, topics, status, the consumers and the demo.
+@main
+struct Twinlog: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "twinlog",
+        abstract: "An event-sourced LLM twin: crawl, materialize, embed, index, train and answer — all from one log.",
+        subcommands: [
+            UpCommand.self, DownCommand.self, StatusCommand.self, TopicsCommand.self, ConfigCommand.self,
+            RunCommand.self, DemoCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import TwinlogEvents
+import TwinlogKafka
+import TwinlogPostgres
+import TwinlogSink
+
+/// Consumes `twin.documents` and maintains the warehouse: `authors`, `documents` (the current
+/// version) and `document_versions` (the history).
+///
+/// Effectively-once: each polled batch's effects and the consumer's next offsets commit in one
+/// PostgreSQL transaction, and on every partition assignment the consumer starts from the offsets
+/// stored there. Every effect is a keyed upsert or delete, so even a batch applied twice (after a
+/// member lost its partitions mid-batch) leaves the same rows.
+///
+/// Invalid events (bad envelope, schema violation, unknown type, text PostgreSQL cannot store) go
+/// to `twin.dlq.warehouse` with the reason in headers, and the consumer moves on.
+public final class WarehouseMaterializer: Sendable {
+    /// What the materializer connects to and how it batches.
+    public struct Configuration: Sendable {
+        public var kafka: KafkaConfiguration
+        public var database: PostgresConnection.Options
+        public var topics: TopicCatalogue
+        /// Group membership and fetch tuning; the group id defaults to `twinlog.warehouse`.
+        public var consumer: KafkaConsumer.Options
+        public var maxBatch: Int = 1000
+        public var logger = Logger(label: "twinlog.warehouse")
+
+        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
+                    groupId: String = "twinlog.warehouse") {
+            self.kafka = kafka
+            self.database = database
+            self.topics = topics
+            consumer = KafkaConsumer.Options(groupId: groupId)
+        }
+    }
+
+    /// What one batch did.
+    public struct BatchOutcome: Sendable, Equatable {
+        public var records = 0
+        /// New documents or new versions written.
+        public var versionsWritten = 0
+        /// DocumentCaptured events whose content equals the current version.
+        public var unchanged = 0
+        public var removed = 0
+        public var erased = 0
+        public var deadLettered = 0
+        public init() {}
+    }
+
+    static let consumerName = "warehouse"
+    private let configuration: Configuration
+    private let db: PostgresConnection
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let offsets = PostgresOffsetStore(consumer: consumerName)
+
+    /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
+    public init(_ configuration: Configuration) async throws {
+        self.configuration = configuration
+        let db = try await PostgresConnection.connect(configuration.database)
+        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        self.db = db
+        let offsets = self.offsets
+        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
+                                     topics: [configuration.topics.documents]) { partitions in
+            try await offsets.load(db, partitions: partitions)
+        }
+        producer = try KafkaProducer(configuration: configuration.kafka)
+    }
+
+    /// Applies batches until the task is cancelled, then leaves the group and closes connections.
+    public func run() async throws {
+        defer { configuration.logger.info("warehouse materializer stopped") }
+        do {
+            while !Task.isCancelled {
+                let outcome = try await step()
+                if outcome.records > 0 {
+                    configuration.logger.debug("batch applied", metadata: ["records": "\(outcome.records)", "versions": "\(outcome.versionsWritten)"])
+                }
+            }
+        } catch is CancellationError {}
+        await shutdown()
+    }
+
+    /// Polls one batch and applies it in one transaction with its offsets.
+    @discardableResult
+    public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
+        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
+        guard !records.isEmpty else { return BatchOutcome() }
+        return try await apply(records)
+    }
+
+    /// Leaves the group and closes the producer and the database connection.
+    public func shutdown() async {
+        await consumer.close()
+        await producer.shutdown()
+        await db.close()
+    }
+
+    private enum Effect {
+        case capture(DocumentCaptured)
+        case remove(DocumentRemoved)
+        case erase(AuthorErased)
+    }
+
+    private func apply(_ records: [KafkaRecord]) async throws -> BatchOutcome {
+        var outcome = BatchOutcome()
+        outcome.records = records.count
+        var effects: [(KafkaRecord, Effect)] = []
+        var rejected: [OutgoingRecord] = []
+        for record in records {
+            do { effects.append((record, try Self.effect(of: record))) } catch {
+                rejected.append(deadLetter(record, reason: "\(error)"))
+            }
+        }
+        let next = KafkaConsumer.nextOffsets(after: records)
+        do {
+            try await db.transaction { db in
+                for (_, effect) in effects { try await self.apply(effect, db, &outcome) }
+                try await offsets.save(db, next)
+            }
+        } catch let error as PostgresError where !error.isConnectionFailure {
+            // One event PostgreSQL refuses must not block the partition: redo the batch with a
+            // savepoint per event and dead-letter the ones that fail.
+            outcome = BatchOutcome()
+            outcome.records = records.count
+            try await db.transaction { db in
+                for (record, effect) in effects {
+                    try await db.execute("SAVEPOINT event")
+                    do {
+                        try await self.apply(effect, db, &outcome)
+                        try await db.execute("RELEASE SAVEPOINT event")
+                    } catch let error as PostgresError where !error.isConnectionFailure {
+                        try await db.execute("ROLLBACK TO SAVEPOINT event")
+                        rejected.append(deadLetter(record, reason: "warehouse rejected the event: \(error)"))
+                    }
+                }
+                if !rejected.isEmpty { try await producer.send(rejected) }
+                try await offsets.save(db, next)
+            }
+            outcome.deadLettered = rejected.count
+            return outcome
+        }
+        if !rejected.isEmpty {
+            // Dead letters go out before the next batch; a crash in between re-sends them after
+            // the replay (at-least-once for the dead-letter topic, exact for the warehouse).
+            try await producer.send(rejected)
+            outcome.deadLettered = rejected.count
+        }
+        return outcome
+    }
+
+    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
+        configuration.logger.warning("dead-lettered an event", metadata: [
+            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
+        ])
+        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
+                                 consumer: Self.consumerName, reason: reason)
+    }
+
+    /// Decodes a record into the effect it asks for, or says why it cannot be applied.
+    private static func effect(of record: KafkaRecord) throws -> Effect {
+        let envelope = try EventEnvelope(headers: record.headers)
+        switch envelope.type {
+        case DocumentCaptured.eventType:
+            let event = try EventCodec.decode(record, as: DocumentCaptured.self).event
+            if let offset = event.content.utf8.firstIndex(of: 0) {
+                throw EventError("content contains a NUL byte at UTF-8 offset \(event.content.utf8.distance(from: event.content.utf8.startIndex, to: offset)); PostgreSQL text cannot store it")
+            }
+            if event.title.utf8.contains(0) { throw EventError("title contains a NUL byte") }
+            guard event.contentHash == EventIDs.contentHash(event.content) else {
+                throw EventError("contentHash does not match the SHA-256 of content")
+            }
+            return .capture(event)
+        case DocumentRemoved.eventType:
+            return .remove(try EventCodec.decode(record, as: DocumentRemoved.self).event)
+        case AuthorErased.eventType:
+            return .erase(try EventCodec.decode(record, as: AuthorErased.self).event)
+        case let other:
+            throw EventError("unexpected event type \(other) on \(record.topic)")
+        }
+    }
+
+    private func apply(_ effect: Effect, _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
+        switch effect {
+        case .capture(let doc):
+            let metadata = String(decoding: try JSONEncoder().encode(doc.metadata), as: UTF8.self)
+            // A document captured before its author's erasure must not bring the author back.
+            let blocked = try await db.query("""
+                SELECT 1 FROM erased_authors WHERE author_id = \(doc.authorId) AND erased_at >= \(doc.capturedAt)
+                """)
+            guard blocked.isEmpty else { return }
+            try await db.execute("""
+                INSERT INTO authors (author_id, name) VALUES (\(doc.authorId), \(doc.authorName))
+                ON CONFLICT (author_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+                WHERE authors.name IS DISTINCT FROM EXCLUDED.name
+                """)
+            let written = try await db.query("""
+                WITH current AS (
+                    INSERT INTO documents (document_id, author_id, platform, kind, source_url, title, content, content_hash,
+                                           version, captured_at, published_at, metadata)
+                    VALUES (\(doc.documentId), \(doc.authorId), \(doc.platform.rawValue), \(doc.kind.rawValue), \(doc.sourceUrl),
+                            \(doc.title), \(doc.content), \(doc.contentHash), 1, \(doc.capturedAt), \(doc.publishedAt), \(metadata)::jsonb)
+                    ON CONFLICT (document_id) DO UPDATE SET
+                        author_id = EXCLUDED.author_id, platform = EXCLUDED.platform, kind = EXCLUDED.kind,
+                        source_url = EXCLUDED.source_url, title = EXCLUDED.title, content = EXCLUDED.content,
+                        content_hash = EXCLUDED.content_hash, version = documents.version + 1,
+                        captured_at = EXCLUDED.captured_at, published_at = EXCLUDED.published_at,
+                        metadata = EXCLUDED.metadata, updated_at = now()
+                    WHERE documents.content_hash <> EXCLUDED.content_hash
+                    RETURNING document_id, version, author_id, title, content, content_hash, captured_at)
+                INSERT INTO document_versions (document_id, version, author_id, title, content, content_hash, captured_at)
+                SELECT document_id, version, author_id, title, content, content_hash, captured_at FROM current
+                ON CONFLICT (document_id, version) DO NOTHING
+                RETURNING version
+                """)
+            if written.isEmpty { outcome.unchanged += 1 } else { outcome.versionsWritten += 1 }
+        case .remove(let removal):
+            outcome.removed += try await db.execute("DELETE FROM documents WHERE document_id = \(removal.documentId)")
+        case .erase(let erasure):
+            try await db.execute("DELETE FROM document_versions WHERE author_id = \(erasure.authorId)")
+            try await db.execute("DELETE FROM documents WHERE author_id = \(erasure.authorId)")
+            try await db.execute("DELETE FROM authors WHERE author_id = \(erasure.authorId)")
+            try await db.execute("""
+                INSERT INTO erased_authors (author_id, erased_at) VALUES (\(erasure.authorId), \(erasure.requestedAt))
+                ON CONFLICT (author_id) DO UPDATE SET erased_at = GREATEST(erased_authors.erased_at, EXCLUDED.erased_at)
+                """)
+            outcome.erased += 1
+        }
+    }
+}

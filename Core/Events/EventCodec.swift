@@ -1,0 +1,142 @@
+import Foundation
+import TwinlogKafka
+import TwinlogSchemas
+
+/// Why an event could not be encoded or decoded; says what was wrong and where.
+public struct EventError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// CloudEvents 1.0 attributes carried in Kafka headers (binary content mode).
+public struct EventEnvelope: Sendable, Equatable {
+    public var id: String
+    public var type: String
+    public var source: String
+    public var time: Date
+    public var specVersion = "1.0"
+    public var contentType = "application/json"
+
+    public init(id: String, type: String, source: String, time: Date) {
+        self.id = id
+        self.type = type
+        self.source = source
+        self.time = time
+    }
+
+    public static let specVersionHeader = "ce_specversion"
+    public static let idHeader = "ce_id"
+    public static let typeHeader = "ce_type"
+    public static let sourceHeader = "ce_source"
+    public static let timeHeader = "ce_time"
+    public static let contentTypeHeader = "content-type"
+
+    var headers: [KafkaHeader] {
+        [KafkaHeader(Self.specVersionHeader, specVersion), KafkaHeader(Self.idHeader, id),
+         KafkaHeader(Self.typeHeader, type), KafkaHeader(Self.sourceHeader, source),
+         KafkaHeader(Self.timeHeader, EventTime.format(time)), KafkaHeader(Self.contentTypeHeader, contentType)]
+    }
+
+    /// Reads the envelope from a record's headers; every attribute is required.
+    public init(headers: [KafkaHeader]) throws(EventError) {
+        func value(_ name: String) throws(EventError) -> String {
+            guard let header = headers.first(where: { $0.name == name }) else { throw EventError("missing header \(name)") }
+            guard let text = header.stringValue, !text.isEmpty else { throw EventError("header \(name) is empty or not UTF-8") }
+            return text
+        }
+        let spec = try value(Self.specVersionHeader)
+        guard spec == "1.0" else { throw EventError("header \(Self.specVersionHeader) is \(spec), expected 1.0") }
+        let timeText = try value(Self.timeHeader)
+        guard let time = JSONSchema.parseDateTime(timeText) else { throw EventError("header \(Self.timeHeader) is not RFC 3339: \(timeText)") }
+        self.init(id: try value(Self.idHeader), type: try value(Self.typeHeader), source: try value(Self.sourceHeader), time: time)
+        let contentType = try value(Self.contentTypeHeader)
+        guard contentType.hasPrefix("application/json") else {
+            throw EventError("header \(Self.contentTypeHeader) is \(contentType), expected application/json")
+        }
+    }
+}
+
+/// A decoded event with its envelope and where it was read.
+public struct ReceivedEvent<Event: TwinlogEvent>: Sendable {
+    public var envelope: EventEnvelope
+    public var event: Event
+    public var record: KafkaRecord
+}
+
+/// Turns typed events into Kafka records and back, validating against the event's JSON Schema in
+/// both directions: producers never send an invalid event, consumers never act on one.
+public enum EventCodec {
+    /// A record for `event` on `topic`, keyed by the event's aggregate id. `id` defaults to a
+    /// random UUID; pass a deterministic one to make re-emission idempotent downstream.
+    public static func record<E: TwinlogEvent>(_ event: E, topic: String, source: String, id: String = UUID().uuidString,
+                                               time: Date = Date(), headers: [KafkaHeader] = []) throws(EventError) -> OutgoingRecord {
+        let json: Data
+        do { json = try EventJSON.encoder.encode(event) } catch { throw EventError("cannot encode \(E.schemaName): \(error)") }
+        let bytes = Array(json)
+        try validate(bytes, as: E.self)
+        let envelope = EventEnvelope(id: id, type: E.eventType, source: source, time: time)
+        return OutgoingRecord(topic: topic, key: Array(event.eventKey.utf8), value: bytes, headers: envelope.headers + headers)
+    }
+
+    /// Decodes `record` as `E`: checks the envelope, the type, the schema, then decodes. Every
+    /// failure says what was wrong (the header, the JSON Pointer of the invalid field, …).
+    public static func decode<E: TwinlogEvent>(_ record: KafkaRecord, as type: E.Type) throws(EventError) -> ReceivedEvent<E> {
+        let envelope = try EventEnvelope(headers: record.headers)
+        guard envelope.type == E.eventType else {
+            throw EventError("event type \(envelope.type), expected \(E.eventType)")
+        }
+        guard let value = record.value, !value.isEmpty else { throw EventError("record has no value") }
+        try validate(value, as: E.self)
+        do {
+            return ReceivedEvent(envelope: envelope, event: try EventJSON.decoder.decode(E.self, from: Data(value)), record: record)
+        } catch {
+            throw EventError("\(E.schemaName) does not decode: \(error)")
+        }
+    }
+
+    /// The CloudEvents type of a record, from its header, without decoding the value.
+    public static func eventType(of record: KafkaRecord) -> String? {
+        record.header(EventEnvelope.typeHeader)?.stringValue
+    }
+
+    /// Validates JSON bytes against `E`'s schema.
+    public static func validate<E: TwinlogEvent>(_ bytes: [UInt8], as type: E.Type) throws(EventError) {
+        let schema = try EventSchemas.schema(for: E.self)
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch { throw EventError("\(E.schemaName): the value is not valid JSON") }
+        let violations = schema.violations(of: value)
+        if !violations.isEmpty {
+            throw EventError("\(E.schemaName).v\(E.schemaVersion) schema violation: " + violations.map(\.description).joined(separator: "; "))
+        }
+    }
+}
+
+/// The loaded JSON Schemas, parsed once per process.
+public enum EventSchemas {
+    /// Every event type Twinlog defines, for catalogues and tests.
+    public static let allEventTypes: [any TwinlogEvent.Type] = [
+        DocumentCaptured.self, DocumentRemoved.self, AuthorErased.self, WarehouseChange.self, ChunkEmbedded.self,
+        ChunkRemoved.self, DriftDetected.self, DatasetPublished.self, ModelPublished.self, QueryRequested.self,
+        QueryAnswered.self,
+    ]
+
+    private static let loaded: [String: Result<JSONSchema, EventError>] = {
+        var schemas: [String: Result<JSONSchema, EventError>] = [:]
+        for type in allEventTypes {
+            let key = "\(type.schemaName).v\(type.schemaVersion)"
+            do {
+                schemas[key] = .success(try JSONSchema(name: key, json: try SchemaFiles.eventSchema(name: type.schemaName, version: type.schemaVersion)))
+            } catch {
+                schemas[key] = .failure(EventError("\(error)"))
+            }
+        }
+        return schemas
+    }()
+
+    /// The schema of `E`; throws when its file is missing or invalid.
+    public static func schema<E: TwinlogEvent>(for type: E.Type) throws(EventError) -> JSONSchema {
+        let key = "\(E.schemaName).v\(E.schemaVersion)"
+        guard let result = loaded[key] else { throw EventError("no schema registered for \(key)") }
+        return try result.get()
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A question for the twin, published to `twin.queries` with `correlation-id` and `reply-to`
+/// headers; keyed by the correlation id. The answer (or an error) goes to `reply-to`.
+public struct QueryRequested: TwinlogEvent {
+    public static let eventType = "twin.query.requested"
+    public static let schemaName = "QueryRequested"
+    public static let schemaVersion = 1
+    public var eventKey: String { queryId }
+
+    public var queryId: String
+    public var question: String
+    public var authorId: String?
+    public var platform: Platform?
+    public var kind: DocumentKind?
+    public var k: Int
+    public var maxTokens: Int
+    /// Only retrieve sources, generate no answer.
+    public var retrievalOnly: Bool
+    /// After this instant the asker has given up; the consumer replies with an error instead of working.
+    public var deadline: Date
+
+    public init(queryId: String, question: String, authorId: String? = nil, platform: Platform? = nil, kind: DocumentKind? = nil,
+                k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date) {
+        self.queryId = queryId
+        self.question = question
+        self.authorId = authorId
+        self.platform = platform
+        self.kind = kind
+        self.k = k
+        self.maxTokens = maxTokens
+        self.retrievalOnly = retrievalOnly
+        self.deadline = deadline
+    }
+}
+
+/// The reply to a QueryRequested: an answer with its sources, or an error. Never silence.
+public struct QueryAnswered: TwinlogEvent {
+    public static let eventType = "twin.query.answered"
+    public static let schemaName = "QueryAnswered"
+    public static let schemaVersion = 1
+    public var eventKey: String { queryId }
+
+    /// Whether the query was answered.
+    public enum Status: String, Codable, Sendable {
+        case ok
+        case deadlineExceeded = "deadline_exceeded"
+        case invalidRequest = "invalid_request"
+        case overloaded
+        case failed
+    }
+
+    /// A retrieved chunk the answer rests on.
+    public struct Source: Codable, Sendable, Equatable {
+        public var chunkId: String
+        public var documentId: String
+        public var title: String
+        public var url: String
+        public var score: Double
+        public init(chunkId: String, documentId: String, title: String, url: String, score: Double) {
+            self.chunkId = chunkId
+            self.documentId = documentId
+            self.title = title
+            self.url = url
+            self.score = score
+        }
+    }
+
+    public var queryId: String
+    public var status: Status
+    public var answer: String?
+    public var error: String?
+    public var sources: [Source]
+    public var modelVersion: String?
+    /// Milliseconds per stage (`retrieve`, `rerank`, `generate`, `total`, …).
+    public var timings: [String: Double]
+    /// Guardrail findings such as `prompt_injection`.
+    public var flags: [String]
+
+    public init(queryId: String, status: Status, answer: String? = nil, error: String? = nil, sources: [Source] = [],
+                modelVersion: String? = nil, timings: [String: Double] = [:], flags: [String] = []) {
+        self.queryId = queryId
+        self.status = status
+        self.answer = answer
+        self.error = error
+        self.sources = sources
+        self.modelVersion = modelVersion
+        self.timings = timings
+        self.flags = flags
+    }
+}

@@ -1,0 +1,56 @@
+import TwinlogKafka
+
+/// Every topic Twinlog uses, in one place: names, partition counts, retention and compaction.
+///
+/// `prefix` namespaces a whole deployment (tests give each test its own prefix so they never see
+/// each other's data); production uses the empty prefix.
+public struct TopicCatalogue: Sendable {
+    public var prefix: String
+    /// Partitions of the keyed, scalable topics (documents, changes, chunks, queries, replies).
+    public var partitions: Int32
+
+    public init(prefix: String = "", partitions: Int32 = 4) {
+        self.prefix = prefix
+        self.partitions = partitions
+    }
+
+    /// The source of truth: DocumentCaptured, DocumentRemoved, AuthorErased; kept forever.
+    public var documents: String { prefix + "twin.documents" }
+    /// WarehouseChange events relayed from PostgreSQL's logical replication.
+    public var warehouseChanges: String { prefix + "twin.warehouse.changes" }
+    /// ChunkEmbedded / ChunkRemoved + tombstones; compacted, so it always holds the live chunk set.
+    public var chunks: String { prefix + "twin.chunks" }
+    public var drift: String { prefix + "twin.drift" }
+    public var datasets: String { prefix + "twin.datasets" }
+    /// ModelPublished; compacted on its single key, so the latest champion is always there.
+    public var models: String { prefix + "twin.models" }
+    public var queries: String { prefix + "twin.queries" }
+    /// The default reply topic for askers that do not name their own.
+    public var replies: String { prefix + "twin.replies" }
+
+    /// The dead-letter topic of one consumer (`twin.dlq.warehouse`, …).
+    public func deadLetter(consumer: String) -> String { prefix + "twin.dlq." + consumer }
+
+    /// The consumers that own a dead-letter topic.
+    public static let consumers = ["warehouse", "cdc", "features", "index", "drift", "training", "inference"]
+
+    private static let day = 86_400_000
+
+    /// The specs to create, with the configs a Kafka cluster should enforce.
+    public var specs: [TopicSpec] {
+        var specs = [
+            TopicSpec(name: documents, partitions: partitions, configs: ["retention.ms": "-1", "retention.bytes": "-1"]),
+            TopicSpec(name: warehouseChanges, partitions: partitions, configs: ["retention.ms": String(7 * Self.day)]),
+            TopicSpec(name: chunks, partitions: partitions, configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "60000"]),
+            TopicSpec(name: drift, partitions: 1, configs: ["retention.ms": String(30 * Self.day)]),
+            TopicSpec(name: datasets, partitions: 1, configs: ["retention.ms": "-1"]),
+            TopicSpec(name: models, partitions: 1, configs: ["cleanup.policy": "compact"]),
+            TopicSpec(name: queries, partitions: partitions, configs: ["retention.ms": String(Self.day)]),
+            TopicSpec(name: replies, partitions: partitions, configs: ["retention.ms": String(Self.day)]),
+        ]
+        specs += Self.consumers.map {
+            TopicSpec(name: deadLetter(consumer: $0), partitions: 1, configs: ["retention.ms": String(30 * Self.day)])
+        }
+        return specs
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A typed Twinlog event: a Codable payload with a CloudEvents type, a JSON Schema
+/// (`Schemas/events/<schemaName>.v<schemaVersion>.json`) and the aggregate id used as record key.
+public protocol TwinlogEvent: Codable, Sendable, Equatable {
+    /// The CloudEvents `type`, such as `twin.document.captured`.
+    static var eventType: String { get }
+    /// The schema file's name stem, such as `DocumentCaptured`.
+    static var schemaName: String { get }
+    static var schemaVersion: Int { get }
+    /// The id of the aggregate this event belongs to; the Kafka record key, so all events of one
+    /// aggregate land in one partition, in order.
+    var eventKey: String { get }
+}
+
+/// The source platforms a document can come from.
+public enum Platform: String, Codable, Sendable, CaseIterable {
+    case github, medium, linkedin, article
+}
+
+/// What kind of text a document is; chunking defaults depend on it.
+public enum DocumentKind: String, Codable, Sendable, CaseIterable {
+    case post, article
+    case repositoryFile = "repository_file"
+}
+
+/// JSON coding shared by every event: camelCase keys as declared, RFC 3339 UTC timestamps with
+/// milliseconds, sorted keys (so the same event always serializes to the same bytes).
+enum EventJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(EventTime.format(date))
+        }
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = JSONSchema.parseDateTime(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 date-time: \(text)")
+            }
+            return date
+        }
+        return decoder
+    }()
+}
+
+/// RFC 3339 timestamps as events carry them (`2026-11-28T16:48:57.123Z`).
+public enum EventTime {
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

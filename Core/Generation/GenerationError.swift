@@ -1,0 +1,16 @@
+/// Input the model cannot run on.
+public enum GenerationError: Error, CustomStringConvertible, Equatable {
+    case emptyInput
+    case tokenOutOfRange(id: Int, position: Int, vocabularySize: Int)
+    case contextFull(used: Int, adding: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .emptyInput: return "no tokens to feed the model"
+        case .tokenOutOfRange(let id, let position, let size):
+            return "token id \(id) at position \(position) is outside the vocabulary (0..<\(size))"
+        case .contextFull(let used, let adding, let limit):
+            return "\(used) tokens plus \(adding) new ones exceed the model's context of \(limit)"
+        }
+    }
+}

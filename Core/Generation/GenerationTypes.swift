@@ -1,0 +1,44 @@
+/// When a generation ends.
+public struct GenerationLimits: Sendable, Equatable {
+    /// At most this many new tokens.
+    public var maxTokens: Int
+    /// Stop once this much wall-clock time has passed since the start (nil: no limit).
+    public var timeLimit: Duration?
+    /// Stop when the text contains one of these; the text returned ends before it.
+    public var stopSequences: [String]
+    /// Stop at the end-of-sequence token (`<|im_end|>`) or `<|endoftext|>`.
+    public var stopAtEndOfSequence: Bool
+
+    public init(maxTokens: Int, timeLimit: Duration? = nil, stopSequences: [String] = [], stopAtEndOfSequence: Bool = true) {
+        self.maxTokens = maxTokens
+        self.timeLimit = timeLimit
+        self.stopSequences = stopSequences
+        self.stopAtEndOfSequence = stopAtEndOfSequence
+    }
+}
+
+/// Why a generation ended.
+public enum StopReason: String, Sendable {
+    case endOfSequence, stopSequence, tokenLimit, timeLimit, contextFull, cancelled
+}
+
+/// One step of a streamed generation: the token and the text it completed (empty while a UTF-8
+/// sequence or a possible stop sequence is still open). A last step without an id flushes text
+/// that was held back when the generation ended.
+public struct GeneratedToken: Sendable, Equatable {
+    public let id: Int?
+    public let text: String
+}
+
+/// A finished generation with its timings.
+public struct Generation: Sendable {
+    public let promptIDs: [Int]
+    /// New token ids, including a final end-of-sequence or stop-sequence token.
+    public let ids: [Int]
+    /// New text, ending before any stop sequence and without special tokens' text.
+    public let text: String
+    public let stopReason: StopReason
+    /// Seconds spent on the prompt (one batched forward pass) and on the new tokens.
+    public let prefillSeconds: Double
+    public let decodeSeconds: Double
+}

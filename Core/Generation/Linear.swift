@@ -1,0 +1,52 @@
+import TwinlogLinalg
+
+/// y = x Wᵀ (+ scale · (x Aᵀ) Bᵀ when an adapter is attached) for n rows of x.
+///
+/// Shapes: x [n × in], W [out × in], A [r × in], B [out × r], y [n × out].
+/// Float32 weights: one row (decoding) through sgemv, several (prefill) through sgemm.
+/// Quantized weights: a few rows through the quantized matrix-vector kernel, more by dequantizing
+/// the matrix tile by tile and using sgemm on each tile.
+enum Linear {
+    static func forward(_ w: Matrix, adapter: LoRAAdapter?, x: UnsafePointer<Float>, rows n: Int,
+                        into y: UnsafeMutablePointer<Float>) {
+        switch w.storage {
+        case .float32(let data):
+            dense(data, rows: w.rows, columns: w.columns, x: x, n: n, y: y)
+        case .quantized(let q) where n <= 4:
+            let threads = ComputeThreads.count
+            for t in 0..<n { q.multiply(x + t * w.columns, into: y + t * w.rows, threads: threads) }
+        case .quantized(let q):
+            // A tile of rows at a time (1 MB of Float32), so even the 49152-row embedding never
+            // needs a full dequantized copy; each tile's products land in its columns of y.
+            let tileRows = max(1, min(w.rows, (1 << 18) / w.columns))
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * w.columns)
+            defer { tile.deallocate() }
+            for first in stride(from: 0, to: w.rows, by: tileRows) {
+                let count = min(tileRows, w.rows - first)
+                for r in 0..<count { q.dequantizeRow(first + r, into: tile + r * w.columns) }
+                BLAS.gemm(.none, .transposed, m: n, n: count, k: w.columns, a: x, lda: w.columns,
+                          b: tile, ldb: w.columns, c: y + first, ldc: w.rows)
+            }
+        }
+        guard let adapter else { return }
+        let low = UnsafeMutablePointer<Float>.allocate(capacity: n * adapter.rank)
+        defer { low.deallocate() }
+        adapter.a.withUnsafeBufferPointer { a in
+            BLAS.gemm(.none, .transposed, m: n, n: adapter.rank, k: adapter.inputs, a: x, lda: adapter.inputs,
+                      b: a.baseAddress!, ldb: adapter.inputs, c: low, ldc: adapter.rank)
+        }
+        adapter.b.withUnsafeBufferPointer { b in
+            BLAS.gemm(.none, .transposed, m: n, n: adapter.outputs, k: adapter.rank, alpha: adapter.scale,
+                      a: low, lda: adapter.rank, b: b.baseAddress!, ldb: adapter.rank, beta: 1, c: y, ldc: adapter.outputs)
+        }
+    }
+
+    private static func dense(_ w: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>, n: Int,
+                              y: UnsafeMutablePointer<Float>) {
+        if n == 1 {
+            BLAS.gemv(.none, rows: rows, columns: columns, a: w, lda: columns, x: x, y: y)
+        } else {
+            BLAS.gemm(.none, .transposed, m: n, n: rows, k: columns, a: x, lda: columns, b: w, ldb: columns, c: y, ldc: rows)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+// Twinlog: an event-sourced LLM-twin platform. The tree shows the flow:
+// Producers/ emit events, Core/ knows how, Consumers/ react. See docs/DESIGN.md.
+import PackageDescription
+
+/// A system-library target for one C library; exactly one Swift module above it may import it.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Core/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Twinlog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "twinlog", targets: ["TwinlogCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, each wrapped by one Swift module.
+        systemLibrary("CRdKafka", pkgConfig: "rdkafka", apt: "librdkafka-dev"),
+        systemLibrary("CLibPQ", pkgConfig: "libpq", apt: "libpq-dev"),
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CZstd", pkgConfig: "libzstd", apt: "libzstd-dev"),
+        systemLibrary("CLibXML2", pkgConfig: "libxml-2.0", apt: "libxml2-dev"),
+
+        // Core: the shared library modules.
+        .target(name: "TwinlogRuntime", path: "Core/Runtime"),
+        .target(name: "TwinlogKafka", dependencies: [
+            "CRdKafka", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"),
+        ], path: "Core/Kafka"),
+        .target(name: "TwinlogPostgres", dependencies: [
+            "CLibPQ", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Postgres"),
+        .target(name: "TwinlogCompression", dependencies: ["CZstd"], path: "Core/Compression"),
+        .target(name: "TwinlogLinalg", dependencies: ["COpenBLAS"], path: "Core/Linalg"),
+        .target(name: "TwinlogHTML", dependencies: ["CLibXML2"], path: "Core/HTML"),
+        .target(name: "TwinlogSchemas", path: "Schemas", resources: [.copy("events"), .copy("warehouse")]),
+        .target(name: "TwinlogEvents", dependencies: [
+            "TwinlogSchemas", "TwinlogKafka", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Events"),
+        .target(name: "TwinlogConfig", dependencies: ["TwinlogKafka"], path: "Core/Config"),
+        .target(name: "TwinlogSink", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Core/Sink"),
+        .target(name: "TwinlogText", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Text"),
+        .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg"], path: "Core/Embedding"),
+        .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
+        .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg"], path: "Core/Generation"),
+
+        // Consumers: one folder per consumer.
+        .target(name: "WarehouseConsumer", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/warehouse"),
+
+        // The command-line tool.
+        .executableTarget(name: "TwinlogCLI", dependencies: [
+            "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "WarehouseConsumer",
+            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "CLI"),
+
+        // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
+        .testTarget(name: "CoreTests", dependencies: [
+            "TwinlogEvents", "TwinlogConfig", "TwinlogCompression", "TwinlogLinalg", "TwinlogHTML",
+            "TwinlogPostgres", "TwinlogSchemas",
+        ], path: "Tests/CoreTests"),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
+            "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer",
+        ], path: "Tests/IntegrationTests"),
+        .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
+                    path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
+        .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
+                    path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,81 @@
+import Foundation
+import TwinlogIndex
+
+/// SplitMix64: a seeded generator, so every test builds the same vectors on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A standard normal draw (Box–Muller).
+    mutating func gaussian() -> Float {
+        let u1 = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &self)
+        let u2 = Double.random(in: 0..<1, using: &self)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
+    }
+}
+
+/// Test data: unit vectors drawn uniformly on the sphere, or around cluster centres as sentence
+/// embeddings of related texts are.
+enum TestVectors {
+    static func normalized(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return vector.map { $0 / norm }
+    }
+
+    static func random(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
+        var rng = SeededGenerator(state: seed)
+        return (0..<count).map { _ in normalized((0..<dimension).map { _ in rng.gaussian() }) }
+    }
+
+    /// Points around `clusters` random centres; `spread` is the noise norm relative to the centre.
+    static func clustered(count: Int, dimension: Int, clusters: Int, spread: Float, seed: UInt64) -> [[Float]] {
+        var rng = SeededGenerator(state: seed)
+        let centres = (0..<clusters).map { _ in normalized((0..<dimension).map { _ in rng.gaussian() }) }
+        let scale = spread / Float(dimension).squareRoot()
+        return (0..<count).map { _ in
+            let centre = centres[Int.random(in: 0..<clusters, using: &rng)]
+            return normalized(centre.map { $0 + scale * rng.gaussian() })
+        }
+    }
+
+    /// A payload spread over a few authors, platforms and kinds, one document per 10 chunks.
+    static func payload(_ row: Int) -> ChunkPayload {
+        ChunkPayload(
+            authorId: "author-\(row % 7)", platform: ["github", "medium", "linkedin"][row % 3],
+            kind: row % 5 == 0 ? "code" : "prose", documentId: "doc-\(row / 10)",
+            title: "Title \(row)", url: "https://example.org/\(row)", text: "chunk text \(row)")
+    }
+
+    static func key(_ row: Int) -> String { "chunk-\(row)" }
+
+    static func build(_ vectors: [[Float]], configuration: IndexConfiguration) throws -> VectorIndex {
+        let index = try VectorIndex(configuration: configuration)
+        for (row, vector) in vectors.enumerated() {
+            try index.upsert(key: key(row), vector: vector, payload: payload(row))
+        }
+        return index
+    }
+
+    /// Mean recall@k of approximate answers against exact ones.
+    static func recall(_ approximate: [[SearchHit]], _ exact: [[SearchHit]], k: Int) -> Double {
+        var found = 0
+        for (answer, truth) in zip(approximate, exact) {
+            let expected = Set(truth.prefix(k).map(\.key))
+            found += answer.prefix(k).count { expected.contains($0.key) }
+        }
+        return Double(found) / Double(k * exact.count)
+    }
+
+    static func recall(of index: VectorIndex, queries: [[Float]], k: Int, efSearch: Int) throws -> Double {
+        let exact = try index.exactSearch(batch: queries, k: k)
+        let approximate = try queries.map { try index.search($0, k: k, efSearch: efSearch) }
+        return recall(approximate, exact, k: k)
+    }
+}

@@ -1,0 +1,12 @@
+# Sourced by the dev scripts: where the local state lives and which ports the local services use.
+# Every value can be overridden from the environment.
+TWINLOG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export TWINLOG_ROOT
+export TWINLOG_STATE="${TWINLOG_STATE:-$TWINLOG_ROOT/.twinlog}"
+export TWINLOG_VENV="${TWINLOG_VENV:-$TWINLOG_STATE/venv}"
+export TWINLOG_BROKER_PORT="${TWINLOG_BROKER_PORT:-19092}"
+export TWINLOG_PG_PORT="${TWINLOG_PG_PORT:-55432}"
+export TWINLOG_BROKERS="${TWINLOG_BROKERS:-127.0.0.1:$TWINLOG_BROKER_PORT}"
+export TWINLOG_DATABASE_URL="${TWINLOG_DATABASE_URL:-postgresql://twinlog@127.0.0.1:$TWINLOG_PG_PORT/twinlog}"
+# librdkafka 2.16 from the confluent-kafka wheel; Debian's 2.0.2 cannot talk to Tansu.
+export LD_LIBRARY_PATH="$TWINLOG_STATE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
