@@ -63,7 +63,7 @@ let package = Package(
 
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
-            "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "WarehouseConsumer",
+            "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogRuntime
 
 /// Starts the local broker and PostgreSQL through `infra/dev/up`.
 struct UpCommand: ParsableCommand {
@@ -37,10 +38,7 @@ enum DevScript {
 
     static func run(_ name: String) throws {
         let script = try projectRoot().appendingPathComponent("infra/dev/\(name)")
-        let process = Process()
-        process.executableURL = script
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+        let status = try ChildProcess.run([script.path])
+        guard status == 0 else { throw ExitCode(status) }
     }
 }

@@ -37,7 +37,8 @@ public final class Embedder: Sendable {
     private let meter = ThroughputMeter()
 
     /// Loads the model in `modelDirectory` (config.json, model.safetensors, vocab.txt and, when
-    /// present, sentence_bert_config.json for the maximum sequence length).
+    /// present, sentence_bert_config.json for the maximum sequence length). `batchSize` and
+    /// `threads` must be positive.
     public init(modelDirectory: URL, batchSize: Int = Embedder.defaultBatchSize,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         precondition(batchSize > 0 && threads > 0, "batch size and threads must be positive")

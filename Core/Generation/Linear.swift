@@ -28,7 +28,12 @@ enum Linear {
                           b: tile, ldb: w.columns, c: y + first, ldc: w.rows)
             }
         }
-        guard let adapter else { return }
+        if let adapter { addAdapter(adapter, x: x, rows: n, into: y) }
+    }
+
+    /// y += scale · (x Aᵀ) Bᵀ.
+    private static func addAdapter(_ adapter: LoRAAdapter, x: UnsafePointer<Float>, rows n: Int,
+                                   into y: UnsafeMutablePointer<Float>) {
         let low = UnsafeMutablePointer<Float>.allocate(capacity: n * adapter.rank)
         defer { low.deallocate() }
         adapter.a.withUnsafeBufferPointer { a in
@@ -47,6 +52,24 @@ enum Linear {
             BLAS.gemv(.none, rows: rows, columns: columns, a: w, lda: columns, x: x, y: y)
         } else {
             BLAS.gemm(.none, .transposed, m: n, n: rows, k: columns, a: x, lda: columns, b: w, ldb: columns, c: y, ldc: rows)
+        }
+    }
+
+    /// Several layers reading the same x (Q, K, V; gate, up). One decoding row on quantized
+    /// weights goes through one parallel pass; anything else layer by layer.
+    static func forward(_ layers: [(matrix: Matrix, adapter: LoRAAdapter?, y: UnsafeMutablePointer<Float>)],
+                        x: UnsafePointer<Float>, rows n: Int) {
+        let quantized = layers.compactMap { layer -> (QuantizedMatrix, UnsafeMutablePointer<Float>)? in
+            if case .quantized(let q) = layer.matrix.storage { return (q, layer.y) }
+            return nil
+        }
+        guard n == 1, quantized.count == layers.count else {
+            for layer in layers { forward(layer.matrix, adapter: layer.adapter, x: x, rows: n, into: layer.y) }
+            return
+        }
+        QuantizedMatrix.multiply(quantized, x: x, threads: ComputeThreads.count)
+        for layer in layers where layer.adapter != nil {
+            addAdapter(layer.adapter!, x: x, rows: n, into: layer.y)
         }
     }
 }

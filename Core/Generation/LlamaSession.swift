@@ -77,9 +77,7 @@ public final class LlamaSession {
             let keys = cache.keys[l], values = cache.values[l]
             let newKeys = keys + start * kv, newValues = values + start * kv
             Kernels.rmsNorm(x, weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
-            linear(layer, .query, l, h, n, q)
-            linear(layer, .key, l, h, n, newKeys)
-            linear(layer, .value, l, h, n, newValues)
+            linear(layer, l, [(.query, q), (.key, newKeys), (.value, newValues)], h, n)
             Kernels.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, table: rotation)
             Kernels.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, table: rotation)
 
@@ -100,8 +98,7 @@ public final class LlamaSession {
             BLAS.axpy(alpha: 1, x: h, y: x, count: n * d)
 
             Kernels.rmsNorm(x, weight: layer.ffnNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
-            linear(layer, .gate, l, h, n, gate)
-            linear(layer, .up, l, h, n, up)
+            linear(layer, l, [(.gate, gate), (.up, up)], h, n)
             Kernels.swiglu(gate, up, count: n * f)
             linear(layer, .down, l, gate, n, h)
             BLAS.axpy(alpha: 1, x: h, y: x, count: n * d)
@@ -121,5 +118,12 @@ public final class LlamaSession {
     private func linear(_ layer: LayerWeights, _ kind: LinearSlot.Kind, _ index: Int, _ x: UnsafePointer<Float>,
                         _ n: Int, _ y: UnsafeMutablePointer<Float>) {
         Linear.forward(layer.matrix(kind), adapter: lora[LinearSlot(layer: index, kind: kind)], x: x, rows: n, into: y)
+    }
+
+    /// Layers of one block that read the same input.
+    private func linear(_ layer: LayerWeights, _ index: Int, _ outputs: [(LinearSlot.Kind, UnsafeMutablePointer<Float>)],
+                        _ x: UnsafePointer<Float>, _ n: Int) {
+        Linear.forward(outputs.map { kind, y in (layer.matrix(kind), lora[LinearSlot(layer: index, kind: kind)], y) },
+                       x: x, rows: n)
     }
 }

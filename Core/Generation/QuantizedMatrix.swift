@@ -113,31 +113,39 @@ final class QuantizedMatrix: @unchecked Sendable {
 
     /// y = W x, rows split across `threads` workers.
     func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
+        Self.multiply([(self, y)], x: x, threads: threads)
+    }
+
+    /// y_i = W_i x for matrices of the same width (Q, K and V; gate and up) in one parallel pass:
+    /// one set of block sums and one hand-off to the workers, since under CPU contention every
+    /// hand-off can cost a scheduling delay.
+    static func multiply(_ products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)],
+                         x: UnsafePointer<Float>, threads: Int) {
+        guard let width = products.first?.matrix.columns,
+              products.allSatisfy({ $0.matrix.columns == width }) else { return }
         // Σ_j (d q_j + m) x_j = d Σ_j q_j x_j + m Σ_j x_j: the block sums of x serve every row.
-        var blockSums = [Float](repeating: 0, count: blocksPerRow)
-        if kind == .q4_1 {
-            for c in 0..<blocksPerRow {
-                var s: Float = 0
-                for j in 0..<32 { s += x[32 * c + j] }
-                blockSums[c] = s
-            }
+        var blockSums = [Float](repeating: 0, count: width / 32)
+        for c in 0..<(width / 32) {
+            var s: Float = 0
+            for j in 0..<32 { s += x[32 * c + j] }
+            blockSums[c] = s
         }
+        let totalRows = products.reduce(0) { $0 + $1.matrix.rows }
         blockSums.withUnsafeBufferPointer { sums in
-            let sums = sums.baseAddress!
-            let workers = max(1, min(threads, rows / 64))
+            let operands = Operands(products: products, x: x, sums: sums.baseAddress!)
+            let workers = max(1, min(threads, totalRows / 64))
             if workers == 1 {
-                multiplyRows(0..<rows, x, sums, y)
+                operands.run(0..<totalRows)
             } else {
-                let chunk = (rows + workers - 1) / workers
-                let operands = Operands(x: x, sums: sums, y: y)
+                let chunk = (totalRows + workers - 1) / workers
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    multiplyRows((w * chunk)..<min(rows, (w + 1) * chunk), operands.x, operands.sums, operands.y)
+                    operands.run((w * chunk)..<min(totalRows, (w + 1) * chunk))
                 }
             }
         }
     }
 
-    private func multiplyRows(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
+    fileprivate func multiplyRows(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
                               _ y: UnsafeMutablePointer<Float>) {
         let raw = UnsafeRawPointer(x)
         let codes = UnsafeRawPointer(self.codes)
@@ -182,9 +190,19 @@ final class QuantizedMatrix: @unchecked Sendable {
     }
 }
 
-/// The operands of one product, handed to worker threads that write disjoint rows of `y`.
+/// The operands of one parallel pass, handed to worker threads that write disjoint rows.
 private struct Operands: @unchecked Sendable {
+    let products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)]
     let x: UnsafePointer<Float>
     let sums: UnsafePointer<Float>
-    let y: UnsafeMutablePointer<Float>
+
+    /// Rows `range` of the products stacked on top of each other.
+    func run(_ range: Range<Int>) {
+        var offset = 0
+        for (matrix, y) in products {
+            let rows = range.clamped(to: offset..<(offset + matrix.rows))
+            if !rows.isEmpty { matrix.multiplyRows((rows.lowerBound - offset)..<(rows.upperBound - offset), x, sums, y) }
+            offset += matrix.rows
+        }
+    }
 }

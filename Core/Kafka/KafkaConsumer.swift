@@ -42,9 +42,34 @@ public final class KafkaConsumer: Sendable {
 
     /// Joins `options.groupId` and subscribes to `topics`. Fails if the configuration is invalid;
     /// an unreachable cluster surfaces on the first `poll` as retriable errors in the log.
-    public init(configuration: KafkaConfiguration, options: Options, topics: [String],
-                startingOffsets: OffsetsProvider? = nil) throws(KafkaError) {
+    public convenience init(configuration: KafkaConfiguration, options: Options, topics: [String],
+                            startingOffsets: OffsetsProvider? = nil) throws(KafkaError) {
         guard !topics.isEmpty else { throw .client("a consumer needs at least one topic") }
+        try self.init(configuration: configuration, options: options, provider: startingOffsets) { handle throws(KafkaError) in
+            let list = makePartitionList(topics.map { (TopicPartition($0, RD_KAFKA_PARTITION_UA), nil) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_subscribe(handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe to \(topics.joined(separator: ", "))") }
+        }
+    }
+
+    /// Reads exactly `partitions` from the given offsets, outside any group rebalancing: for a view
+    /// that every instance holds in full (an index replica reads every partition of the chunk
+    /// topic) and for tools. `options.groupId` only names the client; nothing is committed unless
+    /// `commit` is called.
+    public convenience init(configuration: KafkaConfiguration, options: Options,
+                            assign partitions: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !partitions.isEmpty else { throw .client("a consumer needs at least one partition") }
+        try self.init(configuration: configuration, options: options, provider: nil) { handle throws(KafkaError) in
+            let list = makePartitionList(partitions.sorted { $0.key < $1.key }.map { ($0.key, Optional($0.value)) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_assign(handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "assign \(partitions.keys.sorted())") }
+        }
+    }
+
+    private init(configuration: KafkaConfiguration, options: Options, provider: OffsetsProvider?,
+                 attach: (OpaquePointer) throws(KafkaError) -> Void) throws(KafkaError) {
         self.options = options
         var properties = configuration.baseProperties
         properties += [
@@ -58,17 +83,14 @@ public final class KafkaConsumer: Sendable {
         properties += configuration.properties.sorted { $0.key < $1.key }
         properties += options.properties.sorted { $0.key < $1.key }
         let conf = try makeConf(properties)
-        let rebalance = RebalanceContext(provider: startingOffsets, logger: options.logger)
+        let rebalance = RebalanceContext(provider: provider, logger: options.logger)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(rebalance).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
         let handle = try makeHandle(RD_KAFKA_CONSUMER, conf: conf)
         rd_kafka_poll_set_consumer(handle.pointer)
-        let list = makePartitionList(topics.map { (TopicPartition($0, RD_KAFKA_PARTITION_UA), nil) })
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let err = rd_kafka_subscribe(handle.pointer, list)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+        do { try attach(handle.pointer) } catch {
             rd_kafka_destroy(handle.pointer)
-            throw KafkaError(err, "subscribe to \(topics.joined(separator: ", "))")
+            throw error
         }
         self.handle = handle
         self.rebalance = rebalance
@@ -95,27 +117,46 @@ public final class KafkaConsumer: Sendable {
         let firstWait = Int32(milliseconds(timeout))
         let logger = options.logger
         return try await executor.run {
-                        var records: [KafkaRecord] = []
-            var wait = firstWait
-            while records.count < maxRecords, let message = rd_kafka_consumer_poll(handle.pointer, wait) {
-                defer { rd_kafka_message_destroy(message) }
-                wait = 0
-                let err = message.pointee.err
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    records.append(KafkaRecord(message))
-                    continue
-                }
-                if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
-                var errstr = [CChar](repeating: 0, count: 512)
-                let fatal = rd_kafka_fatal_error(handle.pointer, &errstr, errstr.count)
-                if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    throw KafkaError(code: fatal.rawValue, message: cString(errstr), isRetriable: false, isFatal: true)
-                }
-                logger.warning("consumer error: \(String(cString: rd_kafka_err2str(err)))",
-                               metadata: ["code": "\(KafkaError.name(of: err.rawValue))"])
+            var records: [KafkaRecord] = []
+            records.reserveCapacity(min(maxRecords, 1024))
+            var topicNames: [OpaquePointer: String] = [:]
+            // The first record (and any rebalance) comes from consumer_poll, which may wait; the
+            // rest of what is already fetched is drained in bulk without waiting.
+            guard let first = rd_kafka_consumer_poll(handle.pointer, firstWait) else { return records }
+            try Self.take(first, into: &records, names: &topicNames, handle: handle, logger: logger)
+            guard maxRecords > 1, let queue = rd_kafka_queue_get_consumer(handle.pointer) else { return records }
+            defer { rd_kafka_queue_destroy(queue) }
+            var batch = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxRecords - 1)
+            let count = rd_kafka_consume_batch_queue(queue, 0, &batch, batch.count)
+            for i in 0..<max(0, count) {
+                try Self.take(batch[i]!, into: &records, names: &topicNames, handle: handle, logger: logger)
             }
             return records
         }
+    }
+
+    /// Converts one message into a record (or logs / throws its error) and destroys it.
+    private static func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into records: inout [KafkaRecord],
+                             names: inout [OpaquePointer: String], handle: Handle, logger: Logger) throws {
+        defer { rd_kafka_message_destroy(message) }
+        let err = message.pointee.err
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let topic: String
+            if let rkt = message.pointee.rkt, let known = names[rkt] { topic = known } else {
+                topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
+                if let rkt = message.pointee.rkt { names[rkt] = topic }
+            }
+            records.append(KafkaRecord(message, topic: topic))
+            return
+        }
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
+        var errstr = [CChar](repeating: 0, count: 512)
+        let fatal = rd_kafka_fatal_error(handle.pointer, &errstr, errstr.count)
+        if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code: fatal.rawValue, message: cString(errstr), isRetriable: false, isFatal: true)
+        }
+        logger.warning("consumer error: \(String(cString: rd_kafka_err2str(err)))",
+                       metadata: ["code": "\(KafkaError.name(of: err.rawValue))"])
     }
 
     /// The records of the subscribed topics, one at a time, fetched in batches; ends when the task
@@ -239,7 +280,7 @@ func milliseconds(_ duration: Duration) -> Int {
 }
 
 extension KafkaRecord {
-    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
         let m = message.pointee
         func bytes(_ pointer: UnsafeRawPointer?, _ count: Int) -> [UInt8]? {
             guard let pointer else { return nil }
@@ -259,7 +300,7 @@ extension KafkaRecord {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        self.init(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
+        self.init(topic: topic, partition: m.partition, offset: m.offset,
                   key: bytes(m.key, m.key_len), value: bytes(m.payload, m.len), headers: headers,
                   timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }

@@ -64,6 +64,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(parameters.count)"
         }
 
+        /// A bind parameter that may be SQL NULL.
+        public mutating func appendInterpolation<Value: PostgresBindable>(_ value: Value?) {
+            parameters.append(value?.postgresText)
+            sql += "$\(parameters.count)"
+        }
+
         /// A quoted identifier (schema, table or column name).
         public mutating func appendInterpolation(identifier: String) {
             sql += PostgresQuery.quoteIdentifier(identifier)

@@ -191,3 +191,22 @@ struct KafkaClientTests {
         #expect(gone)
     }
 }
+
+@Suite("Kafka consumer by assignment")
+struct KafkaAssignmentTests {
+    @Test("an assigned consumer reads exactly the partitions it was given, from the given offsets")
+    func assignedPartitions() async throws {
+        let topic = TestServices.uniqueName("assign")
+        try await TestServices.createTopics([TopicSpec(name: topic, partitions: 2)])
+        let producer = try KafkaProducer(configuration: TestServices.kafka)
+        for partition in Int32(0)..<2 {
+            try await producer.send((0..<5).map { OutgoingRecord(topic: topic, key: nil, value: Array("p\(partition)-\($0)".utf8), partition: partition) })
+        }
+        let consumer = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: topic),
+                                         assign: [TopicPartition(topic, 1): 2])
+        let records = try await TestServices.consume(consumer, count: 3)
+        let extra = try await consumer.poll(maxRecords: 10, timeout: .milliseconds(300))
+        #expect((records + extra).map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["p1-2", "p1-3", "p1-4"])
+        await consumer.close()
+    }
+}

@@ -62,20 +62,11 @@ final class PrivatePostgres: @unchecked Sendable {
     }
 
     /// Runs a shell command, as the postgres user when we are root (PostgreSQL refuses root).
-    /// posix_spawn + waitpid rather than Foundation's Process, whose waitUntilExit can hang off the
-    /// main thread on Linux.
     private func shell(_ command: String, asRoot: Bool = false) throws {
         let line = getuid() == 0 && !asRoot
             ? "runuser -u postgres -- sh -c '\(command.replacingOccurrences(of: "'", with: "'\\''"))'"
             : command
-        var pid: pid_t = 0
-        let words: [String] = ["/bin/sh", "-c", line]
-        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, arguments, environ)
-        guard spawned == 0 else { throw Failure(description: "cannot spawn /bin/sh (\(spawned)): \(command)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let status = try ChildProcess.run(["/bin/sh", "-c", line])
         guard status == 0 else { throw Failure(description: "command failed (status \(status)): \(command)") }
     }
 }
