@@ -60,10 +60,13 @@ let package = Package(
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/warehouse"),
+        .target(name: "CDCConsumer", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/cdc"),
 
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
-            "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer",
+            "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -76,7 +79,7 @@ let package = Package(
         ], path: "Tests/CoreTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
-            "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer",
+            "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer", "CDCConsumer",
         ], path: "Tests/IntegrationTests"),
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),

@@ -5,13 +5,14 @@ import Logging
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogPostgres
+import CDCConsumer
 import WarehouseConsumer
 
 /// Runs Twinlog's consumers in this process until SIGINT or SIGTERM, then shuts them down cleanly
 /// (stop fetching, finish the batch in flight, commit, leave the group, close connections).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the consumers until interrupted.")
-    static let available = ["warehouse"]
+    static let available = ["warehouse", "cdc"]
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Comma-separated consumers to run (available: \(available.joined(separator: ", "))).")
@@ -28,6 +29,13 @@ struct RunCommand: AsyncParsableCommand {
             if selected.contains("warehouse") {
                 let materializer = try await WarehouseMaterializer(.init(kafka: config.kafka, database: config.database, topics: config.topics))
                 group.addTask { try await materializer.run() }
+            }
+            if selected.contains("cdc") {
+                let relay = try CDCRelay(.init(kafka: config.kafka, database: config.database, topics: config.topics))
+                group.addTask {
+                    await relay.runForever()
+                    await relay.shutdown()
+                }
             }
             logger.info("running \(selected.joined(separator: ", ")); Ctrl-C to stop")
             await Signals.waitForTermination()

@@ -8,13 +8,21 @@ import Darwin
 ///
 /// pthread rather than `Synchronization.Mutex` because searches must share the lock; Thread
 /// Sanitizer understands pthread locks, which is how the concurrency tests are checked. The lock lives
-/// in its own allocation because a pthread lock must never move.
+/// in its own allocation because a pthread lock must never move. On glibc it prefers a waiting
+/// writer over new readers, so a steady stream of searches cannot starve the consumer's writes
+/// (which is also why no code path takes the read lock twice on one thread).
 final class ReadWriteLock: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
     init() {
         lock.initialize(to: pthread_rwlock_t())
-        let status = pthread_rwlock_init(lock, nil)
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        defer { pthread_rwlockattr_destroy(&attributes) }
+        #if canImport(Glibc)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        #endif
+        let status = pthread_rwlock_init(lock, &attributes)
         precondition(status == 0, "pthread_rwlock_init failed with \(status)")
     }
 

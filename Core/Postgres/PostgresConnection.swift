@@ -288,8 +288,8 @@ private final class Session: @unchecked Sendable {
     }
 }
 
-/// Calls `body` with a C array of C strings for `strings`.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+/// Calls `body` with a NULL-terminated C array of C strings for `strings`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     withOptionalCStrings(strings + [nil]) { body($0) }
 }
 

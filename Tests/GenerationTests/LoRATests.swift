@@ -31,6 +31,46 @@ struct LoRATests {
         }
     }
 
+    @Test("layers sharing an input on quantized weights, one with an adapter, give x Wᵀ (+ the adapter term)")
+    func groupedQuantizedWithAdapter() throws {
+        // Q8_0 blocks: an f16 scale (0.5 = 0x3800) and 32 signed codes, one block per row; 143 rows
+        // in all, so two workers split the stacked rows inside the second matrix.
+        func q8(rows: Int, seed: Int) -> (QuantizedMatrix, [Float]) {
+            var bytes: [UInt8] = []
+            var values: [Float] = []
+            for r in 0..<rows {
+                bytes += [0x00, 0x38]
+                for j in 0..<32 {
+                    let code = Int8((r * 7 + j * 3 + seed) % 41 - 20)
+                    bytes.append(UInt8(bitPattern: code))
+                    values.append(Float(code) * 0.5)
+                }
+            }
+            let matrix = bytes.withUnsafeBytes { QuantizedMatrix(type: .q8_0, source: $0.baseAddress!, rows: rows, columns: 32)! }
+            return (matrix, values)
+        }
+        let (first, w1) = q8(rows: 3, seed: 1), (second, w2) = q8(rows: 140, seed: 5)
+        let x = (0..<32).map { Float($0 % 5) - 2 }
+        let adapter = try LoRAAdapter(rank: 1, inputs: 32, outputs: 140, a: (0..<32).map { Float($0) / 32 },
+                                      b: (0..<140).map { Float($0 % 3) }, scale: 0.5)
+        var y1 = [Float](repeating: 0, count: 3), y2 = [Float](repeating: 0, count: 140)
+        y1.withUnsafeMutableBufferPointer { p1 in
+            y2.withUnsafeMutableBufferPointer { p2 in
+                Linear.forward([(Matrix(storage: .quantized(first), rows: 3, columns: 32), nil, p1.baseAddress!),
+                                (Matrix(storage: .quantized(second), rows: 140, columns: 32), adapter, p2.baseAddress!)],
+                               x: x, rows: 1)
+            }
+        }
+        let ax = zip(adapter.a, x).map { $0 * $1 }.reduce(0, +)
+        for r in 0..<3 {
+            #expect(abs(y1[r] - (0..<32).map { w1[r * 32 + $0] * x[$0] }.reduce(0, +)) < 1e-4, "first, row \(r)")
+        }
+        for r in 0..<140 {
+            let expected = (0..<32).map { w2[r * 32 + $0] * x[$0] }.reduce(0, +) + 0.5 * adapter.b[r] * ax
+            #expect(abs(y2[r] - expected) < 1e-4, "second, row \(r)")
+        }
+    }
+
     @Test("an adapter with B = 0 leaves the logits unchanged; a non-zero one changes them")
     func adapterInTheModel() throws {
         let model = try RealModel.model.get()

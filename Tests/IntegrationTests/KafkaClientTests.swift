@@ -100,6 +100,29 @@ struct KafkaClientTests {
         await consumer.close()
     }
 
+    @Test("a paused partition delivers nothing until it is resumed")
+    func pauseResume() async throws {
+        let topic = TestServices.uniqueName("pause")
+        try await TestServices.createTopics([TopicSpec(name: topic, partitions: 2)])
+        let consumer = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: topic),
+                                         assign: [TopicPartition(topic, 0): KafkaOffset.beginning, TopicPartition(topic, 1): KafkaOffset.beginning])
+        let paused = TopicPartition(topic, 0)
+        try await consumer.pause([paused])
+        let producer = try KafkaProducer(configuration: TestServices.kafka)
+        for partition in Int32(0)..<2 {
+            try await producer.send((0..<3).map { OutgoingRecord(topic: topic, key: nil, value: Array("\($0)".utf8), partition: partition) })
+        }
+        let whilePaused = try await TestServices.consume(consumer, count: 3)
+        let nothingMore = try await consumer.poll(maxRecords: 10, timeout: .milliseconds(500))
+        #expect((whilePaused + nothingMore).allSatisfy { $0.partition == 1 })
+        #expect((whilePaused + nothingMore).count == 3)
+        try await consumer.resume([paused])
+        let afterResume = try await TestServices.consume(consumer, count: 3)
+        #expect(afterResume.count == 3)
+        #expect(afterResume.allSatisfy { $0.partition == 0 })
+        await consumer.close()
+    }
+
     @Test("two consumers in one group split the partitions between them")
     func groupSplitsPartitions() async throws {
         let topic = TestServices.uniqueName("split")

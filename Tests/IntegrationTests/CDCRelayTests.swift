@@ -1,0 +1,133 @@
+import CDCConsumer
+import Foundation
+import Testing
+import TwinlogEvents
+import TwinlogKafka
+import TwinlogPostgres
+import TwinlogSink
+
+@Suite("CDC relay: logical replication to the change topic")
+struct CDCRelayTests {
+    /// A warehouse schema, a slot and a publication of one test's own.
+    struct Fixture {
+        let name: String
+        let topics: TopicCatalogue
+        let db: PostgresConnection
+        var configuration: CDCRelay.Configuration
+
+        init(_ label: String) async throws {
+            name = TestServices.uniqueName(label)
+            topics = TopicCatalogue(prefix: name + ".", partitions: 2)
+            try await TestServices.createTopics(topics.specs)
+            db = try await TestServices.database(schema: name)
+            try await WarehouseSchema.prepare(db, schema: name)
+            configuration = CDCRelay.Configuration(kafka: TestServices.kafka,
+                                                   database: .init(url: TestServices.databaseURL, searchPath: name), topics: topics)
+            configuration.slot = name + "_slot"
+            configuration.publication = name + "_pub"
+            configuration.statusInterval = .milliseconds(200)
+        }
+
+        func insertDocument(_ id: String, title: String) async throws {
+            try await db.execute("INSERT INTO authors (author_id, name) VALUES ('ada', 'Ada') ON CONFLICT DO NOTHING")
+            try await db.execute("""
+                INSERT INTO documents (document_id, author_id, platform, kind, source_url, title, content, content_hash, version, captured_at)
+                VALUES (\(id), 'ada', 'article', 'article', 'https://x', \(title), 'text', 'hash', 1, now())
+                """)
+        }
+
+        func reader() throws -> KafkaConsumer {
+            try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: name + ".reader"),
+                              topics: [topics.warehouseChanges])
+        }
+
+        /// Reads changes until `done` holds for everything read so far (or a minute passed).
+        func read(_ reader: KafkaConsumer, into changes: inout [WarehouseChange], until done: ([WarehouseChange]) -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !done(changes), ContinuousClock.now < deadline {
+                for record in try await reader.poll(maxRecords: 100, timeout: .milliseconds(100)) {
+                    changes.append(try EventCodec.decode(record, as: WarehouseChange.self).event)
+                }
+            }
+        }
+
+        /// Drops the slot once the relay's connection let go of it.
+        func dropSlot() async throws {
+            _ = try await TestServices.eventually(timeout: .seconds(20)) {
+                do {
+                    try await db.execute("SELECT pg_drop_replication_slot(\(configuration.slot))")
+                    return true
+                } catch { return false }
+            }
+            try await db.execute(PostgresQuery(unsafeSQL: "DROP PUBLICATION IF EXISTS \(PostgresQuery.quoteIdentifier(configuration.publication))"))
+        }
+    }
+
+    @Test("existing rows arrive as a snapshot; inserts, updates and deletes follow in commit order per key")
+    func snapshotThenStream() async throws {
+        let fixture = try await Fixture("cdc")
+        try await fixture.insertDocument("doc-before", title: "before the relay")
+        let relay = try CDCRelay(fixture.configuration)
+        let running = Task { try await relay.run() }
+        // Changes made before the slot exists belong to the snapshot, not the stream.
+        _ = try await TestServices.eventually { relay.position.confirmed > .zero }
+
+        try await fixture.insertDocument("doc-1", title: "first")
+        try await fixture.db.execute("UPDATE documents SET title = 'second' WHERE document_id = 'doc-1'")
+        try await fixture.db.execute("DELETE FROM documents WHERE document_id = 'doc-1'")
+        // snapshot: 1 author + 1 document; stream: insert doc-1, its update and its delete
+        let reader = try fixture.reader()
+        var changes: [WarehouseChange] = []
+        try await fixture.read(reader, into: &changes) { $0.count >= 5 }
+        await reader.close()
+        running.cancel()
+        _ = await running.result
+        await relay.shutdown()
+
+        let snapshot = changes.filter { $0.op == .read }
+        #expect(Set(snapshot.map(\.table)) == ["authors", "documents"])
+        #expect(snapshot.first { $0.table == "documents" }?.after?["title"] == "before the relay")
+
+        let doc1 = changes.filter { $0.table == "documents" && $0.key == ["document_id": "doc-1"] }
+        #expect(doc1.map(\.op) == [.create, .update, .delete])
+        #expect(doc1.map { ($0.after?["title"]).flatMap { $0 } } == ["first", "second", nil])
+        // REPLICA IDENTITY FULL: the delete carries the whole old row, author included.
+        #expect(doc1.last?.before?["author_id"] == "ada")
+        #expect(doc1.last?.before?["title"] == "second")
+        #expect(zip(doc1, doc1.dropFirst()).allSatisfy { $0.lsn < $1.lsn })
+        try await fixture.dropSlot()
+    }
+
+    @Test("a restarted relay resumes from the confirmed position without losing changes")
+    func resumesAfterRestart() async throws {
+        let fixture = try await Fixture("cdcresume")
+        let first = try CDCRelay(fixture.configuration)
+        let running = Task { try await first.run() }
+        let reader = try fixture.reader()
+        var changes: [WarehouseChange] = []
+        func documents(_ changes: [WarehouseChange]) -> Set<String> {
+            Set(changes.filter { $0.table == "documents" }.compactMap { $0.key["document_id"] })
+        }
+        _ = try await TestServices.eventually { first.position.confirmed > .zero }
+        try await fixture.insertDocument("doc-a", title: "a")
+        try await fixture.read(reader, into: &changes) { documents($0).contains("doc-a") }
+        running.cancel()
+        _ = await running.result
+        await first.shutdown()
+
+        try await fixture.insertDocument("doc-b", title: "written while the relay was down")
+        let second = try CDCRelay(fixture.configuration)
+        let resumed = Task { try await second.run() }
+        try await fixture.read(reader, into: &changes) { documents($0).contains("doc-b") }
+        await reader.close()
+        resumed.cancel()
+        _ = await resumed.result
+        await second.shutdown()
+        #expect(documents(changes) == ["doc-a", "doc-b"])
+        #expect(changes.allSatisfy { $0.op == .create })
+        // A change may repeat after the restart, but only with its original position.
+        let positions = Dictionary(grouping: changes) { "\($0.lsn):\($0.sequence)" }
+        #expect(positions.values.allSatisfy { Set($0.map(\.key)).count == 1 })
+        try await fixture.dropSlot()
+    }
+}
