@@ -48,7 +48,8 @@ public final class WarehouseMaterializer: Sendable {
         public init() {}
     }
 
-    static let consumerName = "warehouse"
+    /// The name under which the materializer stores its offsets and dead letters.
+    public static let consumerName = "warehouse"
     private let configuration: Configuration
     private let db: PostgresConnection
     private let consumer: KafkaConsumer

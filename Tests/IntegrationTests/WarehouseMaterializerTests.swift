@@ -158,3 +158,34 @@ struct WarehouseMaterializerTests {
         await second.shutdown()
     }
 }
+
+@Suite("Warehouse replay")
+struct WarehouseReplayTests {
+    @Test("a replayed warehouse equals the live one, table by table")
+    func replayEqualsLive() async throws {
+        let fixture = try await WarehouseFixture("replay")
+        let live = try await fixture.materializer()
+        let authors = ["Ada Lovelace", "Grace Hopper", "Alan Turing"]
+        var events: [DocumentCaptured] = []
+        for i in 0..<60 { events.append(WarehouseFixture.document("https://r.example/\(i)", author: authors[i % 3], content: "v1 of \(i)")) }
+        for i in 0..<20 { events.append(WarehouseFixture.document("https://r.example/\(i)", author: authors[i % 3], content: "v2 of \(i)")) }
+        try await fixture.send(events)
+        try await fixture.send([DocumentRemoved(documentId: events[3].documentId, authorId: events[3].authorId, reason: "gone", removedAt: Date())])
+        try await fixture.send([AuthorErased(authorId: EventIDs.authorId(name: "Alan Turing"), reason: "request", requestedAt: Date())])
+        #expect(try await fixture.process(live) {
+            try await fixture.count("SELECT count(*) AS n FROM erased_authors") == 1
+        })
+        let liveSums = try await WarehouseReplay.checksums(fixture.db)
+        let liveDocuments = try await fixture.count("SELECT count(*) AS n FROM documents")
+        #expect(liveDocuments == 39)  // 40 documents of Ada and Grace, one removed
+        await live.shutdown()
+
+        var configuration = WarehouseMaterializer.Configuration(
+            kafka: TestServices.kafka, database: .init(url: TestServices.databaseURL, searchPath: fixture.name), topics: fixture.topics,
+            groupId: fixture.name + ".warehouse")
+        configuration.consumer = TestServices.consumerOptions(group: fixture.name + ".warehouse")
+        let outcome = try await WarehouseReplay.run(configuration, idle: .milliseconds(500))
+        #expect(outcome.records == events.count + 2)
+        #expect(try await WarehouseReplay.checksums(fixture.db) == liveSums)
+    }
+}
