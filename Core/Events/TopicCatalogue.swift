@@ -35,11 +35,14 @@ public struct TopicCatalogue: Sendable {
     public static let consumers = ["warehouse", "cdc", "features", "index", "drift", "training", "inference"]
 
     private static let day = 86_400_000
+    /// The largest record `twin.documents` accepts: a 5 MiB document plus its envelope.
+    public static let maxDocumentRecord = 8 << 20
 
     /// The specs to create, with the configs a Kafka cluster should enforce.
     public var specs: [TopicSpec] {
         var specs = [
-            TopicSpec(name: documents, partitions: partitions, configs: ["retention.ms": "-1", "retention.bytes": "-1"]),
+            TopicSpec(name: documents, partitions: partitions,
+                      configs: ["retention.ms": "-1", "retention.bytes": "-1", "max.message.bytes": String(Self.maxDocumentRecord)]),
             TopicSpec(name: warehouseChanges, partitions: partitions, configs: ["retention.ms": String(7 * Self.day)]),
             TopicSpec(name: chunks, partitions: partitions, configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "60000"]),
             TopicSpec(name: drift, partitions: 1, configs: ["retention.ms": String(30 * Self.day)]),

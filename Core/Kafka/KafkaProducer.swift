@@ -18,6 +18,8 @@ public final class KafkaProducer: Sendable {
         public var compression: String = "zstd"
         /// `delivery.timeout.ms`: how long a record may take to be acknowledged before it fails.
         public var deliveryTimeout: Duration = .seconds(30)
+        /// `message.max.bytes`: the largest record (a 5 MB document fits; the topic must allow it too).
+        public var maxMessageBytes = 16 << 20
         /// Extra librdkafka producer properties, applied last.
         public var properties: [String: String] = [:]
         public init() {}
@@ -37,6 +39,7 @@ public final class KafkaProducer: Sendable {
             ("enable.idempotence", "true"), ("acks", "all"),
             ("compression.codec", options.compression),
             ("linger.ms", String(options.lingerMilliseconds)),
+            ("message.max.bytes", String(options.maxMessageBytes)),
             ("message.timeout.ms", String(seconds * 1000 + attoseconds / 1_000_000_000_000_000)),
         ]
         properties += configuration.properties.sorted { $0.key < $1.key }

@@ -141,6 +141,33 @@ struct WarehouseMaterializerTests {
         await materializer.shutdown()
     }
 
+    @Test("a 5 MB document is stored intact; a value that is not UTF-8 JSON is dead-lettered with the reason")
+    func largeAndInvalidDocuments() async throws {
+        let fixture = try await WarehouseFixture("large")
+        let materializer = try await fixture.materializer()
+        let paragraph = "Twinlog keeps every version of what a person writes, and rebuilds every view from the log. "
+        let content = String(repeating: paragraph, count: 5_000_000 / paragraph.utf8.count)
+        let large = WarehouseFixture.document("https://big.example/5mb", content: content)
+        var broken = try EventCodec.record(WarehouseFixture.document("https://big.example/broken", content: "x"),
+                                           topic: fixture.topics.documents, source: "tests")
+        broken.value = Array(#"{"documentId": ""#.utf8) + [0xff, 0xfe, 0xc3, 0x28] + Array(#""}"#.utf8)
+        try await fixture.send([large])
+        try await fixture.producer.send(broken)
+        #expect(try await fixture.process(materializer) {
+            try await fixture.count("SELECT count(*) AS n FROM documents WHERE document_id = \(large.documentId)") == 1
+        })
+        let stored = try await fixture.db.query("SELECT content_hash, length(content) AS n FROM documents WHERE document_id = \(large.documentId)")[0]
+        #expect(try stored.decode(String.self, "content_hash") == EventIDs.contentHash(content))
+        #expect(try stored.decode(Int.self, "n") == content.count)
+
+        let dlq = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: fixture.name + ".dlq-reader"),
+                                    topics: [fixture.topics.deadLetter(consumer: "warehouse")])
+        let letters = try await TestServices.consume(dlq, count: 1)
+        #expect(letters.first?.header(DeadLetter.reasonHeader)?.stringValue?.contains("not valid JSON") == true)
+        await dlq.close()
+        await materializer.shutdown()
+    }
+
     @Test("offsets stored with the effects: a restarted materializer resumes without re-applying or skipping")
     func resumesFromStoredOffsets() async throws {
         let fixture = try await WarehouseFixture("resume")
