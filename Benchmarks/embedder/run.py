@@ -13,8 +13,9 @@ benchmark (Pearson correlation of cosine similarities with human judgements on l
 
 Usage (from the repository root, after `swift build -c release`):
     .twinlog/bench-venv/bin/python Benchmarks/embedder/run.py [--twinlog .build/release/twinlog] [--runs 3]
-The bench venv needs the CPU torch wheel, then sentence-transformers (see Benchmarks/README or
-docs); the Lee corpus comes from `pip download gensim` into .twinlog/bench-data on first use.
+The bench venv (python3 -m venv .twinlog/bench-venv) needs the local CPU torch wheel installed first
+(find / -name 'torch-*cpu*.whl'), then `pip install sentence-transformers`; the Lee corpus comes
+from `pip download gensim` into .twinlog/bench-data on first use.
 """
 import argparse
 import glob

@@ -15,14 +15,14 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Print the token ids a model reads, one JSON array per input text.",
         discussion: """
             embedder: all-MiniLM-L6-v2's WordPiece ids with [CLS] and [SEP], truncated to 256 as the \
-            model reads them. Texts come from the arguments, or one per line from standard input when \
+            model reads them. generator: SmolLM2's byte-level BPE ids (no start token). Texts come from the arguments, or one per line from standard input when \
             the only argument is '-'.
             """)
 
     @Option(name: .long, help: "The tokenizer: embedder or generator.")
     var model: Model = .embedder
 
-    @Option(name: .long, help: "The embedder's model folder (default: $TWINLOG_EMBEDDER_MODEL, then the project venv).")
+    @Option(name: .long, help: "The model: the embedder's folder ($TWINLOG_EMBEDDER_MODEL) or the generator's GGUF file ($TWINLOG_GENERATOR_MODEL); default: the project venv.")
     var modelPath: String?
 
     @Argument(help: "Texts to tokenize, or '-' to read one text per line from standard input.")
@@ -41,14 +41,10 @@ struct TokenizeCommand: ParsableCommand {
             let lines = inputs.map { "[" + tokenizer.encode($0).map(String.init).joined(separator: ",") + "]\n" }
             FileHandle.standardOutput.write(Data(lines.joined().utf8))
         case .generator:
-            throw GeneratorTokenizerNotWired()
+            let tokenizer = try GeneratorTokenizer(modelPath: modelPath)
+            let inputs = texts == ["-"] ? StandardInputLines.read() : texts
+            let lines = inputs.map { "[" + tokenizer.ids($0).map(String.init).joined(separator: ",") + "]\n" }
+            FileHandle.standardOutput.write(Data(lines.joined().utf8))
         }
-    }
-}
-
-/// `--model generator` was asked for before the generator's tokenizer is wired into this command.
-struct GeneratorTokenizerNotWired: Error, CustomStringConvertible {
-    var description: String {
-        "the generator tokenizer is not wired into `twinlog tokenize` yet; use --model embedder"
     }
 }
