@@ -51,9 +51,9 @@ let package = Package(
         .target(name: "TwinlogText", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Text"),
-        .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg"], path: "Core/Embedding"),
+        .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Embedding"),
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
-        .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg"], path: "Core/Generation"),
+        .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
 
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [

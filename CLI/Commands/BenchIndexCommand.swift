@@ -58,7 +58,7 @@ struct BenchIndexCommand: ParsableCommand {
         for (row, vector) in baseVectors.enumerated() {
             try index.upsert(key: String(row), vector: vector, payload: payload)
         }
-        let buildSeconds = (ContinuousClock.now - buildStart).seconds
+        let buildSeconds = (ContinuousClock.now - buildStart).inSeconds
         let memoryAfter = ResidentMemory.bytes()
 
         var points: [BenchReport.Point] = []
@@ -69,7 +69,7 @@ struct BenchIndexCommand: ParsableCommand {
                 answers.removeAll(keepingCapacity: true)
                 let start = ContinuousClock.now
                 for query in queryVectors { answers.append(try index.search(query, k: k, efSearch: ef)) }
-                timings.append((ContinuousClock.now - start).seconds)
+                timings.append((ContinuousClock.now - start).inSeconds)
             }
             var found = 0
             for (answer, exact) in zip(answers, truth) {
@@ -153,9 +153,3 @@ private enum ResidentMemory {
     }
 }
 
-private extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
-}

@@ -118,7 +118,19 @@ public final class WarehouseMaterializer: Sendable {
         let next = KafkaConsumer.nextOffsets(after: records)
         do {
             try await db.transaction { db in
-                for (_, effect) in effects { try await self.apply(effect, db, &outcome) }
+                // Runs of captures are written set-based; removals and erasures, rare and order
+                // sensitive, one by one between the runs.
+                var captures: [DocumentCaptured] = []
+                for (_, effect) in effects {
+                    if case .capture(let document) = effect {
+                        captures.append(document)
+                        continue
+                    }
+                    try await self.applyCaptures(captures, db, &outcome)
+                    captures.removeAll()
+                    try await self.apply(effect, db, &outcome)
+                }
+                try await self.applyCaptures(captures, db, &outcome)
                 try await offsets.save(db, next)
             }
         } catch let error as PostgresError where !error.isConnectionFailure {
@@ -183,26 +195,58 @@ public final class WarehouseMaterializer: Sendable {
         }
     }
 
-    private func apply(_ effect: Effect, _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
-        switch effect {
-        case .capture(let doc):
-            let metadata = String(decoding: try JSONEncoder().encode(doc.metadata), as: UTF8.self)
-            // A document captured before its author's erasure must not bring the author back.
-            let blocked = try await db.query("""
-                SELECT 1 FROM erased_authors WHERE author_id = \(doc.authorId) AND erased_at >= \(doc.capturedAt)
-                """)
-            guard blocked.isEmpty else { return }
-            try await db.execute("""
-                INSERT INTO authors (author_id, name) VALUES (\(doc.authorId), \(doc.authorName))
-                ON CONFLICT (author_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
-                WHERE authors.name IS DISTINCT FROM EXCLUDED.name
-                """)
+    /// Applies captures in a few statements: one to find erased authors, one to upsert authors, and
+    /// one per round, where round k holds the k-th capture of each document in the batch (so no
+    /// statement touches a row twice and versions keep their order).
+    private func applyCaptures(_ captures: [DocumentCaptured], _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
+        guard !captures.isEmpty else { return }
+        let authorIds = Array(Set(captures.map(\.authorId)))
+        var erasedAt: [String: Date] = [:]
+        for row in try await db.query("SELECT author_id, erased_at FROM erased_authors WHERE author_id = ANY(\(PostgresArray(authorIds))::text[])") {
+            erasedAt[try row.decode(String.self, "author_id")] = try row.decode(Date.self, "erased_at")
+        }
+        // A document captured before its author's erasure must not bring the author back.
+        let accepted = captures.filter { document in erasedAt[document.authorId].map { document.capturedAt > $0 } ?? true }
+        outcome.unchanged += captures.count - accepted.count
+        guard !accepted.isEmpty else { return }
+
+        var names: [String: String] = [:]
+        for document in accepted { names[document.authorId] = document.authorName }
+        let authors = names.sorted { $0.key < $1.key }
+        try await db.execute("""
+            INSERT INTO authors (author_id, name)
+            SELECT * FROM unnest(\(PostgresArray(authors.map(\.key)))::text[], \(PostgresArray(authors.map(\.value)))::text[])
+            ON CONFLICT (author_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+            WHERE authors.name IS DISTINCT FROM EXCLUDED.name
+            """)
+
+        var rounds: [[DocumentCaptured]] = []
+        var seen: [String: Int] = [:]
+        for document in accepted {
+            let round = seen[document.documentId, default: 0]
+            seen[document.documentId] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(document)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for round in rounds {
+            let metadata = try round.map { String(decoding: try encoder.encode($0.metadata), as: UTF8.self) }
             let written = try await db.query("""
-                WITH current AS (
+                WITH input AS (
+                    SELECT * FROM unnest(\(PostgresArray(round.map(\.documentId)))::text[], \(PostgresArray(round.map(\.authorId)))::text[],
+                                         \(PostgresArray(round.map(\.platform.rawValue)))::text[], \(PostgresArray(round.map(\.kind.rawValue)))::text[],
+                                         \(PostgresArray(round.map(\.sourceUrl)))::text[], \(PostgresArray(round.map(\.title)))::text[],
+                                         \(PostgresArray(round.map(\.content)))::text[], \(PostgresArray(round.map(\.contentHash)))::text[],
+                                         \(PostgresArray(round.map(\.capturedAt)))::timestamptz[],
+                                         \(PostgresArray(round.map { $0.publishedAt.postgresText }))::timestamptz[],
+                                         \(PostgresArray(metadata))::jsonb[])
+                        AS t(document_id, author_id, platform, kind, source_url, title, content, content_hash, captured_at, published_at, metadata)),
+                current AS (
                     INSERT INTO documents (document_id, author_id, platform, kind, source_url, title, content, content_hash,
                                            version, captured_at, published_at, metadata)
-                    VALUES (\(doc.documentId), \(doc.authorId), \(doc.platform.rawValue), \(doc.kind.rawValue), \(doc.sourceUrl),
-                            \(doc.title), \(doc.content), \(doc.contentHash), 1, \(doc.capturedAt), \(doc.publishedAt), \(metadata)::jsonb)
+                    SELECT document_id, author_id, platform, kind, source_url, title, content, content_hash, 1, captured_at, published_at, metadata
+                    FROM input
                     ON CONFLICT (document_id) DO UPDATE SET
                         author_id = EXCLUDED.author_id, platform = EXCLUDED.platform, kind = EXCLUDED.kind,
                         source_url = EXCLUDED.source_url, title = EXCLUDED.title, content = EXCLUDED.content,
@@ -216,7 +260,15 @@ public final class WarehouseMaterializer: Sendable {
                 ON CONFLICT (document_id, version) DO NOTHING
                 RETURNING version
                 """)
-            if written.isEmpty { outcome.unchanged += 1 } else { outcome.versionsWritten += 1 }
+            outcome.versionsWritten += written.count
+            outcome.unchanged += round.count - written.count
+        }
+    }
+
+    private func apply(_ effect: Effect, _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
+        switch effect {
+        case .capture(let document):
+            try await applyCaptures([document], db, &outcome)
         case .remove(let removal):
             outcome.removed += try await db.execute("DELETE FROM documents WHERE document_id = \(removal.documentId)")
         case .erase(let erasure):

@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogRuntime
 
 /// A `.safetensors` file, memory-mapped, with its header parsed and checked once.
 ///
@@ -40,7 +41,8 @@ public final class SafeTensorsFile: Sendable {
 
     /// Maps and validates the file at `path`.
     public init(path: String) throws(SafeTensorsError) {
-        let file = try MappedFile(path: path)
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch { throw SafeTensorsError(path: path, tensor: nil, reason: error.reason) }
         let bytes = file.bytes
         func fail(_ reason: String, _ tensor: String? = nil) -> SafeTensorsError {
             SafeTensorsError(path: path, tensor: tensor, reason: reason)

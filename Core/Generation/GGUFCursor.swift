@@ -1,3 +1,5 @@
+import TwinlogRuntime
+
 /// A bounds-checked little-endian reader over the mapped bytes of a GGUF file; every read that
 /// would run past the end throws with the offset instead of trapping.
 struct GGUFCursor {

@@ -1,3 +1,5 @@
+import TwinlogRuntime
+
 /// Where one tensor lives in a GGUF file and how it is stored.
 public struct GGUFTensorInfo: Sendable {
     /// The tensor's name, e.g. `blk.0.attn_q.weight`.
@@ -35,7 +37,8 @@ public final class GGUFFile: Sendable {
 
     /// Maps and parses the file at `path`.
     public init(path: String) throws {
-        let mapping = try MappedFile(path: path)
+        let mapping: MappedFile
+        do { mapping = try MappedFile(path: path) } catch { throw GGUFError(path: path, offset: nil, error.reason) }
         var cursor = GGUFCursor(file: mapping)
         let magic = try cursor.read(UInt32.self, what: "the magic number")
         guard magic == 0x4655_4747 else {

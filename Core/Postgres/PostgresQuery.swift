@@ -23,6 +23,24 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
     public var postgresText: String? { flatMap { $0.postgresText } }
 }
 
+/// A one-dimensional SQL array of text values (NULL for nil), bound as one parameter; cast it in
+/// SQL (`$1::text[]`, `$2::timestamptz[]`) and `unnest` several to write many rows in one statement.
+public struct PostgresArray: PostgresBindable {
+    public let elements: [String?]
+
+    public init(_ elements: [String?]) { self.elements = elements }
+
+    /// An array of any bindable values, each in its text form.
+    public init<Value: PostgresBindable>(_ values: [Value]) { elements = values.map(\.postgresText) }
+
+    public var postgresText: String? {
+        "{" + elements.map { element in
+            guard let element else { return "NULL" }
+            return "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
 /// SQL text with bind parameters. String interpolation turns every interpolated value into a
 /// `$n` parameter, so values are never spliced into SQL text:
 ///

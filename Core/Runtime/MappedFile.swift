@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory mapping of a whole file, unmapped when the last reference goes away.
+///
+/// Model files are large and read once at load: mapping lets the kernel page them in on demand and
+/// share them with the page cache and other processes, where reading would copy them to the heap.
+public final class MappedFile: @unchecked Sendable {
+    // Sendable: the mapping is read-only and never changes after init.
+
+    /// Why a file could not be mapped, with the path.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public let path: String
+    /// The file's bytes.
+    public let bytes: UnsafeRawBufferPointer
+    public var count: Int { bytes.count }
+    public var base: UnsafeRawPointer { bytes.baseAddress! }
+
+    public init(path: String) throws(Failure) {
+        self.path = path
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw Failure(path: path, reason: "cannot be opened (errno \(errno))") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw Failure(path: path, reason: "cannot be inspected (errno \(errno))") }
+        let size = Int(status.st_size)
+        guard size > 0 else { throw Failure(path: path, reason: "is empty") }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            throw Failure(path: path, reason: "cannot be mapped (errno \(errno))")
+        }
+        bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+    }
+}
