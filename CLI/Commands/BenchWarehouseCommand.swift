@@ -29,8 +29,11 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
                          Double(result.changes) / result.relay, result.changes))
         }
         let lags = try await lag(config)
+        let total = lags.map(\.total), toCommit = lags.map(\.toCommit), fromCommit = lags.map(\.fromCommit)
         print(String(format: "lag at %d docs/s for %d s (%d documents): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                     rate, seconds, lags.count, percentile(lags, 0.5), percentile(lags, 0.99), lags.max() ?? .nan))
+                     rate, seconds, lags.count, percentile(total, 0.5), percentile(total, 0.99), total.max() ?? .nan))
+        print(String(format: "  captured → warehouse commit: p50 %.0f ms, p99 %.0f ms; commit → change read: p50 %.0f ms, p99 %.0f ms",
+                     percentile(toCommit, 0.5), percentile(toCommit, 0.99), percentile(fromCommit, 0.5), percentile(fromCommit, 0.99)))
     }
 
     /// A fresh namespace: topics under a prefix, a schema, a slot and a publication of its own.
@@ -112,7 +115,16 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
         return (materialize, (last - (first ?? last)).inSeconds, seen)
     }
 
-    private func lag(_ config: TwinlogConfiguration) async throws -> [Double] {
+    /// End-to-end lags in milliseconds, each split at the warehouse commit.
+    struct Lag {
+        var total: Double
+        /// Event captured → warehouse commit (producer, broker, materializer).
+        var toCommit: Double
+        /// Warehouse commit → change on the topic, read (WAL decoding, relay, broker).
+        var fromCommit: Double
+    }
+
+    private func lag(_ config: TwinlogConfiguration) async throws -> [Lag] {
         let (topics, database, relayConfiguration) = try await namespace(config, "lag")
         var materializerConfiguration = WarehouseMaterializer.Configuration(kafka: config.kafka, database: database, topics: topics,
                                                                             groupId: topics.prefix + "warehouse")
@@ -141,14 +153,16 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
                 try await Task.sleep(until: next)
             }
         }
-        var lags: [Double] = []
+        var lags: [Lag] = []
         let deadline = ContinuousClock.now + .seconds(seconds + 60)
         while lags.count < total, ContinuousClock.now < deadline {
             for record in try await reader.poll(maxRecords: 1000, timeout: .milliseconds(50)) {
                 guard let change = try? EventCodec.decode(record, as: WarehouseChange.self).event,
                       change.table == "documents", change.op == .create,
                       let captured = (change.after?["captured_at"] ?? nil).flatMap(PostgresTimestamp.parse) else { continue }
-                lags.append(Date().timeIntervalSince(captured) * 1000)
+                let now = Date()
+                lags.append(Lag(total: now.timeIntervalSince(captured) * 1000, toCommit: change.commitTime.timeIntervalSince(captured) * 1000,
+                                fromCommit: now.timeIntervalSince(change.commitTime) * 1000))
             }
         }
         _ = await sender.result

@@ -100,11 +100,24 @@ public final class CDCRelay: Sendable {
         var pending: [WarehouseChange] = []
         var transaction: (xid: UInt32, time: Date, finalLSN: LSN)?
         var lastStatus = ContinuousClock.now
+        // Transactions handed to the producer, oldest first, with the position each one ends at.
+        // Waiting for each transaction's acknowledgements before reading the next one capped the
+        // relay at one broker round trip per transaction; pipelining keeps the guarantee, since a
+        // position is confirmed only once it and everything before it were acknowledged.
+        var inFlight: [(end: LSN, delivery: PendingDelivery)] = []
+        func settle(waitForAll: Bool = false) async throws {
+            while let first = inFlight.first, waitForAll || first.delivery.isComplete {
+                try await first.delivery.delivered()
+                progress.confirm(first.end)
+                inFlight.removeFirst()
+            }
+        }
         while !Task.isCancelled {
             let frame = try await replication.next(timeout: .milliseconds(200))
             switch frame {
             case .keepalive(let walEnd, let replyRequested)?:
                 progress.observe(walEnd)
+                try await settle()
                 if replyRequested {
                     try await confirm(replication)
                     lastStatus = .now
@@ -131,12 +144,10 @@ public final class CDCRelay: Sendable {
                                                        transactionId: Int64(transaction.xid), commitTime: transaction.time))
                     }
                 case .commit(_, let endLSN, _):
-                    // Only after the broker acknowledged every change of the transaction does the
-                    // slot move past it.
-                    try await publish(pending)
+                    inFlight.append((endLSN, try await enqueue(pending)))
                     pending.removeAll(keepingCapacity: true)
                     transaction = nil
-                    progress.confirm(endLSN)
+                    try await settle()
                     if ContinuousClock.now - lastStatus > configuration.statusInterval {
                         try await confirm(replication)
                         lastStatus = .now
@@ -145,12 +156,14 @@ public final class CDCRelay: Sendable {
                     break
                 }
             case nil:
+                try await settle()
                 if ContinuousClock.now - lastStatus > configuration.statusInterval {
                     try await confirm(replication)
                     lastStatus = .now
                 }
             }
         }
+        try await settle(waitForAll: true)
         try await confirm(replication)
     }
 
@@ -188,14 +201,14 @@ public final class CDCRelay: Sendable {
                                transactionId: Int64(transaction.xid), commitTime: transaction.time)
     }
 
-    private func publish(_ changes: [WarehouseChange]) async throws {
-        guard !changes.isEmpty else { return }
+    /// Hands a transaction's changes to the producer, in order, without waiting for acknowledgements.
+    private func enqueue(_ changes: [WarehouseChange]) async throws -> PendingDelivery {
         let records = try changes.map {
             // The event id is the change's position, so a replayed change carries the same id.
             try EventCodec.record($0, topic: configuration.topics.warehouseChanges, source: "twinlog/cdc/\(configuration.slot)",
                                   id: "\(LSN(UInt64($0.lsn))):\($0.sequence)", time: $0.commitTime)
         }
-        try await producer.send(records)
+        return try await producer.enqueue(records)
     }
 
     /// Publishes every row of the published tables as read events, inside the slot's snapshot.
@@ -217,7 +230,7 @@ public final class CDCRelay: Sendable {
                                                    lsn: Int64(point.value), sequence: sequence, transactionId: 0, commitTime: Date()))
                     sequence += 1
                 }
-                try await publish(changes)
+                try await enqueue(changes).delivered()
             }
             configuration.logger.info("published the initial snapshot", metadata: ["rows": "\(sequence)", "at": "\(point)"])
         }

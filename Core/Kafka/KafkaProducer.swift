@@ -78,13 +78,31 @@ public final class KafkaProducer: Sendable {
     /// (after all reports arrived, so no report is left dangling); reports are in input order.
     @discardableResult
     public func send(_ records: [OutgoingRecord]) async throws -> [DeliveryReport] {
-        guard !records.isEmpty else { return [] }
+        try await enqueue(records).delivered()
+    }
+
+    /// Enqueues `records` in order and returns once they are in librdkafka's queue, without waiting
+    /// for acknowledgements: successive calls keep their order, so a caller can pipeline batches and
+    /// act on each one's `delivered()` later (the CDC relay confirms WAL positions this way).
+    public func enqueue(_ records: [OutgoingRecord]) async throws -> PendingDelivery {
         guard !closed.load(ordering: .acquiring) else { throw KafkaError.client("the producer is shut down") }
         let batch = DeliveryBatch(count: records.count)
-        return try await withCheckedThrowingContinuation { continuation in
-            batch.attach(continuation)
-            Task { await self.enqueue(records, batch: batch) }
+        for (index, record) in records.enumerated() {
+            let slot = Unmanaged.passRetained(DeliverySlot(batch: batch, index: index))
+            while true {
+                let err = produce(record, opaque: slot.toOpaque())
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
+                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, !closed.load(ordering: .acquiring) {
+                    // The local queue is full: wait for deliveries to drain it, never block a thread.
+                    try? await Task.sleep(for: .milliseconds(2))
+                    continue
+                }
+                slot.release()
+                batch.fail(index: index, KafkaError(err, "produce to \(record.topic)"))
+                break
+            }
         }
+        return PendingDelivery(batch: batch)
     }
 
     /// Waits until every enqueued record was delivered or failed, up to `timeout`.
@@ -103,24 +121,6 @@ public final class KafkaProducer: Sendable {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         do { try await flush(timeout: timeout) } catch {
             rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-        }
-    }
-
-    private func enqueue(_ records: [OutgoingRecord], batch: DeliveryBatch) async {
-        for (index, record) in records.enumerated() {
-            let slot = Unmanaged.passRetained(DeliverySlot(batch: batch, index: index))
-            while true {
-                let err = produce(record, opaque: slot.toOpaque())
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
-                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL, !closed.load(ordering: .acquiring) {
-                    // The local queue is full: wait for deliveries to drain it, never block a thread.
-                    try? await Task.sleep(for: .milliseconds(2))
-                    continue
-                }
-                slot.release()
-                batch.fail(index: index, KafkaError(err, "produce to \(record.topic)"))
-                break
-            }
         }
     }
 
@@ -180,22 +180,45 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
     return bytes.withUnsafeBytes(body)
 }
 
-/// Collects the delivery reports of one `send` call and resumes its caller when all arrived.
+/// Records enqueued together whose acknowledgements may still be arriving.
+public struct PendingDelivery: Sendable {
+    fileprivate let batch: DeliveryBatch
+
+    /// Whether every record was acknowledged or failed.
+    public var isComplete: Bool { batch.isComplete }
+
+    /// Waits for every acknowledgement; throws the first failure. Reports are in input order.
+    @discardableResult
+    public func delivered() async throws -> [DeliveryReport] { try await batch.wait() }
+}
+
+/// Collects the delivery reports of records enqueued together; completes when all arrived.
 private final class DeliveryBatch: Sendable {
     private struct State {
         var remaining: Int
         var reports: [DeliveryReport?]
         var firstError: KafkaError?
-        var continuation: CheckedContinuation<[DeliveryReport], any Error>?
+        var result: Result<[DeliveryReport], any Error>?
+        var waiters: [CheckedContinuation<[DeliveryReport], any Error>] = []
     }
     private let state: Mutex<State>
 
     init(count: Int) {
-        state = Mutex(State(remaining: count, reports: Array(repeating: nil, count: count)))
+        state = Mutex(State(remaining: count, reports: Array(repeating: nil, count: count),
+                            result: count == 0 ? .success([]) : nil))
     }
 
-    func attach(_ continuation: CheckedContinuation<[DeliveryReport], any Error>) {
-        state.withLock { $0.continuation = continuation }
+    var isComplete: Bool { state.withLock { $0.result != nil } }
+
+    func wait() async throws -> [DeliveryReport] {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Result<[DeliveryReport], any Error>? in
+                if let result = state.result { return result }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
     }
 
     func deliver(index: Int, _ report: DeliveryReport) { complete(index: index, report: report, error: nil) }
@@ -203,16 +226,17 @@ private final class DeliveryBatch: Sendable {
     func fail(index: Int, _ error: KafkaError) { complete(index: index, report: nil, error: error) }
 
     private func complete(index: Int, report: DeliveryReport?, error: KafkaError?) {
-        let finished: (CheckedContinuation<[DeliveryReport], any Error>, Result<[DeliveryReport], any Error>)? = state.withLock { state in
+        let finished: ([CheckedContinuation<[DeliveryReport], any Error>], Result<[DeliveryReport], any Error>)? = state.withLock { state in
             state.reports[index] = report
             if let error, state.firstError == nil { state.firstError = error }
             state.remaining -= 1
-            guard state.remaining == 0, let continuation = state.continuation else { return nil }
-            state.continuation = nil
-            if let error = state.firstError { return (continuation, .failure(error)) }
-            return (continuation, .success(state.reports.map { $0! }))
+            guard state.remaining == 0 else { return nil }
+            let result: Result<[DeliveryReport], any Error> = if let error = state.firstError { .failure(error) } else { .success(state.reports.map { $0! }) }
+            state.result = result
+            defer { state.waiters.removeAll() }
+            return (state.waiters, result)
         }
-        if let (continuation, result) = finished { continuation.resume(with: result) }
+        if let (waiters, result) = finished { waiters.forEach { $0.resume(with: result) } }
     }
 }
 
