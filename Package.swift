@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/warehouse"),
         .target(name: "CDCConsumer", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", .product(name: "Logging", package: "swift-log"),
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/cdc"),
 
         // The command-line tool.

@@ -23,6 +23,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    /// The configuration keys that have a command-line flag here.
+    static let flagKeys: Set<String> = ["brokers", "databaseUrl", "databaseSchema", "topicPrefix", "requestTimeout", "logLevel"]
+
     /// The effective configuration: flags over environment over file over defaults.
     func load() throws -> TwinlogConfiguration {
         var flags: [String: String] = [:]

@@ -27,11 +27,19 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "twinlog.run")
         try await withThrowingTaskGroup(of: Void.self) { group in
             if selected.contains("warehouse") {
-                let materializer = try await WarehouseMaterializer(.init(kafka: config.kafka, database: config.database, topics: config.topics))
+                var configuration = WarehouseMaterializer.Configuration(kafka: config.kafka, database: config.database, topics: config.topics)
+                configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
+                let materializer = try await WarehouseMaterializer(configuration)
                 group.addTask { try await materializer.run() }
             }
             if selected.contains("cdc") {
-                let relay = try CDCRelay(.init(kafka: config.kafka, database: config.database, topics: config.topics))
+                var configuration = CDCRelay.Configuration(kafka: config.kafka, database: config.database, topics: config.topics)
+                // One slot and publication per warehouse schema, so deployments sharing a database stay apart.
+                if let schema = config.databaseSchema {
+                    configuration.slot = "twinlog_cdc_" + schema.lowercased()
+                    configuration.publication = "twinlog_" + schema.lowercased()
+                }
+                let relay = try CDCRelay(configuration)
                 group.addTask {
                     await relay.runForever()
                     await relay.shutdown()

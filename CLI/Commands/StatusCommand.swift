@@ -125,7 +125,9 @@ struct ConfigCommand: ParsableCommand {
             print("| file key | environment | flag | form | what |")
             print("|---|---|---|---|---|")
             for key in TwinlogConfiguration.keys {
-                print("| `\(key.name)` | `\(key.environment)` | `--\(TwinlogConfiguration.flagName(key.name))` | \(key.form) | \(key.summary) |")
+                let flag = GlobalOptions.flagKeys.contains(key.name) ? "`--\(TwinlogConfiguration.flagName(key.name))`" : "—"
+                let form = key.form.replacingOccurrences(of: "|", with: "\\|")
+                print("| `\(key.name)` | `\(key.environment)` | \(flag) | \(form) | \(key.summary) |")
             }
         }
     }

@@ -3,6 +3,7 @@ import Logging
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogSink
 
 /// Relays the warehouse's logical replication stream (pgoutput over a publication of the warehouse
 /// tables) to `twin.warehouse.changes`: one WarehouseChange per row change, keyed by table +
@@ -49,17 +50,25 @@ public final class CDCRelay: Sendable {
     /// (`runForever` does, with backoff) and streaming resumes from the slot's confirmed position.
     public func run() async throws {
         let db = try await PostgresConnection.connect(configuration.database)
+        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         let schema = try await db.query("SELECT current_schema() AS s")[0].decode(String.self, "s")
         try await ensurePublication(db, schema: schema)
         let keys = try await primaryKeys(db, schema: schema)
 
         let replication = try await ReplicationConnection.connect(configuration.database)
-        let existing = try await replication.command(
-            "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(configuration.slot.replacingOccurrences(of: "'", with: "''"))'")
+        let slotName = configuration.slot.replacingOccurrences(of: "'", with: "''")
+        let existing = try await replication.command("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(slotName)'")
+        let snapshotDone = try await !db.query("SELECT 1 FROM cdc_snapshots WHERE slot = \(configuration.slot)").isEmpty
         var start: LSN
-        if let row = existing.first, let text = row["confirmed_flush_lsn"] ?? nil, let lsn = LSN(text: text) {
+        if snapshotDone, let row = existing.first, let text = row["confirmed_flush_lsn"] ?? nil, let lsn = LSN(text: text) {
             start = lsn
         } else {
+            if !existing.isEmpty {
+                // A relay died before its snapshot was complete: start over with a new slot.
+                configuration.logger.warning("the slot's initial snapshot never completed; recreating the slot", metadata: ["slot": "\(configuration.slot)"])
+                _ = try await replication.command("DROP_REPLICATION_SLOT \(PostgresQuery.quoteIdentifier(configuration.slot)) WAIT")
+            }
+            try await db.execute("DELETE FROM cdc_snapshots WHERE slot = \(configuration.slot)")
             let created = try await replication.command(
                 "CREATE_REPLICATION_SLOT \(PostgresQuery.quoteIdentifier(configuration.slot)) LOGICAL pgoutput EXPORT_SNAPSHOT")
             guard let row = created.first, let point = (row["consistent_point"] ?? nil).flatMap(LSN.init(text:)),
@@ -67,6 +76,7 @@ public final class CDCRelay: Sendable {
                 throw CDCError(description: "CREATE_REPLICATION_SLOT returned no consistent point or snapshot")
             }
             try await publishSnapshot(db, snapshot: snapshot, at: point, schema: schema, keys: keys)
+            try await db.execute("INSERT INTO cdc_snapshots (slot, consistent_point) VALUES (\(configuration.slot), \(point.description))")
             start = point
         }
         progress.confirm(start)

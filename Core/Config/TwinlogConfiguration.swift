@@ -25,6 +25,8 @@ public struct TwinlogConfiguration: Sendable, Equatable {
     public var sslCALocation: String?
     /// Seconds an unreachable broker or database may take before a call fails.
     public var requestTimeout: Double = 10
+    /// Seconds a consumer may go silent before the group gives its partitions to another member.
+    public var sessionTimeout: Double = 10
     public var logLevel = "info"
 
     public init() {}
@@ -103,6 +105,12 @@ public struct TwinlogConfiguration: Sendable, Equatable {
             summary: "bound on calls to an unreachable broker or database") { config, value in
             guard let seconds = Double(value), (0.1...600).contains(seconds) else { return false }
             config.requestTimeout = seconds
+            return true
+        },
+        Key(name: "sessionTimeout", environment: "TWINLOG_SESSION_TIMEOUT", form: "seconds, a number between 1 and 300",
+            summary: "consumer group session timeout (how fast a dead member's partitions move)") { config, value in
+            guard let seconds = Double(value), (1...300).contains(seconds) else { return false }
+            config.sessionTimeout = seconds
             return true
         },
         Key(name: "logLevel", environment: "TWINLOG_LOG_LEVEL", form: "trace | debug | info | notice | warning | error | critical",

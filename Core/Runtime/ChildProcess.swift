@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a program to completion with posix_spawn and waitpid, optionally reading stdin from a file
-/// and writing stdout to a file. Blocks the calling thread: call it from a `BlockingExecutor`.
+/// Runs programs with posix_spawn and waitpid, optionally reading stdin from a file and writing
+/// stdout to a file. Waiting blocks the calling thread: call it from a `BlockingExecutor`.
 ///
 /// Foundation's `Process.waitUntilExit` can hang off the main thread on Linux, and the project
 /// needs only this much of a process API; swift-subprocess would be a dependency for one function.
@@ -18,6 +18,33 @@ public enum ChildProcess {
     /// Runs `arguments[0]` (looked up on PATH) with `arguments`; returns its exit status.
     @discardableResult
     public static func run(_ arguments: [String], stdinPath: String? = nil, stdoutPath: String? = nil) throws -> Int32 {
+        try start(arguments, stdinPath: stdinPath, stdoutPath: stdoutPath).wait()
+    }
+
+    /// A started program: signal it, wait for it.
+    public struct Running: Sendable {
+        public let pid: Int32
+        let program: String
+
+        /// Sends `signal` (SIGTERM, SIGKILL, …).
+        public func send(_ signal: Int32) { kill(pid, signal) }
+
+        /// Waits for the program to end; returns its exit status (128 + signal when killed).
+        @discardableResult
+        public func wait() throws -> Int32 {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 {
+                guard errno == EINTR else { throw Failure(description: "waiting for \(program) failed") }
+            }
+            // WIFEXITED / WEXITSTATUS are macros; decode the wait status by hand.
+            if status & 0x7f == 0 { return (status >> 8) & 0xff }
+            return 128 + (status & 0x7f)
+        }
+    }
+
+    /// Starts `arguments[0]` with `arguments` and the current environment plus `environment`.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], stdinPath: String? = nil,
+                             stdoutPath: String? = nil) throws -> Running {
         guard !arguments.isEmpty else { throw Failure(description: "no program to run") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -26,17 +53,25 @@ public enum ChildProcess {
         if let stdoutPath { posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
+        if !environment.isEmpty {
+            var merged: [String: String] = [:]
+            var entry = environ
+            while let pointer = entry.pointee {
+                let text = String(cString: pointer)
+                if let equals = text.firstIndex(of: "=") { merged[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+                entry += 1
+            }
+            merged.merge(environment) { $1 }
+            envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        }
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        let spawned = environment.isEmpty ? posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+                                          : posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
         guard spawned == 0 else {
             throw Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw Failure(description: "waiting for \(arguments[0]) failed") }
-        }
-        // WIFEXITED / WEXITSTATUS are macros; decode the wait status by hand.
-        if status & 0x7f == 0 { return (status >> 8) & 0xff }
-        return 128 + (status & 0x7f)
+        return Running(pid: pid, program: arguments[0])
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TwinlogEvents
+import TwinlogKafka
+import TwinlogPostgres
+import TwinlogRuntime
+import TwinlogSink
+
+/// Effectively-once under crashes: the real `twinlog run --only warehouse,cdc` process is killed with
+/// SIGKILL at random moments while it works through a load, then restarted.
+@Suite("Kill -9 during a load")
+struct KillTests {
+    /// The `twinlog` binary `swift build` produced next to the test bundle.
+    static func binary() throws -> String {
+        let candidates = [".build/debug/twinlog", ".build/x86_64-unknown-linux-gnu/debug/twinlog"]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            Issue.record("the twinlog binary is missing (looked for \(candidates)); run `swift build --build-tests` first (infra/dev/test does)")
+            throw TestServices.ServiceMissing()
+        }
+        return found
+    }
+
+    @Test("20 kills of the materializer and the relay during a 10,000-document load: exact warehouse, complete change log",
+          .timeLimit(.minutes(10)))
+    func killDuringLoad() async throws {
+        let binary = try Self.binary()
+        let fixture = try await WarehouseFixture("kill")
+        try await WarehouseSchema.prepare(fixture.db, schema: fixture.name)
+        let executor = BlockingExecutor(label: "tests.kill")
+        let environment = [
+            "TWINLOG_BROKERS": TestServices.brokers, "TWINLOG_DATABASE_URL": TestServices.databaseURL,
+            "TWINLOG_DATABASE_SCHEMA": fixture.name, "TWINLOG_TOPIC_PREFIX": fixture.topics.prefix,
+            "TWINLOG_SESSION_TIMEOUT": "3", "TWINLOG_LOG_LEVEL": "warning",
+        ]
+        // 8,000 documents, then a second version of the first 2,000: 10,000 events.
+        let first = (0..<8000).map { WarehouseFixture.document("https://kill.example/\($0)", author: "Author \($0 % 25)", content: "v1 \($0)") }
+        let second = (0..<2000).map { WarehouseFixture.document("https://kill.example/\($0)", author: "Author \($0 % 25)", content: "v2 \($0)") }
+        // The load trickles in over about a minute, so the kills land while it is being applied.
+        let loader = Task {
+            let events = first + second
+            for slice in stride(from: 0, to: events.count, by: 250) {
+                try await fixture.send(Array(events[slice..<min(slice + 250, events.count)]))
+                try await Task.sleep(for: .milliseconds(1500))
+            }
+        }
+
+        var generator = SystemRandomNumberGenerator()
+        var killedWhileWorking = 0
+        for _ in 0..<20 {
+            let before = try await fixture.count("SELECT count(*) AS n FROM document_versions")
+            let running = try ChildProcess.start([binary, "run", "--only", "warehouse,cdc"], environment: environment, stdoutPath: "/dev/null")
+            // Kill shortly after this process applied something, at a random point of its work.
+            let working = try await TestServices.eventually(timeout: .seconds(15)) {
+                try await fixture.count("SELECT count(*) AS n FROM document_versions") > before
+            }
+            if working { killedWhileWorking += 1 }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
+            running.send(SIGKILL)
+            try await executor.run { try running.wait() }
+        }
+        try await loader.value
+        #expect(killedWhileWorking >= 10, "only \(killedWhileWorking) of 20 kills landed while the warehouse was being written")
+
+        let last = try ChildProcess.start([binary, "run", "--only", "warehouse,cdc"], environment: environment, stdoutPath: "/dev/null")
+        let complete = try await TestServices.eventually(timeout: .seconds(240)) {
+            try await fixture.count("SELECT count(*) AS n FROM document_versions") == 10_000
+        }
+        #expect(complete)
+
+        // The warehouse is exact: every document at its last version, every version recorded once.
+        #expect(try await fixture.count("SELECT count(*) AS n FROM documents") == 8000)
+        #expect(try await fixture.count("SELECT count(*) AS n FROM documents WHERE version = 2") == 2000)
+        #expect(try await fixture.count("SELECT count(*) AS n FROM documents WHERE content LIKE 'v2 %'") == 2000)
+        #expect(try await fixture.count("SELECT count(*) AS n FROM authors") == 25)
+
+        // The change log misses nothing: every version row reached the topic (as an insert, or as a
+        // snapshot read when it was written before the slot existed); a change that repeats after
+        // a kill carries the same position.
+        let reader = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: fixture.name + ".audit"),
+                                       topics: [fixture.topics.warehouseChanges])
+        var versions: [String: Set<String>] = [:]
+        let deadline = ContinuousClock.now + .seconds(240)
+        while versions.count < 10_000, ContinuousClock.now < deadline {
+            for record in try await reader.poll(maxRecords: 5000, timeout: .milliseconds(200)) {
+                let change = try EventCodec.decode(record, as: WarehouseChange.self).event
+                guard change.table == "document_versions", change.op == .create || change.op == .read,
+                      let document = change.key["document_id"], let version = change.key["version"] else { continue }
+                versions["\(document)#\(version)", default: []].insert(change.op == .read ? "snapshot" : "\(change.lsn):\(change.sequence)")
+            }
+        }
+        await reader.close()
+        last.send(SIGTERM)
+        try await executor.run { try last.wait() }
+        #expect(versions.count == 10_000)
+        #expect(versions.values.allSatisfy { $0.count == 1 }, "a repeated change must carry its original position")
+
+        _ = try await TestServices.eventually(timeout: .seconds(20)) {
+            (try? await fixture.db.execute("SELECT pg_drop_replication_slot(\("twinlog_cdc_" + fixture.name))")) != nil
+        }
+    }
+}
