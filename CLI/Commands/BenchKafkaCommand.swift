@@ -49,6 +49,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             try await admin.deleteTopics([swiftTopic, kcatTopic])
         }
 
+        await admin.close()
+
         func median(_ name: String) -> Double {
             let sorted = results[name, default: []].sorted()
             return sorted.isEmpty ? .nan : sorted[sorted.count / 2]

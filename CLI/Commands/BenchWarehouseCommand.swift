@@ -40,7 +40,9 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
     private func namespace(_ config: TwinlogConfiguration, _ label: String) async throws -> (TopicCatalogue, PostgresConnection.Options, CDCRelay.Configuration) {
         let name = "bench_\(label)_\(getpid())_\(Int(Date().timeIntervalSince1970))"
         let topics = TopicCatalogue(prefix: name + ".")
-        try await KafkaAdmin(configuration: config.kafka).createTopics(topics.specs)
+        let admin = try KafkaAdmin(configuration: config.kafka)
+        try await admin.createTopics(topics.specs)
+        await admin.close()
         var database = config.database
         database.searchPath = name
         let db = try await PostgresConnection.connect(config.database)

@@ -22,6 +22,7 @@ struct DemoCommand: AsyncParsableCommand {
         step("1/4", "creating topics on \(config.brokers)")
         let admin = try KafkaAdmin(configuration: config.kafka)
         try await admin.createTopics(config.topics.specs)
+        await admin.close()
         print("      \(config.topics.specs.count) topics ready (\(config.topics.documents), \(config.topics.chunks), …)")
 
         step("2/4", "starting the warehouse materializer (migrations, consumer group)")

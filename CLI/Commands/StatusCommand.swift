@@ -32,6 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
                 let lag = committed.reduce(Int64(0)) { $0 + max(0, (ends[$1.key] ?? $1.value) - $1.value) }
                 print("  group \(group): lag \(lag) (offsets in Kafka)")
             }
+            await admin.close()
         } catch {
             healthy = false
             print("            UNREACHABLE: \(error)")
@@ -90,6 +91,7 @@ struct TopicsCommand: AsyncParsableCommand {
             let catalogue = TopicCatalogue(prefix: config.topicPrefix, partitions: partitions)
             let admin = try KafkaAdmin(configuration: config.kafka)
             try await admin.createTopics(catalogue.specs)
+            await admin.close()
             for spec in catalogue.specs {
                 let configs = spec.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 print("\(spec.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(spec.partitions) partitions  \(configs)")
@@ -109,6 +111,7 @@ struct TopicsCommand: AsyncParsableCommand {
                 let records = try await admin.endOffsets(topic: topic.name).values.reduce(0, +)
                 print("\(topic.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(topic.partitions) partitions  \(records) records")
             }
+            await admin.close()
         }
     }
 }

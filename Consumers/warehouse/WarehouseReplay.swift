@@ -29,7 +29,9 @@ public enum WarehouseReplay {
             try await db.execute("TRUNCATE authors, documents, document_versions, erased_authors")
             try await PostgresOffsetStore(consumer: WarehouseMaterializer.consumerName).reset(db)
         }
-        let ends = try await KafkaAdmin(configuration: configuration.kafka).endOffsets(topic: configuration.topics.documents)
+        let admin = try KafkaAdmin(configuration: configuration.kafka)
+        let ends = try await admin.endOffsets(topic: configuration.topics.documents)
+        await admin.close()
 
         let materializer = try await WarehouseMaterializer(configuration)
         var outcome = Outcome()

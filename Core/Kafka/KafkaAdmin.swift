@@ -1,4 +1,5 @@
 import CRdKafka
+import Synchronization
 import TwinlogRuntime
 
 /// What a topic should look like: name, partition count, replication and topic configs
@@ -28,6 +29,7 @@ public struct TopicMetadata: Sendable, Equatable {
 public final class KafkaAdmin: Sendable {
     private let handle: Handle
     private let executor = BlockingExecutor(label: "twinlog.kafka.admin")
+    private let destroyed = Atomic<Bool>(false)
     public let configuration: KafkaConfiguration
 
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
@@ -38,9 +40,23 @@ public final class KafkaAdmin: Sendable {
     }
 
     deinit {
+        guard !destroyed.load(ordering: .acquiring) else { return }
         // rd_kafka_destroy joins librdkafka's threads: never on the thread that released us.
         let handle = self.handle
         executor.submit { rd_kafka_destroy(handle.pointer) }
+    }
+
+    /// Releases the client before returning, so a process can exit right after. Later calls fail.
+    public func close() async {
+        await executor.run { [self] in
+            guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            rd_kafka_destroy(handle.pointer)
+        }
+    }
+
+    /// Throws when the client was closed; call first inside every executor block.
+    private func checkOpen() throws {
+        if destroyed.load(ordering: .acquiring) { throw KafkaError.client("the admin client is closed") }
     }
 
     /// The topics in the cluster (internal `__` topics excluded), sorted by name. An unreachable
@@ -91,7 +107,8 @@ public final class KafkaAdmin: Sendable {
     public func watermarks(_ tp: TopicPartition) async throws -> (low: Int64, high: Int64) {
         let handle = self.handle
         let timeout = configuration.requestTimeoutMilliseconds
-        return try await executor.run {
+        return try await executor.run { [self] in
+            try checkOpen()
             var low: Int64 = 0
             var high: Int64 = 0
             let err = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition,
@@ -150,7 +167,8 @@ public final class KafkaAdmin: Sendable {
         let handle = self.handle
         let timeout = configuration.requestTimeoutMilliseconds
         let brokers = configuration.brokers
-        return try await executor.run {
+        return try await executor.run { [self] in
+            try checkOpen()
             var meta: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle.pointer, 1, nil, &meta, timeout)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let meta else {
@@ -174,7 +192,8 @@ public final class KafkaAdmin: Sendable {
         let handle = self.handle
         let timeout = configuration.requestTimeoutMilliseconds
         let brokers = configuration.brokers
-        return try await executor.run {
+        return try await executor.run { [self] in
+            try checkOpen()
             let queue = rd_kafka_queue_new(handle.pointer)!
             defer { rd_kafka_queue_destroy(queue) }
             let options = rd_kafka_AdminOptions_new(handle.pointer, RD_KAFKA_ADMIN_OP_ANY)

@@ -38,6 +38,8 @@ public final class KafkaConsumer: Sendable {
     private let executor = BlockingExecutor(label: "twinlog.kafka.consumer")
     private let rebalance: RebalanceContext
     private let closed = Atomic<Bool>(false)
+    /// Set on the executor once the handle is destroyed; every block checks it before using the handle.
+    private let destroyed = Atomic<Bool>(false)
     public let options: Options
 
     /// Joins `options.groupId` and subscribes to `topics`. Fails if the configuration is invalid;
@@ -99,6 +101,7 @@ public final class KafkaConsumer: Sendable {
     deinit {
         // Closing and destroying block (group leave, thread joins): do it on the consumer's own
         // executor, after any poll in flight, never on the thread that dropped the last reference.
+        guard !destroyed.load(ordering: .acquiring) else { return }
         let handle = self.handle
         let needsClose = !closed.load(ordering: .acquiring)
         let rebalance = self.rebalance
@@ -116,7 +119,8 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         let firstWait = Int32(milliseconds(timeout))
         let logger = options.logger
-        return try await executor.run {
+        return try await executor.run { [self] in
+            try checkOpen()
             var records: [KafkaRecord] = []
             records.reserveCapacity(min(maxRecords, 1024))
             var topicNames: [OpaquePointer: String] = [:]
@@ -168,7 +172,8 @@ public final class KafkaConsumer: Sendable {
         guard !offsets.isEmpty else { return }
         let handle = self.handle
         let entries = offsets.sorted { $0.key < $1.key }.map { ($0.key, Optional($0.value)) }
-        try await executor.run {
+        try await executor.run { [self] in
+            try checkOpen()
             let list = makePartitionList(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_commit(handle.pointer, list, 0)
@@ -191,7 +196,8 @@ public final class KafkaConsumer: Sendable {
     /// The partitions currently assigned to this member.
     public func assignment() async throws -> [TopicPartition] {
         let handle = self.handle
-        return try await executor.run {
+        return try await executor.run { [self] in
+            try checkOpen()
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
             let err = rd_kafka_assignment(handle.pointer, &list)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError(err, "read assignment") }
@@ -205,7 +211,8 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         let entries = offsets.sorted { $0.key < $1.key }.map { ($0.key, Optional($0.value)) }
         let wait = Int32(milliseconds(timeout))
-        try await executor.run {
+        try await executor.run { [self] in
+            try checkOpen()
             let list = makePartitionList(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             if let error = rd_kafka_seek_partitions(handle.pointer, list, wait) {
@@ -233,17 +240,26 @@ public final class KafkaConsumer: Sendable {
     /// timeout). Safe to call more than once.
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let handle = self.handle
-        await executor.run { _ = rd_kafka_consumer_close(handle.pointer) }
+        await executor.run { [self] in
+            _ = rd_kafka_consumer_close(handle.pointer)
+            rd_kafka_destroy(handle.pointer)
+            destroyed.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Throws when the consumer was closed; call first inside every executor block.
+    private func checkOpen() throws {
+        if destroyed.load(ordering: .acquiring) { throw KafkaError.client("the consumer is closed") }
     }
 
     private func setPaused(_ partitions: [TopicPartition], paused: Bool) async throws {
         let handle = self.handle
         let entries = partitions.map { ($0, Int64?.none) }
-        try await executor.run {
+        try await executor.run { [self] in
+            try checkOpen()
             let list = makePartitionList(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-                        let err = paused ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
+            let err = paused ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, paused ? "pause" : "resume") }
         }
     }

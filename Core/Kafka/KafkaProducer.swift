@@ -28,6 +28,8 @@ public final class KafkaProducer: Sendable {
     private let handle: Handle
     private let poller: PollThread
     private let closed = Atomic<Bool>(false)
+    /// Set once `shutdown` destroyed the handle; the deinitializer then has nothing left to do.
+    private let destroyed = Atomic<Bool>(false)
     private let flushExecutor = BlockingExecutor(label: "twinlog.kafka.producer.flush")
     public let configuration: KafkaConfiguration
 
@@ -54,6 +56,7 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
+        guard !destroyed.load(ordering: .acquiring) else { return }
         // Stopping the poll thread and destroying the handle block: do it off the releasing thread.
         let handle = self.handle
         let poller = self.poller
@@ -115,12 +118,19 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Flushes outstanding records (failing those still undelivered after `timeout`) and refuses
-    /// further sends. Safe to call more than once.
+    /// Flushes outstanding records (failing those still undelivered after `timeout`), refuses
+    /// further sends, and releases the client before returning, so a process can exit right after.
+    /// Call it once the last `send` or `enqueue` returned. Safe to call more than once.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         do { try await flush(timeout: timeout) } catch {
             rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        }
+        await flushExecutor.run { [self] in
+            poller.stop()
+            rd_kafka_poll(handle.pointer, 0)
+            rd_kafka_destroy(handle.pointer)
+            destroyed.store(true, ordering: .releasing)
         }
     }
 
