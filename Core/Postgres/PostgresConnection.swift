@@ -136,37 +136,12 @@ private final class Session: @unchecked Sendable {
 
     init(options: PostgresConnection.Options) throws {
         self.options = options
-        connection = try Self.open(options)
+        connection = try openLibPQ(options, replication: false)
     }
 
     /// The URL without its password, for error messages.
     static func redacted(_ url: String) -> String {
         url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
-    }
-
-    static func open(_ options: PostgresConnection.Options) throws -> OpaquePointer {
-        var keywords = ["dbname", "application_name", "connect_timeout"]
-        let timeout = max(1, options.connectTimeout.components.seconds)
-        var values = [options.url, options.applicationName, String(timeout)]
-        var serverOptions = "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning"
-        if let searchPath = options.searchPath {
-            // libpq's options string splits on spaces and treats backslash as escape.
-            serverOptions += " -c search_path=" + searchPath.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: " ", with: "\\ ")
-        }
-        keywords.append("options")
-        values.append(serverOptions)
-        let connection: OpaquePointer? = withCStrings(keywords) { k in
-            withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
-        }
-        guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            if let connection { PQfinish(connection) }
-            throw PostgresError(message: "cannot connect to PostgreSQL at \(redacted(options.url)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))",
-                                isConnectionFailure: true)
-        }
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
-        return connection
     }
 
     func close() {
@@ -185,7 +160,7 @@ private final class Session: @unchecked Sendable {
         var delay = Duration.milliseconds(100)
         while true {
             do {
-                let fresh = try Self.open(options)
+                let fresh = try openLibPQ(options, replication: false)
                 connection = fresh
                 options.logger.info("reconnected to PostgreSQL")
                 return fresh
@@ -289,7 +264,7 @@ private final class Session: @unchecked Sendable {
 }
 
 /// Calls `body` with a NULL-terminated C array of C strings for `strings`.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     withOptionalCStrings(strings + [nil]) { body($0) }
 }
 
@@ -299,4 +274,35 @@ private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointe
     defer { copies.forEach { free($0) } }
     let pointers = copies.map { UnsafePointer($0) }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Opens a libpq connection for `options` (UTC, ISO dates, the search path); with `replication`, a
+/// logical replication connection (`replication=database`). Fails naming the server tried.
+func openLibPQ(_ options: PostgresConnection.Options, replication: Bool) throws -> OpaquePointer {
+    var keywords = ["dbname", "application_name", "connect_timeout"]
+    let timeout = max(1, options.connectTimeout.components.seconds)
+    var values = [options.url, options.applicationName + (replication ? "-cdc" : ""), String(timeout)]
+    if replication {
+        keywords.append("replication")
+        values.append("database")
+    }
+    var serverOptions = "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning"
+    if let searchPath = options.searchPath {
+        // libpq's options string splits on spaces and treats backslash as escape.
+        serverOptions += " -c search_path=" + searchPath.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: " ", with: "\\ ")
+    }
+    keywords.append("options")
+    values.append(serverOptions)
+    let connection: OpaquePointer? = withCStrings(keywords) { k in
+        withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+    }
+    guard let connection, PQstatus(connection) == CONNECTION_OK else {
+        let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+        if let connection { PQfinish(connection) }
+        throw PostgresError(message: "cannot \(replication ? "open a replication connection" : "connect") to PostgreSQL at \(Session.redacted(options.url)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))",
+                            isConnectionFailure: true)
+    }
+    PQsetNoticeProcessor(connection, { _, _ in }, nil)
+    return connection
 }

@@ -24,20 +24,7 @@ public final class ReplicationConnection: Sendable {
     /// Opens a replication connection to the database named in `options.url`.
     public static func connect(_ options: PostgresConnection.Options) async throws -> ReplicationConnection {
         let executor = BlockingExecutor(label: "twinlog.postgres.replication.connect")
-        let handle = try await executor.run { () throws -> ReplicationHandle in
-            let keywords = ["dbname", "replication", "application_name", "connect_timeout"]
-            let values = [options.url, "database", options.applicationName + "-cdc",
-                          String(max(1, options.connectTimeout.components.seconds))]
-            let connection: OpaquePointer? = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
-            guard let connection, PQstatus(connection) == CONNECTION_OK else {
-                let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-                if let connection { PQfinish(connection) }
-                throw PostgresError(message: "cannot open a replication connection: \(message.trimmingCharacters(in: .whitespacesAndNewlines))",
-                                    isConnectionFailure: true)
-            }
-            PQsetNoticeProcessor(connection, { _, _ in }, nil)
-            return ReplicationHandle(connection)
-        }
+        let handle = try await executor.run { ReplicationHandle(try openLibPQ(options, replication: true)) }
         return ReplicationConnection(handle: handle)
     }
 
