@@ -38,7 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("            UNREACHABLE: \(error)")
         }
 
-        print("postgresql  \(redacted(config.databaseURL))\(config.databaseSchema.map { " schema \($0)" } ?? "")")
+        print("postgresql  \(PostgresConnection.redacted(config.databaseURL))\(config.databaseSchema.map { " schema \($0)" } ?? "")")
         do {
             let db = try await PostgresConnection.connect(config.database)
             let version = try await db.query("SHOW server_version").first?.decode(String.self, "server_version") ?? "?"
@@ -68,10 +68,6 @@ struct StatusCommand: AsyncParsableCommand {
             print("            UNREACHABLE: \(error)")
         }
         if !healthy { throw ExitCode(2) }
-    }
-
-    private func redacted(_ url: String) -> String {
-        url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
     }
 }
 
@@ -142,7 +138,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let config = try global.load()
             print("brokers          \(config.brokers)")
-            print("databaseUrl      \(config.databaseURL.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression))")
+            print("databaseUrl      \(PostgresConnection.redacted(config.databaseURL))")
             print("databaseSchema   \(config.databaseSchema ?? "(server default)")")
             print("topicPrefix      \(config.topicPrefix.isEmpty ? "(none)" : config.topicPrefix)")
             print("securityProtocol \(config.securityProtocol ?? "plaintext")")

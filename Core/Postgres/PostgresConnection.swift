@@ -111,6 +111,11 @@ public final class PostgresConnection: Sendable {
         await executor.run { session.close() }
     }
 
+    /// `url` without its password, for messages and status output.
+    public static func redacted(_ url: String) -> String {
+        url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+    }
+
     /// Escapes a value for COPY's text format.
     static func escapeCopyText(_ text: String) -> String {
         var out = ""
@@ -139,10 +144,6 @@ private final class Session: @unchecked Sendable {
         connection = try openLibPQ(options, replication: false)
     }
 
-    /// The URL without its password, for error messages.
-    static func redacted(_ url: String) -> String {
-        url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
-    }
 
     func close() {
         if let connection { PQfinish(connection) }
@@ -300,7 +301,7 @@ func openLibPQ(_ options: PostgresConnection.Options, replication: Bool) throws 
     guard let connection, PQstatus(connection) == CONNECTION_OK else {
         let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
         if let connection { PQfinish(connection) }
-        throw PostgresError(message: "cannot \(replication ? "open a replication connection" : "connect") to PostgreSQL at \(Session.redacted(options.url)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))",
+        throw PostgresError(message: "cannot \(replication ? "open a replication connection" : "connect") to PostgreSQL at \(PostgresConnection.redacted(options.url)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))",
                             isConnectionFailure: true)
     }
     PQsetNoticeProcessor(connection, { _, _ in }, nil)
