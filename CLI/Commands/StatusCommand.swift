@@ -62,12 +62,36 @@ struct StatusCommand: AsyncParsableCommand {
             } else {
                 print("  warehouse not migrated yet")
             }
+            try await printReplicationSlots(db)
             await db.close()
         } catch {
             healthy = false
             print("            UNREACHABLE: \(error)")
         }
         if !healthy { throw ExitCode(2) }
+    }
+
+    /// The CDC relay's lag as PostgreSQL sees it: WAL written since the position each logical slot
+    /// confirmed (the relay confirms only what the broker acknowledged), and the walsender's
+    /// flush lag while a relay is connected. PostgreSQL holds this WAL until the slot moves on.
+    private func printReplicationSlots(_ db: PostgresConnection) async throws {
+        let slots = try await db.query("""
+            SELECT s.slot_name, s.active,
+                   coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint AS lag_bytes,
+                   coalesce(extract(epoch FROM r.flush_lag), 0)::float8 AS flush_lag_seconds
+            FROM pg_replication_slots s
+            LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid
+            WHERE s.slot_type = 'logical' AND s.database = current_database()
+            ORDER BY s.slot_name
+            """)
+        for slot in slots {
+            let name = try slot.decode(String.self, "slot_name")
+            let bytes = try slot.decode(Int64.self, "lag_bytes")
+            let state = try slot.decode(Bool.self, "active")
+                ? String(format: "relay connected, flush lag %.3f s", try slot.decode(Double.self, "flush_lag_seconds"))
+                : "no relay connected"
+            print("  slot \(name): \(bytes) bytes of WAL behind; \(state)")
+        }
     }
 }
 

@@ -50,12 +50,30 @@ public final class CDCRelay: Sendable {
     /// (`runForever` does, with backoff) and streaming resumes from the slot's confirmed position.
     public func run() async throws {
         let db = try await PostgresConnection.connect(configuration.database)
+        let replication: ReplicationConnection
+        do { replication = try await ReplicationConnection.connect(configuration.database) } catch {
+            await db.close()
+            throw error
+        }
+        // Closed on every way out, so the server releases the slot at once: a slot cannot be
+        // dropped, or taken over by a restarted relay, while a connection still streams from it.
+        do {
+            try await run(db, replication)
+        } catch {
+            await replication.close()
+            await db.close()
+            throw error
+        }
+        await replication.close()
+        await db.close()
+    }
+
+    private func run(_ db: PostgresConnection, _ replication: ReplicationConnection) async throws {
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         let schema = try await db.query("SELECT current_schema() AS s")[0].decode(String.self, "s")
         try await ensurePublication(db, schema: schema)
         let keys = try await primaryKeys(db, schema: schema)
 
-        let replication = try await ReplicationConnection.connect(configuration.database)
         let slotName = configuration.slot.replacingOccurrences(of: "'", with: "''")
         let existing = try await replication.command("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(slotName)'")
         let snapshotDone = try await !db.query("SELECT 1 FROM cdc_snapshots WHERE slot = \(configuration.slot)").isEmpty

@@ -47,7 +47,7 @@ public struct EventEnvelope: Sendable, Equatable {
         let spec = try value(Self.specVersionHeader)
         guard spec == "1.0" else { throw EventError("header \(Self.specVersionHeader) is \(spec), expected 1.0") }
         let timeText = try value(Self.timeHeader)
-        guard let time = JSONSchema.parseDateTime(timeText) else { throw EventError("header \(Self.timeHeader) is not RFC 3339: \(timeText)") }
+        guard let time = EventTime.parse(timeText) else { throw EventError("header \(Self.timeHeader) is not RFC 3339: \(timeText)") }
         self.init(id: try value(Self.idHeader), type: try value(Self.typeHeader), source: try value(Self.sourceHeader), time: time)
         let contentType = try value(Self.contentTypeHeader)
         guard contentType.hasPrefix("application/json") else {
@@ -103,7 +103,7 @@ public enum EventCodec {
     public static func validate<E: TwinlogEvent>(_ bytes: [UInt8], as type: E.Type) throws(EventError) {
         let schema = try EventSchemas.schema(for: E.self)
         let value: JSONValue
-        do { value = try JSONValue.parse(bytes) } catch { throw EventError("\(E.schemaName): the value is not valid JSON") }
+        do { value = try JSONValue.parse(bytes) } catch { throw EventError("\(E.schemaName): the value is not valid JSON: \(error)") }
         let violations = schema.violations(of: value)
         if !violations.isEmpty {
             throw EventError("\(E.schemaName).v\(E.schemaVersion) schema violation: " + violations.map(\.description).joined(separator: "; "))

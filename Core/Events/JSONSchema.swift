@@ -24,6 +24,8 @@ public struct JSONSchema: Sendable {
 
     public let root: JSONValue
     public let name: String
+    /// The schema's `pattern` keywords, compiled once when it loads.
+    private let patterns: [String: NSRegularExpression]
 
     private static let supported: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties", "required",
@@ -36,9 +38,11 @@ public struct JSONSchema: Sendable {
         do { root = try JSONValue.parse(json) } catch {
             throw InvalidSchema(description: "schema \(name) is not valid JSON: \(error)")
         }
-        try Self.checkKeywords(root, at: "", schema: name)
+        var patterns: [String: NSRegularExpression] = [:]
+        try Self.checkKeywords(root, at: "", schema: name, patterns: &patterns)
         self.root = root
         self.name = name
+        self.patterns = patterns
     }
 
     /// All violations of `value` against the schema (empty when valid), at most `limit`.
@@ -53,7 +57,8 @@ public struct JSONSchema: Sendable {
         if let first = violations(of: value, limit: 1).first { throw first }
     }
 
-    private static func checkKeywords(_ schema: JSONValue, at path: String, schema name: String) throws {
+    private static func checkKeywords(_ schema: JSONValue, at path: String, schema name: String,
+                                      patterns: inout [String: NSRegularExpression]) throws {
         guard case .object(let members) = schema else {
             if case .bool = schema { return }
             throw InvalidSchema(description: "schema \(name) at \(path): a schema must be an object or boolean")
@@ -65,19 +70,26 @@ public struct JSONSchema: Sendable {
             switch key {
             case "properties", "$defs":
                 guard case .object(let children) = value else { continue }
-                for (child, sub) in children { try checkKeywords(sub, at: "\(path)/\(key)/\(child)", schema: name) }
+                for (child, sub) in children { try checkKeywords(sub, at: "\(path)/\(key)/\(child)", schema: name, patterns: &patterns) }
             case "items", "additionalProperties":
-                try checkKeywords(value, at: "\(path)/\(key)", schema: name)
+                try checkKeywords(value, at: "\(path)/\(key)", schema: name, patterns: &patterns)
             case "anyOf", "oneOf":
                 guard case .array(let options) = value else { continue }
-                for (i, sub) in options.enumerated() { try checkKeywords(sub, at: "\(path)/\(key)/\(i)", schema: name) }
+                for (i, sub) in options.enumerated() { try checkKeywords(sub, at: "\(path)/\(key)/\(i)", schema: name, patterns: &patterns) }
             case "pattern":
-                guard case .string(let pattern) = value, (try? NSRegularExpression(pattern: pattern)) != nil else {
+                guard case .string(let pattern) = value, let regex = try? NSRegularExpression(pattern: pattern) else {
                     throw InvalidSchema(description: "schema \(name) at \(path): invalid pattern")
                 }
+                patterns[pattern] = regex
             default: continue
             }
         }
+    }
+
+    /// A JSON Pointer reference token: `~` becomes `~0` and `/` becomes `~1` (RFC 6901).
+    private static func escapePointerToken(_ key: String) -> String {
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return key }
+        return key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     private func resolve(_ reference: String) -> JSONValue? {
@@ -119,8 +131,7 @@ public struct JSONSchema: Sendable {
             let length = text.unicodeScalars.count
             if case .integer(let minimum)? = keywords["minLength"], length < minimum { fail("shorter than \(minimum) characters") }
             if case .integer(let maximum)? = keywords["maxLength"], length > maximum { fail("longer than \(maximum) characters") }
-            if case .string(let pattern)? = keywords["pattern"],
-               let regex = try? NSRegularExpression(pattern: pattern),
+            if case .string(let pattern)? = keywords["pattern"], let regex = patterns[pattern],
                regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
                 fail("does not match \(pattern)")
             }
@@ -141,7 +152,7 @@ public struct JSONSchema: Sendable {
             }
             let properties: [String: JSONValue] = if case .object(let p)? = keywords["properties"] { p } else { [:] }
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
-                let path = "\(pointer)/\(key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1"))"
+                let path = pointer + "/" + Self.escapePointerToken(key)
                 if let propertySchema = properties[key] {
                     check(member, against: propertySchema, at: path, into: &found, limit: limit)
                 } else if let extra = keywords["additionalProperties"] {
@@ -176,7 +187,7 @@ public struct JSONSchema: Sendable {
     private func checkFormat(_ format: String, _ text: String, fail: (String) -> Void) {
         switch format {
         case "date-time":
-            if JSONSchema.parseDateTime(text) == nil { fail("not an RFC 3339 date-time") }
+            if EventTime.parse(text) == nil { fail("not an RFC 3339 date-time") }
         case "uri":
             if URL(string: text)?.scheme == nil { fail("not an absolute URI") }
         default: break
@@ -189,13 +200,5 @@ public struct JSONSchema: Sendable {
         case .number(let d): d
         default: nil
         }
-    }
-
-    /// Parses an RFC 3339 timestamp with or without fractional seconds.
-    public static func parseDateTime(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        return ISO8601DateFormatter().date(from: text)
     }
 }

@@ -35,9 +35,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON bytes; the error says where parsing failed.
-    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    /// Parses JSON bytes (RFC 8259, UTF-8); the error says at which byte parsing failed and why.
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        return try parser.document()
     }
 
     /// The JSON type name used in schemas and error messages.

@@ -30,14 +30,22 @@ public final class ReplicationConnection: Sendable {
 
     deinit {
         let handle = self.handle
-        executor.submit { PQfinish(handle.pointer) }
+        executor.submit { handle.finish() }
+    }
+
+    /// Ends the connection now, so the server releases the slot at once (a slot cannot be dropped
+    /// while a connection streams from it); later calls fail.
+    public func close() async {
+        let handle = self.handle
+        await executor.run { handle.finish() }
     }
 
     /// Runs a replication command or SQL (simple protocol) and returns its rows as text.
     public func command(_ sql: String) async throws -> [[String: String?]] {
         let handle = self.handle
         return try await executor.run {
-            guard let result = PQexec(handle.pointer, sql) else { throw handle.failure(sql) }
+            let pointer = try handle.live()
+            guard let result = PQexec(pointer, sql) else { throw handle.failure(sql) }
             defer { PQclear(result) }
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY: return []
@@ -53,7 +61,7 @@ public final class ReplicationConnection: Sendable {
             default:
                 throw PostgresError(sqlState: PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
                                     message: "\(String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)) — in: \(sql)",
-                                    isConnectionFailure: PQstatus(handle.pointer) != CONNECTION_OK)
+                                    isConnectionFailure: PQstatus(pointer) != CONNECTION_OK)
             }
         }
     }
@@ -64,7 +72,8 @@ public final class ReplicationConnection: Sendable {
         let handle = self.handle
         let sql = "START_REPLICATION SLOT \(PostgresQuery.quoteIdentifier(slot)) LOGICAL \(position) (proto_version '1', publication_names '\(publication.replacingOccurrences(of: "'", with: "''"))')"
         try await executor.run {
-            guard let result = PQexec(handle.pointer, sql) else { throw handle.failure(sql) }
+            let pointer = try handle.live()
+            guard let result = PQexec(pointer, sql) else { throw handle.failure(sql) }
             defer { PQclear(result) }
             guard PQresultStatus(result) == PGRES_COPY_BOTH else {
                 throw PostgresError(message: "\(String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)) — in: \(sql)")
@@ -77,10 +86,11 @@ public final class ReplicationConnection: Sendable {
         let handle = self.handle
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return try await executor.run {
+            let pointer = try handle.live()
             var waited = false
             while true {
                 var buffer: UnsafeMutablePointer<CChar>?
-                let length = PQgetCopyData(handle.pointer, &buffer, 1)
+                let length = PQgetCopyData(pointer, &buffer, 1)
                 if length > 0, let buffer {
                     defer { PQfreemem(buffer) }
                     return try Self.frame(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
@@ -88,9 +98,9 @@ public final class ReplicationConnection: Sendable {
                 if length == -1 { throw PostgresError(message: "the server ended the replication stream", isConnectionFailure: true) }
                 if length == -2 { throw handle.failure("reading the replication stream") }
                 if waited { return nil }
-                var descriptor = pollfd(fd: PQsocket(handle.pointer), events: Int16(POLLIN), revents: 0)
+                var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
                 _ = poll(&descriptor, 1, milliseconds)
-                guard PQconsumeInput(handle.pointer) == 1 else { throw handle.failure("reading the replication stream") }
+                guard PQconsumeInput(pointer) == 1 else { throw handle.failure("reading the replication stream") }
                 waited = true
             }
         }
@@ -108,10 +118,11 @@ public final class ReplicationConnection: Sendable {
         message.append(replyRequested ? 1 : 0)
         let payload = message
         try await executor.run {
+            let pointer = try handle.live()
             let sent = payload.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle.pointer, $0.baseAddress, Int32($0.count)) }
+                buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(pointer, $0.baseAddress, Int32($0.count)) }
             }
-            guard sent == 1, PQflush(handle.pointer) == 0 else { throw handle.failure("sending a standby status update") }
+            guard sent == 1, PQflush(pointer) == 0 else { throw handle.failure("sending a standby status update") }
         }
     }
 
@@ -135,11 +146,23 @@ public final class ReplicationConnection: Sendable {
 
 /// The libpq connection of a replication stream; touched only from its executor.
 private final class ReplicationHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
+    private var pointer: OpaquePointer?
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 
+    /// The open connection, or an error once it was closed.
+    func live() throws(PostgresError) -> OpaquePointer {
+        guard let pointer else { throw PostgresError(message: "the replication connection is closed", isConnectionFailure: true) }
+        return pointer
+    }
+
+    func finish() {
+        if let pointer { PQfinish(pointer) }
+        pointer = nil
+    }
+
     func failure(_ what: String) -> PostgresError {
-        PostgresError(message: "\(what): \(String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines))",
-                      isConnectionFailure: PQstatus(pointer) != CONNECTION_OK)
+        guard let pointer else { return PostgresError(message: "\(what): the replication connection is closed", isConnectionFailure: true) }
+        return PostgresError(message: "\(what): \(String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines))",
+                             isConnectionFailure: PQstatus(pointer) != CONNECTION_OK)
     }
 }

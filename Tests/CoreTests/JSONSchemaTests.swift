@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TwinlogEvents
 
@@ -67,5 +68,54 @@ struct JSONSchemaTests {
         #expect(try JSONValue.parse(Array("1.5".utf8)) == .number(1.5))
         #expect(try JSONValue.parse(Array("true".utf8)) == .bool(true))
         #expect(try JSONValue.parse(Array(#"{"a":[null]}"#.utf8)) == .object(["a": .array([.null])]))
+    }
+
+    @Test("strings decode every escape, including surrogate pairs")
+    func stringEscapes() throws {
+        let json = #"["a\"b\\c\/d\b\f\n\r\t", "\u00e9\u4e2d", "\ud83d\ude00", "plain é 😀"]"#
+        #expect(try JSONValue.parse(Array(json.utf8)) == .array([
+            .string("a\"b\\c/d\u{08}\u{0C}\n\r\t"), .string("é中"), .string("😀"), .string("plain é 😀"),
+        ]))
+    }
+
+    @Test("numbers: exact integers, doubles, exponents, and integers too large for Int64")
+    func numbers() throws {
+        #expect(try JSONValue.parse(Array("[-0, 9223372036854775807, -1.25e2, 1E3, 18446744073709551616]".utf8)) == .array([
+            .integer(0), .integer(Int64.max), .number(-125), .number(1000), .number(18446744073709551616),
+        ]))
+    }
+
+    @Test("what the parser reads back equals what JSONEncoder wrote")
+    func encoderRoundTrip() throws {
+        let value: JSONValue = .object(["text": .string("line\n\"quoted\" \u{01} ünï 😀"), "n": .integer(-7), "x": .number(0.1),
+                                        "flags": .array([.bool(true), .bool(false), .null]), "nested": .object(["k": .array([])])])
+        #expect(try JSONValue.parse(Array(try JSONEncoder().encode(value))) == value)
+    }
+
+    @Test("malformed JSON is refused with the byte offset and the reason", arguments: [
+        ("{\"a\":1,}", 7, "member name"), ("[1 2]", 3, "expected ']'"), ("\"abc", 0, "unterminated"),
+        ("01", 1, "after the document"), ("[\"\\x\"]", 2, "invalid escape"), ("\"\\ud800\"", 1, "low surrogate"),
+        ("tru", 0, "expected true"), ("1.", 2, "decimal point"), ("1e400", 0, "out of range"), ("", 0, "end of input"),
+        ("\"tab\there\"", 4, "control character"),
+    ])
+    func malformed(json: String, offset: Int, reason: String) {
+        #expect { try JSONValue.parse(Array(json.utf8)) } throws: { error in
+            guard let error = error as? JSONParseError else { return false }
+            return error.offset == offset && error.reason.contains(reason)
+        }
+    }
+
+    @Test("invalid UTF-8 inside a string is refused, not replaced")
+    func invalidUTF8() {
+        #expect { try JSONValue.parse([0x22, 0x61, 0xC3, 0x28, 0x22]) } throws: { error in
+            (error as? JSONParseError).map { $0.offset == 0 && $0.reason == "string is not valid UTF-8" } ?? false
+        }
+    }
+
+    @Test("nesting deeper than the limit is refused instead of exhausting the stack")
+    func deepNesting() {
+        let depth = 100_000
+        let json = Array(repeating: UInt8(ascii: "["), count: depth) + Array(repeating: UInt8(ascii: "]"), count: depth)
+        #expect { try JSONValue.parse(json) } throws: { "\($0)".contains("nesting deeper than 256") }
     }
 }

@@ -15,14 +15,14 @@ struct CDCRelayTests {
         let db: PostgresConnection
         var configuration: CDCRelay.Configuration
 
-        init(_ label: String) async throws {
+        init(_ label: String, databaseURL: String = TestServices.databaseURL) async throws {
             name = TestServices.uniqueName(label)
             topics = TopicCatalogue(prefix: name + ".", partitions: 2)
             try await TestServices.createTopics(topics.specs)
-            db = try await TestServices.database(schema: name)
+            db = try await TestServices.database(schema: name, url: databaseURL)
             try await WarehouseSchema.prepare(db, schema: name)
             configuration = CDCRelay.Configuration(kafka: TestServices.kafka,
-                                                   database: .init(url: TestServices.databaseURL, searchPath: name), topics: topics)
+                                                   database: .init(url: databaseURL, searchPath: name), topics: topics)
             configuration.slot = name + "_slot"
             configuration.publication = name + "_pub"
             configuration.statusInterval = .milliseconds(200)
@@ -129,5 +129,46 @@ struct CDCRelayTests {
         let positions = Dictionary(grouping: changes) { "\($0.lsn):\($0.sequence)" }
         #expect(positions.values.allSatisfy { Set($0.map(\.key)).count == 1 })
         try await fixture.dropSlot()
+    }
+
+    @Test("the relay survives a PostgreSQL restart and resumes from the slot's confirmed position", .timeLimit(.minutes(3)))
+    func survivesPostgresRestart() async throws {
+        let server = try await PrivatePostgres.start()
+        let fixture = try await Fixture("cdcpgrestart", databaseURL: server.url)
+        let relay = try CDCRelay(fixture.configuration)
+        let running = Task { await relay.runForever() }
+        let reader = try fixture.reader()
+        var changes: [WarehouseChange] = []
+        func documents(_ changes: [WarehouseChange]) -> Set<String> {
+            Set(changes.filter { $0.table == "documents" }.compactMap { $0.key["document_id"] })
+        }
+        _ = try await TestServices.eventually { relay.position.confirmed > .zero }
+        try await fixture.insertDocument("doc-before", title: "before the restart")
+        try await fixture.read(reader, into: &changes) { documents($0).contains("doc-before") }
+
+        try await server.restart()
+        // The relay's replication connection died with the server; runForever reconnects.
+        try await fixture.insertDocument("doc-after", title: "after the restart")
+        try await fixture.read(reader, into: &changes) { documents($0).contains("doc-after") }
+        let lastRelayed = LSN(UInt64(changes.map(\.lsn).max() ?? 0))
+        let confirmedAfter = try await TestServices.eventually {
+            let slot = try await fixture.db.query("""
+                SELECT confirmed_flush_lsn >= \(lastRelayed.description)::pg_lsn AS caught_up
+                FROM pg_replication_slots WHERE slot_name = \(fixture.configuration.slot)
+                """)
+            return try slot.first?.decode(Bool.self, "caught_up") ?? false
+        }
+        await reader.close()
+        running.cancel()
+        _ = await running.result
+        await relay.shutdown()
+
+        #expect(documents(changes) == ["doc-before", "doc-after"])
+        #expect(changes.filter { $0.table == "documents" }.allSatisfy { $0.op == .create })
+        #expect(confirmedAfter, "the slot's confirmed position reaches the last relayed change after the reconnect")
+        let positions = Dictionary(grouping: changes) { "\($0.lsn):\($0.sequence)" }
+        #expect(positions.values.allSatisfy { Set($0.map(\.key)).count == 1 })
+        await fixture.db.close()
+        await server.stop()
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import TwinlogRuntime
 
 /// A PostgreSQL cluster of one test's own, in a temporary folder on a free port, for tests that
-/// must restart or stop the server without disturbing the tests sharing the main one.
+/// must restart or stop the server without disturbing the tests sharing the main one. It runs
+/// with `wal_level = logical`, so the CDC relay can stream from it.
 final class PrivatePostgres: @unchecked Sendable {
     let folder: URL
     let port: Int
@@ -42,7 +43,7 @@ final class PrivatePostgres: @unchecked Sendable {
         let server = PrivatePostgres(folder: folder, port: Int.random(in: 40000...49999), bin: "/usr/lib/postgresql/\(version)/bin")
         if getuid() == 0 { try server.shell("chown postgres \(folder.path) && chmod 700 \(folder.path)", asRoot: true) }
         try server.shell("\(server.bin)/initdb -D \(folder.path)/data -U twinlog --auth=trust >/dev/null")
-        try server.shell("printf \"port = \(server.port)\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\nfsync = off\\n\" >> \(folder.path)/data/postgresql.conf")
+        try server.shell("printf \"port = \(server.port)\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\nfsync = off\\nwal_level = logical\\n\" >> \(folder.path)/data/postgresql.conf")
         try server.startServer()
         return server
     }

@@ -47,11 +47,13 @@ enum TestServices {
     }
 
     /// A connection whose search_path is a fresh schema of this test's own.
-    static func database(schema: String) async throws -> PostgresConnection {
-        let admin = try await PostgresConnection.connect(PostgresConnection.Options(url: databaseURL))
+    static func database(schema: String, url: String = databaseURL) async throws -> PostgresConnection {
+        let admin = try await PostgresConnection.connect(PostgresConnection.Options(url: url))
         try await admin.execute("CREATE SCHEMA \(identifier: schema)")
         await admin.close()
-        return try await PostgresConnection.connect(PostgresConnection.Options(url: databaseURL, searchPath: schema))
+        var options = PostgresConnection.Options(url: url, searchPath: schema)
+        options.reconnectFor = .seconds(30)
+        return try await PostgresConnection.connect(options)
     }
 
     /// Polls `consumer` until `count` records arrived or `timeout` passed.
