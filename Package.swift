@@ -18,6 +18,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // C libraries, each wrapped by one Swift module.
@@ -55,6 +61,21 @@ let package = Package(
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
         .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
 
+        .target(name: "TwinlogMetrics", dependencies: [
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], path: "Core/Metrics"),
+
+        // Producers: the crawlers and their dispatcher.
+        .target(name: "Crawlers", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogHTML", "TwinlogRuntime",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
+        ], path: "Producers"),
+
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
@@ -64,10 +85,20 @@ let package = Package(
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/cdc"),
 
+        .target(name: "FeatureConsumer", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding",
+            "TwinlogMetrics", .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/features"),
+        .target(name: "IndexConsumer", dependencies: [
+            "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/index"),
+
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
-            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
+            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
+            "TwinlogMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -83,6 +114,15 @@ let package = Package(
         ], path: "Tests/IntegrationTests"),
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "CrawlerTests", dependencies: [
+            "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/CrawlerTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "FeatureConsumer", "IndexConsumer", "WarehouseConsumer", "CDCConsumer", "TwinlogEvents", "TwinlogKafka",
+            "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogMetrics",
+            "TwinlogRuntime",
+        ], path: "Tests/PipelineTests"),
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),

@@ -65,10 +65,13 @@ public struct HTMLDocument: Sendable {
         text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    private static func convert(_ node: xmlNodePtr) -> Node? {
+    /// Converts a libxml2 node (HTML or XML) into a `Node`; XML names keep their namespace prefix
+    /// (`content:encoded`), so feeds parsed by `XMLTree` share this one conversion.
+    static func convert(_ node: xmlNodePtr) -> Node? {
         switch node.pointee.type {
         case XML_ELEMENT_NODE:
-            let name = String(cString: node.pointee.name).lowercased()
+            var name = String(cString: node.pointee.name).lowercased()
+            if let prefix = node.pointee.ns?.pointee.prefix { name = String(cString: prefix).lowercased() + ":" + name }
             var attributes: [String: String] = [:]
             var attribute = node.pointee.properties
             while let current = attribute {

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import TwinlogHTML
+
+/// Main-content extraction, metadata and cleaning on fixture pages, without any service.
+@Suite("Extraction")
+struct ExtractionTests {
+    static let blogText = """
+        Every system I have built keeps "state" somewhere - and every one of them eventually lost it. An append-only log is the only store I trust.
+
+        What a log gives you
+
+        - Replays that rebuild any view from scratch.
+        - An audit trail you did not have to design.
+
+        Write to me at [EMAIL] or call [PHONE] - or read the docs at [URL].
+
+        producer.send(record)
+          .await()
+
+        That is all it takes...
+        """
+
+    @Test("a blog article loses its navigation, cookie banner, ads, share bar, comments, sidebar and footer")
+    func blogArticle() throws {
+        let page = try HTMLDocument(bytes: try Fixtures.bytes("blog-article.html"))
+        let metadata = PageMetadata(page)
+        let text = TextCleaner().clean(ContentExtractor().mainText(of: page, title: metadata.title))
+        #expect(text == Self.blogText)
+    }
+
+    @Test("metadata comes from meta tags, JSON-LD and the markup")
+    func metadata() throws {
+        let blog = PageMetadata(try HTMLDocument(bytes: try Fixtures.bytes("blog-article.html")))
+        #expect(blog.title == "Why event logs beat snapshots")
+        #expect(blog.author == "Jane Doe")
+        #expect(blog.publishedAt == Date(timeIntervalSince1970: 1_709_631_000))
+        #expect(blog.siteName == "Jane's Notes")
+        #expect(!blog.isMedium)
+
+        let medium = PageMetadata(try HTMLDocument(bytes: try Fixtures.bytes("medium-article.html")))
+        #expect(medium.isMedium)
+        #expect(medium.title == "Schemas are contracts")
+        #expect(medium.author == "Jane Doe")
+
+        let linkedIn = PageMetadata(try HTMLDocument(bytes: try Fixtures.bytes("linkedin-post.html")))
+        #expect(linkedIn.articleBody == "Shipping the crawler today. It reads feeds, exports and pages, and never emits the same content twice.\n\nThanks to everyone who reviewed it!")
+        #expect(linkedIn.title == "Shipping the crawler today")
+    }
+
+    @Test("structure survives: headings, nested and ordered lists, tables, code indentation")
+    func structure() throws {
+        let html = """
+            <html><body><main>
+            <h2>Setup</h2>
+            <p>Install it, then run it with care and patience.</p>
+            <ol start="3"><li>Three</li><li>Four<ul><li>nested</li></ul></li></ol>
+            <table><tr><th>key</th><th>value</th></tr><tr><td>a</td><td>1</td></tr></table>
+            <pre>func f() {
+                return 1
+            }</pre>
+            <p>Line one<br>line two<br><br>new paragraph</p>
+            </main></body></html>
+            """
+        let text = ContentExtractor().mainText(of: try HTMLDocument(bytes: Array(html.utf8)))
+        #expect(text == """
+            Setup
+
+            Install it, then run it with care and patience.
+
+            3. Three
+            4. Four
+            - nested
+
+            key | value
+            a | 1
+
+            func f() {
+                return 1
+            }
+
+            Line one
+            line two
+
+            new paragraph
+            """)
+    }
+
+    @Test("cleaning normalizes typography and masks e-mails, phones and URLs, and leaves dates, versions and IPs")
+    func cleaning() {
+        let raw = "“Quotes” and ‘apostrophes’ — dashes – and… nbsp\u{00A0}here\u{200B}.\r\nMail a.b+c@mail.example.org, call 030 1234 5678 or (555) 123-4567, see www.example.com/page). "
+            + "Dated 2024-03-05, version 1.2.3, host 192.168.10.20, build 12345678.\n\n\n\nEnd   "
+        #expect(TextCleaner().clean(raw) == """
+            "Quotes" and 'apostrophes' - dashes - and... nbsp here.
+            Mail [EMAIL], call [PHONE] or [PHONE], see [URL]). Dated 2024-03-05, version 1.2.3, host 192.168.10.20, build 12345678.
+
+            End
+            """)
+        #expect(TextCleaner(masking: [.emails]).clean("x@y.io https://a.b/c") == "[EMAIL] https://a.b/c")
+        #expect(TextCleaner.Masking(list: "emails, urls") == [.emails, .urls])
+        #expect(TextCleaner.Masking(list: "none") == [])
+        #expect(TextCleaner.Masking(list: "passwords") == nil)
+    }
+
+    @Test("a page with no readable text gives empty text, not a crash")
+    func emptyPage() throws {
+        let page = try HTMLDocument(bytes: Array("<html><head><script>var a=1</script></head><body><nav><a href=/>Home</a></nav></body></html>".utf8))
+        #expect(ContentExtractor().mainText(of: page) == "")
+    }
+
+    @Test("a feed entry's leading heading that repeats its title is dropped")
+    func fragment() throws {
+        let page = try HTMLDocument(bytes: Array("<h3>Kafka keys!</h3><p>Body text.</p><figure><img src=x><figcaption>cap</figcaption></figure>".utf8))
+        #expect(ContentExtractor().fragmentText(of: page, title: "Kafka keys") == "Body text.")
+    }
+}
