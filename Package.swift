@@ -55,6 +55,9 @@ let package = Package(
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
         .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
 
+        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration"], path: "Core/RAG"),
+        .target(name: "TwinlogAsk", dependencies: ["TwinlogEvents", "TwinlogKafka"], path: "Core/Ask"),
+
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
@@ -64,10 +67,15 @@ let package = Package(
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/cdc"),
 
+        .target(name: "InferenceConsumer", dependencies: [
+            "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
+            "TwinlogRuntime", .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/inference"),
+
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
-            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
+            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -83,6 +91,10 @@ let package = Package(
         ], path: "Tests/IntegrationTests"),
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "InferenceTests", dependencies: [
+            "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
+            "TwinlogIndex", "TwinlogKafka",
+        ], path: "Tests/InferenceTests"),
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
