@@ -97,20 +97,25 @@ struct BenchRAGCommand: AsyncParsableCommand {
 
     /// Plain vector search, then each step added in turn, then each step left out of the full pipeline.
     private func configurations() -> [(String, RetrievalOptions)] {
-        func options(_ selfQuery: Bool, _ expansion: Bool, _ rerank: Bool) -> RetrievalOptions {
+        func options(_ selfQuery: Bool, _ expansion: Bool, _ rerank: Bool, variants: Int = 3, weight: Double = 0.7) -> RetrievalOptions {
             var options = RetrievalOptions()
             options.selfQuery = selfQuery
             options.expansion = expansion
+            options.variants = variants
             options.rerank = rerank
+            options.semanticWeight = weight
             return options
         }
         return [
             ("plain vector search", options(false, false, false)),
             ("+ self-query filters", options(true, false, false)),
-            ("+ self-query + expansion", options(true, true, false)),
-            ("+ self-query + expansion + rerank (default)", options(true, true, true)),
-            ("self-query + rerank, no expansion", options(true, false, true)),
-            ("expansion + rerank, no self-query", options(false, true, true)),
+            ("+ self-query + expansion (3 variants)", options(true, true, false)),
+            ("+ self-query + expansion (2 variants)", options(true, true, false, variants: 2)),
+            ("+ self-query + expansion (3) + rerank 0.7", options(true, true, true)),
+            ("+ self-query + rerank 0.7", options(true, false, true)),
+            ("+ self-query + rerank 0.8", options(true, false, true, weight: 0.8)),
+            ("+ self-query + rerank 0.9 (default)", options(true, false, true, weight: 0.9)),
+            ("rerank 0.7 alone", options(false, false, true)),
         ]
     }
 
