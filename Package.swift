@@ -76,6 +76,15 @@ let package = Package(
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ], path: "Producers"),
 
+        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration"], path: "Core/RAG"),
+        .target(name: "TwinlogAsk", dependencies: ["TwinlogEvents", "TwinlogKafka"], path: "Core/Ask"),
+        .target(name: "TwinlogGateway", dependencies: [
+            "TwinlogAsk", "TwinlogEvents", "TwinlogMetrics",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Core/Gateway"),
+
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
@@ -93,12 +102,16 @@ let package = Package(
             "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/index"),
+        .target(name: "InferenceConsumer", dependencies: [
+            "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
+            "TwinlogRuntime", "TwinlogHTML", .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/inference"),
 
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
-            "TwinlogMetrics",
+            "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -123,6 +136,12 @@ let package = Package(
             "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogMetrics",
             "TwinlogRuntime",
         ], path: "Tests/PipelineTests"),
+        .testTarget(name: "InferenceTests", dependencies: [
+            "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
+            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/InferenceTests"),
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),

@@ -30,6 +30,11 @@ public struct IndexConfigurationSummary: Sendable, Hashable, Codable {
 }
 
 extension VectorIndex {
+    /// The authors some live chunk belongs to, sorted (what a question can name).
+    public var authorIds: [String] {
+        withReadAccess { store.liveValues(.author) }.sorted()
+    }
+
     /// The current size and shape of the index.
     public func statistics() -> IndexStatistics {
         withReadAccess {

@@ -55,6 +55,11 @@ final class PayloadStore {
         postings[field.rawValue].count(where: { !$0.isEmpty })
     }
 
+    /// The values of a field that some live point carries.
+    func liveValues(_ field: PayloadField) -> [String] {
+        codeOfValue[field.rawValue].compactMap { value, code in postings[field.rawValue][Int(code)].isEmpty ? nil : value }
+    }
+
     /// Resolves a filter's values to codes. Returns nil for the unconstrained filter.
     func compile(_ filter: SearchFilter) -> CompiledFilter? {
         let constraints = filter.constraints

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import InferenceConsumer
+import TwinlogAsk
+import TwinlogConfig
+import TwinlogEmbedding
+import TwinlogEvents
+import TwinlogGeneration
+import TwinlogIndex
+import TwinlogKafka
+import TwinlogRAG
+import TwinlogText
+
+/// Retrieval quality (recall@5 and MRR for plain vector search and each added RAG step) on the
+/// hand-written questions of `Benchmarks/rag`, and request/reply latency over the topics.
+struct BenchRAGCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rag", abstract: "RAG retrieval quality per step, and latency over the request/reply topics.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The corpus, one document per line.") var corpus = "Benchmarks/rag/corpus.jsonl"
+    @Option(help: "The questions, each with its source document and answer passage.") var questions = "Benchmarks/rag/questions.jsonl"
+    @Option(help: "Retrieval-only requests per latency run.") var retrievalRequests = 200
+    @Option(help: "Full answers (64 new tokens) per latency run; 0 skips them.") var answerRequests = 8
+    @Flag(help: "Quality only; no broker needed.") var qualityOnly = false
+
+    struct Document: Decodable {
+        let documentId, authorId, platform, kind, title, url, content: String
+    }
+
+    struct Question: Decodable {
+        let question, documentId, answer: String
+    }
+
+    func run() async throws {
+        let documents = try readLines(corpus, as: Document.self)
+        let questionSet = try readLines(questions, as: Question.self)
+        let embedder = try Embedder(modelDirectory: EmbedderModelLocator.locate())
+        let chunker = Chunker(tokenizer: embedder.tokenizer)
+
+        var chunks: [(Chunk, Document)] = []
+        for document in documents {
+            let kind: TwinlogText.DocumentKind = switch document.kind {
+            case "post": .post
+            case "repository_file": .repositoryFile
+            default: .article
+            }
+            for chunk in chunker.chunks(of: document.content, documentId: document.documentId, kind: kind) { chunks.append((chunk, document)) }
+        }
+        let started = ContinuousClock.now
+        let vectors = await embedder.embed(chunks.map(\.0.text))
+        print("corpus: \(documents.count) documents, \(chunks.count) chunks, \(Set(documents.map(\.authorId)).count) authors; "
+              + String(format: "embedded in %.1f s", (ContinuousClock.now - started).inSeconds))
+        let index = try VectorIndex(configuration: IndexConfiguration(dimension: embedder.dimension))
+        for ((chunk, document), vector) in zip(chunks, vectors) {
+            try index.upsert(key: chunk.id, vector: vector, payload: ChunkPayload(
+                authorId: document.authorId, platform: document.platform, kind: document.kind, documentId: document.documentId,
+                title: document.title, url: document.url, text: chunk.text))
+        }
+
+        // The relevant chunks of a question: those of its document that hold the answer passage,
+        // or, when the passage straddles two chunks, those holding one of its 6-word runs.
+        let normalize = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let chunksByDocument = Dictionary(grouping: chunks.map(\.0), by: \.documentId)
+        var relevant: [Set<String>] = []
+        for question in questionSet {
+            let answer = normalize(question.answer)
+            let candidates = chunksByDocument[question.documentId] ?? []
+            var hits = Set(candidates.filter { normalize($0.text).contains(answer) }.map(\.id))
+            if hits.isEmpty {
+                let words = answer.split(separator: " ")
+                let runs = (0...max(0, words.count - 6)).map { words[$0..<min(words.count, $0 + 6)].joined(separator: " ") }
+                hits = Set(candidates.filter { chunk in runs.contains { normalize(chunk.text).contains($0) } }.map(\.id))
+            }
+            guard !hits.isEmpty else { throw ValidationError("no chunk of \(question.documentId) holds the answer to \"\(question.question)\"") }
+            relevant.append(hits)
+        }
+
+        print("\nretrieval quality over \(questionSet.count) questions (k = 5):")
+        print("| configuration | recall@5 | MRR@10 |")
+        print("|---|---|---|")
+        for (name, options) in configurations() {
+            let retriever = Retriever(index: index, options: options) { await embedder.embed($0) }
+            let results = try await retriever.retrieve(questionSet.map { RetrievalRequest(question: $0.question, k: 10) })
+            var recall = 0.0, reciprocalRank = 0.0
+            for (result, wanted) in zip(results, relevant) {
+                let ranked = result.chunks.map(\.chunkId)
+                if ranked.prefix(5).contains(where: wanted.contains) { recall += 1 }
+                if let rank = ranked.firstIndex(where: wanted.contains) { reciprocalRank += 1 / Double(rank + 1) }
+            }
+            let count = Double(questionSet.count)
+            print("| \(name) | \(String(format: "%.3f", recall / count)) | \(String(format: "%.3f", reciprocalRank / count)) |")
+        }
+        if qualityOnly { return }
+        try await latency(index: index, embedder: embedder, questions: questionSet.map(\.question))
+    }
+
+    /// Plain vector search, then each step added in turn, then each step left out of the full pipeline.
+    private func configurations() -> [(String, RetrievalOptions)] {
+        func options(_ selfQuery: Bool, _ expansion: Bool, _ rerank: Bool, variants: Int = 3, weight: Double = 0.7) -> RetrievalOptions {
+            var options = RetrievalOptions()
+            options.selfQuery = selfQuery
+            options.expansion = expansion
+            options.variants = variants
+            options.rerank = rerank
+            options.semanticWeight = weight
+            return options
+        }
+        return [
+            ("plain vector search", options(false, false, false)),
+            ("+ self-query filters", options(true, false, false)),
+            ("+ self-query + expansion (3 variants)", options(true, true, false)),
+            ("+ self-query + expansion (2 variants)", options(true, true, false, variants: 2)),
+            ("+ self-query + expansion (3) + rerank 0.7", options(true, true, true)),
+            ("+ self-query + rerank 0.7", options(true, false, true)),
+            ("+ self-query + rerank 0.8", options(true, false, true, weight: 0.8)),
+            ("+ self-query + rerank 0.9 (default)", options(true, false, true, weight: 0.9)),
+            ("rerank 0.7 alone", options(false, false, true)),
+        ]
+    }
+
+    private func latency(index: VectorIndex, embedder: Embedder, questions: [String]) async throws {
+        let config = try global.load()
+        let name = "bench_rag_\(getpid())_\(Int(Date().timeIntervalSince1970))"
+        let topics = TopicCatalogue(prefix: name + ".")
+        let admin = try KafkaAdmin(configuration: config.kafka)
+        try await admin.createTopics(topics.specs)
+        await admin.close()
+        var configuration = InferenceConsumer.Configuration(kafka: config.kafka, topics: topics, groupId: name + ".inference")
+        configuration.consumer.sessionTimeout = .seconds(3)
+        configuration.consumer.fetchMaxWait = .milliseconds(10)
+        configuration.logger.logLevel = .warning
+        let generator = answerRequests > 0 ? try Generator(path: ModelLocator.generatorPath()) : nil
+        let consumer = try InferenceConsumer(configuration, index: index, embedder: embedder, generator: generator)
+        let serving = Task { try await consumer.run() }
+        let client = try await QueryClient(kafka: config.kafka, topics: topics)
+        // Warm-up: the group join and the first fetches.
+        _ = try await client.ask(QueryRequested(queryId: UUID().uuidString, question: questions[0], retrievalOnly: true,
+                                                deadline: Date().addingTimeInterval(60)), timeout: .seconds(60))
+
+        print("\nlatency over the topics (asker sends → asker holds the reply):")
+        print("| requests | concurrent askers | count | p50 | p99 |")
+        print("|---|---|---|---|---|")
+        for (kind, count, retrievalOnly) in [("retrieval only", retrievalRequests, true), ("answer, 64 new tokens", answerRequests, false)]
+        where count > 0 {
+            for askers in [1, 4] {
+                let times = try await measure(client, questions: questions, count: count, askers: askers, retrievalOnly: retrievalOnly)
+                print("| \(kind) | \(askers) | \(times.count) | " + String(format: "%.0f ms | %.0f ms |", percentile(times, 0.5), percentile(times, 0.99)))
+            }
+        }
+        await client.close()
+        serving.cancel()
+        _ = await serving.result
+    }
+
+    /// Milliseconds per request, `askers` at a time, each asker waiting for its reply before its next.
+    private func measure(_ client: QueryClient, questions: [String], count: Int, askers: Int, retrievalOnly: Bool) async throws -> [Double] {
+        try await withThrowingTaskGroup(of: [Double].self) { group in
+            for asker in 0..<askers {
+                group.addTask {
+                    var times: [Double] = []
+                    for i in stride(from: asker, to: count, by: askers) {
+                        let request = QueryRequested(queryId: UUID().uuidString, question: questions[i % questions.count],
+                                                     k: 5, maxTokens: 64, retrievalOnly: retrievalOnly, deadline: Date().addingTimeInterval(300))
+                        let started = ContinuousClock.now
+                        let reply = try await client.ask(request, timeout: .seconds(300))
+                        guard reply.status == .ok else { throw ValidationError("request failed: \(reply.status) \(reply.error ?? "")") }
+                        times.append((ContinuousClock.now - started).inSeconds * 1000)
+                    }
+                    return times
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    private func readLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { number, line in
+            do { return try JSONDecoder().decode(T.self, from: Data(line.utf8)) } catch {
+                throw ValidationError("\(path) line \(number + 1): \(error)")
+            }
+        }
+    }
+
+    private func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+}

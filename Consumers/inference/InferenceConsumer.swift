@@ -1,0 +1,276 @@
+import Foundation
+import Logging
+import TwinlogEmbedding
+import TwinlogEvents
+import TwinlogGeneration
+import TwinlogHTML
+import TwinlogIndex
+import TwinlogKafka
+import TwinlogRAG
+import TwinlogRuntime
+
+/// Answers QueryRequested events from `twin.queries` on the topic each names in its `reply-to`
+/// header, with the same `correlation-id`: an answer with its sources, or an error reply
+/// (invalid request, deadline exceeded, failed) — never silence while a reply-to is known.
+///
+/// Instances scale out by partitions in one consumer group; each holds a full index replica
+/// (passed in, kept current by the index materializer). Offsets are committed to Kafka after the
+/// batch's replies were acknowledged, so a crash re-answers a request rather than dropping it;
+/// askers ignore replies they no longer wait for. Malformed requests also go to
+/// `twin.dlq.inference`.
+public final class InferenceConsumer: Sendable {
+    /// What the consumer connects to and how it answers.
+    public struct Configuration: Sendable {
+        public var kafka: KafkaConfiguration
+        public var topics: TopicCatalogue
+        public var consumer: KafkaConsumer.Options
+        public var retrieval = RetrievalOptions()
+        public var guardrails = Guardrails()
+        public var prompt = AnswerPrompt()
+        /// The longest a generation may run, whatever the request's deadline.
+        public var maxGenerationTime: Duration = .seconds(30)
+        public var maxBatch = 64
+        public var logger = Logger(label: "twinlog.inference")
+
+        public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String = "twinlog.inference") {
+            self.kafka = kafka
+            self.topics = topics
+            consumer = KafkaConsumer.Options(groupId: groupId)
+        }
+    }
+
+    /// The headers of the request/reply protocol.
+    public enum Header {
+        public static let correlationId = "correlation-id"
+        public static let replyTo = "reply-to"
+    }
+
+    /// The name under which the consumer dead-letters.
+    public static let consumerName = "inference"
+    /// Questions are logged with e-mail addresses, phone numbers and URLs masked.
+    private static let logMasking = TextCleaner(masking: .all)
+    private let configuration: Configuration
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let index: VectorIndex
+    private let embedder: Embedder
+    private let model: ModelSlot
+    /// Generation is CPU-bound and blocking: it runs here, one at a time, off the cooperative pool.
+    private let generationExecutor = BlockingExecutor(label: "twinlog.inference.generate")
+
+    /// Joins the consumer group. `generator` may be nil for a retrieval-only deployment.
+    public init(_ configuration: Configuration, index: VectorIndex, embedder: Embedder,
+                generator: Generator?, modelVersion: String = "base") throws {
+        self.configuration = configuration
+        self.index = index
+        self.embedder = embedder
+        model = ModelSlot(generator: generator, version: modelVersion)
+        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
+                                     topics: [configuration.topics.queries])
+        producer = try KafkaProducer(configuration: configuration.kafka)
+    }
+
+    /// Swaps in another generator (a new adapter) between requests; requests in flight finish
+    /// with the one they started with.
+    public func swapModel(_ generator: Generator, version: String) {
+        model.set(generator, version: version)
+        configuration.logger.info("model swapped", metadata: ["version": "\(version)"])
+    }
+
+    /// Answers batches until the task is cancelled, then leaves the group.
+    public func run() async throws {
+        do {
+            while !Task.isCancelled { try await step() }
+        } catch is CancellationError {}
+        await shutdown()
+    }
+
+    /// Polls one batch, answers every request in it, and commits its offsets. Retrieval for the
+    /// whole batch shares one embedder call; generations run one after another, each reply sent as
+    /// soon as it is ready.
+    @discardableResult
+    public func step(timeout: Duration = .milliseconds(100)) async throws -> Int {
+        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
+        guard !records.isEmpty else { return 0 }
+        var deliveries: [PendingDelivery] = []
+        var accepted: [Accepted] = []
+        for record in records {
+            switch admit(record) {
+            case .reply(let outgoing): deliveries.append(try await producer.enqueue(outgoing))
+            case .work(let work): accepted.append(work)
+            }
+        }
+        if !accepted.isEmpty {
+            for (work, answer) in await answer(accepted) {
+                deliveries.append(try await producer.enqueue([reply(await answer(), to: work.replyTo, correlationId: work.correlationId)]))
+            }
+        }
+        for delivery in deliveries { try await delivery.delivered() }
+        try await consumer.commit(after: records)
+        return records.count
+    }
+
+    /// Leaves the group and flushes the producer.
+    public func shutdown() async {
+        await consumer.close()
+        await producer.shutdown()
+    }
+
+    /// A valid request that passed the deadline and guardrail checks, with where to answer.
+    private struct Accepted {
+        var request: QueryRequested
+        var flags: [String]
+        var replyTo: String
+        var correlationId: String
+        var received: ContinuousClock.Instant
+    }
+
+    private enum Admission {
+        /// Answered without work: an error reply or a dead letter (or both).
+        case reply([OutgoingRecord])
+        case work(Accepted)
+    }
+
+    /// Decodes and checks one record: an invalid request gets an error reply (when it says where)
+    /// and a dead letter; an expired or refused one an error reply; the rest is accepted.
+    private func admit(_ record: KafkaRecord) -> Admission {
+        let correlationId = record.header(Header.correlationId)?.stringValue
+        let replyTo = record.header(Header.replyTo)?.stringValue
+        let request: QueryRequested
+        do {
+            request = try EventCodec.decode(record, as: QueryRequested.self).event
+        } catch {
+            let reason = "invalid query request: \(error)"
+            var out = [deadLetter(record, reason: reason)]
+            if let replyTo, !replyTo.isEmpty, let correlationId {
+                out.append(reply(QueryAnswered(queryId: correlationId, status: .invalidRequest, error: reason),
+                                 to: replyTo, correlationId: correlationId))
+            }
+            return .reply(out)
+        }
+        guard let replyTo, !replyTo.isEmpty else {
+            return .reply([deadLetter(record, reason: "query \(request.queryId) has no \(Header.replyTo) header; nowhere to answer")])
+        }
+        let correlation = correlationId ?? request.queryId
+        guard request.deadline > Date() else {
+            let expired = QueryAnswered(queryId: request.queryId, status: .deadlineExceeded,
+                                        error: "the deadline \(EventTime.format(request.deadline)) passed before work began")
+            return .reply([reply(expired, to: replyTo, correlationId: correlation)])
+        }
+        let verdict = configuration.guardrails.inspect(request.question)
+        if let refusal = verdict.refusal {
+            let refused = QueryAnswered(queryId: request.queryId, status: .invalidRequest, error: refusal, flags: verdict.flags)
+            return .reply([reply(refused, to: replyTo, correlationId: correlation)])
+        }
+        configuration.logger.info("query", metadata: ["id": "\(request.queryId)", "question": "\(Self.logMasking.clean(request.question))"])
+        return .work(Accepted(request: request, flags: verdict.flags, replyTo: replyTo, correlationId: correlation,
+                              received: ContinuousClock.now))
+    }
+
+    /// Retrieves for every accepted request at once; each answer is finished (generated) when its
+    /// closure is awaited, so replies leave one by one.
+    private func answer(_ accepted: [Accepted]) async -> [(Accepted, () async -> QueryAnswered)] {
+        let embedder = self.embedder
+        let retriever = Retriever(index: index, options: configuration.retrieval) { texts in await embedder.embed(texts) }
+        let requests = accepted.map { work in
+            RetrievalRequest(question: work.request.question, authorId: work.request.authorId, platform: work.request.platform?.rawValue,
+                             kind: work.request.kind?.rawValue, k: work.request.k)
+        }
+        let retrievals: [Retrieval]
+        do {
+            retrievals = try await retriever.retrieve(requests)
+        } catch {
+            return accepted.map { work in
+                (work, { QueryAnswered(queryId: work.request.queryId, status: .failed, error: "retrieval failed: \(error)", flags: work.flags) })
+            }
+        }
+        return zip(accepted, retrievals).map { work, retrieval in (work, { await self.finish(work, retrieval) }) }
+    }
+
+    /// Turns a retrieval into the reply: the sources alone, or a generated answer within the
+    /// deadline and the generation time limit.
+    private func finish(_ work: Accepted, _ retrieval: Retrieval) async -> QueryAnswered {
+        let request = work.request
+        let clock = ContinuousClock()
+        var timings = retrieval.timings
+        var sources = retrieval.chunks.map(Self.source)
+        func failure(_ status: QueryAnswered.Status, _ error: String, version: String? = nil) -> QueryAnswered {
+            QueryAnswered(queryId: request.queryId, status: status, error: error, sources: sources, modelVersion: version,
+                          timings: timings, flags: work.flags)
+        }
+        let current = model.current()
+        var answer: String?
+        if !request.retrievalOnly {
+            guard let generator = current.generator else { return failure(.failed, "this instance has no language model loaded") }
+            let remaining = request.deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return failure(.deadlineExceeded, "the deadline passed before generation began") }
+            let (promptIDs, used) = configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
+                                                               tokenizer: generator.tokenizer)
+            sources = used.map(Self.source)
+            let limits = GenerationLimits(maxTokens: request.maxTokens,
+                                          timeLimit: min(configuration.maxGenerationTime, .milliseconds(Int64(remaining * 1000))))
+            let started = clock.now
+            do {
+                answer = try await generationExecutor.run { try generator.generate(promptIDs: promptIDs, limits: limits).text }
+            } catch {
+                return failure(.failed, "generation failed: \(error)", version: current.version)
+            }
+            timings["generate"] = (clock.now - started).inMilliseconds
+        }
+        timings["total"] = (clock.now - work.received).inMilliseconds
+        return QueryAnswered(queryId: request.queryId, status: .ok, answer: answer, sources: sources,
+                             modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: work.flags)
+    }
+
+    private static func source(_ chunk: RetrievedChunk) -> QueryAnswered.Source {
+        QueryAnswered.Source(chunkId: chunk.chunkId, documentId: chunk.payload.documentId, title: chunk.payload.title,
+                             url: chunk.payload.url, score: chunk.score)
+    }
+
+    private func reply(_ answer: QueryAnswered, to topic: String, correlationId: String) -> OutgoingRecord {
+        do {
+            return try EventCodec.record(answer, topic: topic, source: "twinlog/inference",
+                                         headers: [KafkaHeader(Header.correlationId, correlationId)])
+        } catch {
+            // Our own reply failed validation (a bug): still answer, with a minimal error reply.
+            configuration.logger.error("reply failed validation", metadata: ["error": "\(error)"])
+            let fallback = QueryAnswered(queryId: answer.queryId, status: .failed, error: "the answer could not be encoded")
+            return (try? EventCodec.record(fallback, topic: topic, source: "twinlog/inference",
+                                           headers: [KafkaHeader(Header.correlationId, correlationId)]))
+                ?? OutgoingRecord(topic: topic, key: answer.queryId, value: nil, headers: [KafkaHeader(Header.correlationId, correlationId)])
+        }
+    }
+
+    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
+        configuration.logger.warning("dead-lettered a query", metadata: [
+            "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
+        ])
+        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
+                                 consumer: Self.consumerName, reason: reason)
+    }
+}
+
+/// The generator answers use, swapped atomically between requests.
+private final class ModelSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generator: Generator?
+    private var version: String
+
+    init(generator: Generator?, version: String) {
+        self.generator = generator
+        self.version = version
+    }
+
+    func current() -> (generator: Generator?, version: String) { lock.withLock { (generator, version) } }
+
+    func set(_ generator: Generator, version: String) {
+        lock.withLock {
+            self.generator = generator
+            self.version = version
+        }
+    }
+}
+
+extension Duration {
+    var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}

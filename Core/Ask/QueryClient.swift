@@ -1,0 +1,125 @@
+import Foundation
+import TwinlogEvents
+import TwinlogKafka
+
+/// The asker's side of request/reply: sends QueryRequested to `twin.queries` with a fresh
+/// correlation id and a `reply-to` topic, and waits for the reply that carries that id. One client
+/// serves many concurrent askers; replies for ids nobody waits for any more are ignored.
+///
+/// The client reads every partition of the reply topic from its end at creation (by explicit
+/// offsets, so no reply sent after creation can be missed), outside any consumer group.
+public final class QueryClient: Sendable {
+    /// Why a question got no answer.
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        case timedOut(queryId: String, after: Duration)
+        case closed
+        case noReplyPartitions(topic: String)
+
+        public var description: String {
+            switch self {
+            case .timedOut(let id, let after): "no reply to query \(id) within \(after)"
+            case .closed: "the query client is closed"
+            case .noReplyPartitions(let topic): "the reply topic \(topic) has no partitions"
+            }
+        }
+    }
+
+    private let topics: TopicCatalogue
+    private let replyTopic: String
+    private let producer: KafkaProducer
+    private let consumer: KafkaConsumer
+    private let waiting = Waiting()
+    private let reader: Task<Void, Never>
+
+    /// Connects to the cluster and starts reading replies. `replyTopic` defaults to `twin.replies`.
+    public init(kafka: KafkaConfiguration, topics: TopicCatalogue, replyTopic: String? = nil) async throws {
+        self.topics = topics
+        let replyTopic = replyTopic ?? topics.replies
+        self.replyTopic = replyTopic
+        let admin = try KafkaAdmin(configuration: kafka)
+        let ends = try await admin.endOffsets(topic: replyTopic)
+        await admin.close()
+        guard !ends.isEmpty else { throw Failure.noReplyPartitions(topic: replyTopic) }
+        var options = KafkaConsumer.Options(groupId: "twinlog.asker.\(UUID().uuidString)")
+        options.fetchMaxWait = .milliseconds(10)
+        let consumer = try KafkaConsumer(configuration: kafka, options: options, assign: ends)
+        self.consumer = consumer
+        producer = try KafkaProducer(configuration: kafka)
+        let waiting = self.waiting
+        reader = Task {
+            while !Task.isCancelled {
+                guard let records = try? await consumer.poll(maxRecords: 500, timeout: .milliseconds(50)) else {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                for record in records {
+                    guard let id = record.header("correlation-id")?.stringValue,
+                          let reply = try? EventCodec.decode(record, as: QueryAnswered.self).event else { continue }
+                    waiting.deliver(reply, to: id)
+                }
+            }
+        }
+    }
+
+    /// Sends `request` and returns its reply, or throws `Failure.timedOut` after `timeout`.
+    /// The request's deadline should not be later than now + timeout.
+    public func ask(_ request: QueryRequested, timeout: Duration) async throws -> QueryAnswered {
+        let id = request.queryId
+        let stream = waiting.register(id)
+        defer { waiting.cancel(id) }
+        let record = try EventCodec.record(request, topic: topics.queries, source: "twinlog/asker", headers: [
+            KafkaHeader("correlation-id", id), KafkaHeader("reply-to", replyTopic),
+        ])
+        try await producer.send(record)
+        return try await withThrowingTaskGroup(of: QueryAnswered?.self) { group in
+            group.addTask {
+                for await reply in stream { return reply }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let reply = first else { throw Failure.timedOut(queryId: id, after: timeout) }
+            return reply
+        }
+    }
+
+    /// Stops reading replies and closes the clients; waiting askers time out.
+    public func close() async {
+        reader.cancel()
+        _ = await reader.value
+        waiting.closeAll()
+        await consumer.close()
+        await producer.shutdown()
+    }
+}
+
+/// Askers waiting for replies, by correlation id.
+private final class Waiting: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuations: [String: AsyncStream<QueryAnswered>.Continuation] = [:]
+
+    func register(_ id: String) -> AsyncStream<QueryAnswered> {
+        let (stream, continuation) = AsyncStream<QueryAnswered>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        lock.withLock { continuations[id] = continuation }
+        return stream
+    }
+
+    func deliver(_ reply: QueryAnswered, to id: String) {
+        lock.withLock { continuations[id] }?.yield(reply)
+    }
+
+    func cancel(_ id: String) {
+        lock.withLock { continuations.removeValue(forKey: id) }?.finish()
+    }
+
+    func closeAll() {
+        let all = lock.withLock {
+            defer { continuations.removeAll() }
+            return Array(continuations.values)
+        }
+        for continuation in all { continuation.finish() }
+    }
+}
