@@ -11,13 +11,15 @@ import TwinlogMetrics
 import CDCConsumer
 import FeatureConsumer
 import IndexConsumer
+import InferenceConsumer
+import TwinlogGeneration
 import WarehouseConsumer
 
 /// Runs Twinlog's consumers in this process until SIGINT or SIGTERM, then shuts them down cleanly
 /// (stop fetching, finish the batch in flight, commit, leave the group, close connections).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the consumers until interrupted.")
-    static let available = ["warehouse", "cdc", "features", "index"]
+    static let available = ["warehouse", "cdc", "features", "index", "inference"]
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Comma-separated consumers to run (available: \(available.joined(separator: ", "))).")
@@ -28,6 +30,8 @@ struct RunCommand: AsyncParsableCommand {
     var snapshotInterval: Double = 60
     @Option(name: .customLong("embedder-model"), help: "The all-MiniLM-L6-v2 folder (default: found in .twinlog/venv).")
     var embedderModel: String?
+    @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file for answers (default: found in .twinlog/venv).")
+    var generatorModel: String?
     @Option(name: .customLong("metrics-file"),
             help: "Write the Prometheus text exposition of the metrics to this file every 5 s (for node_exporter's textfile collector).")
     var metricsFile: String?
@@ -80,6 +84,23 @@ struct RunCommand: AsyncParsableCommand {
                 configuration.snapshotInterval = .milliseconds(Int(snapshotInterval * 1000))
                 let materializer = try await IndexMaterializer(configuration)
                 group.addTask { try await materializer.run() }
+            }
+            if selected.contains("inference") {
+                // Every inference instance holds a full index replica, read from the chunk topic's
+                // beginning by assignment (no group); it writes no snapshots (the index component
+                // owns those), and replaying the topic never runs the embedder.
+                let replica = try await IndexMaterializer(IndexMaterializer.Configuration(kafka: config.kafka, topics: config.topics),
+                                                          resume: false)
+                let embedderPath = embedderModel, generatorPath = generatorModel
+                let (embedder, generator) = try await BlockingExecutor(label: "twinlog.run.models").run {
+                    (try Embedder(locatingModelAt: embedderPath), try Generator(path: ModelLocator.generatorPath(explicit: generatorPath)))
+                }
+                var configuration = InferenceConsumer.Configuration(kafka: config.kafka, topics: config.topics,
+                                                                    groupId: config.topics.prefix + "twinlog.inference")
+                configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
+                let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: embedder, generator: generator)
+                group.addTask { try await replica.run() }
+                group.addTask { try await consumer.run() }
             }
             if let metricsFile {
                 group.addTask {
