@@ -54,6 +54,10 @@ let package = Package(
         .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Embedding"),
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
         .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
+        .target(name: "TwinlogTraining", dependencies: [
+            "TwinlogGeneration", "TwinlogLinalg", "TwinlogRuntime", "TwinlogEmbedding",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Training"),
 
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
@@ -67,7 +71,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
-            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration",
+            "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "TwinlogTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -86,6 +90,8 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogLinalg"],
+                    path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
