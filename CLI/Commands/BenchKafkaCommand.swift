@@ -121,7 +121,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
 /// `twinlog bench …`: benchmarks that run Twinlog and a competitor side by side.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks against competitors, side by side.",
-                                                    subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self])
+                                                    subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self,
+                                                                  BenchTrainCommand.self])
 }
 
 extension Duration {

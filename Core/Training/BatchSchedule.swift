@@ -7,7 +7,7 @@ import TwinlogGeneration
 /// sorts each window by length and cuts it into batches (so a batch pads little), then shuffles
 /// the batch order.
 struct BatchSchedule {
-    let samples: [EncodedSample]
+    let samples: [TokenizedSample]
     let batchSize: Int
     let seed: UInt64
 

@@ -135,6 +135,20 @@ public final class LoRATrainer: @unchecked Sendable {
                          options: options, onStep: onStep)
     }
 
+    /// Trains on already tokenized samples (ids must be inside the vocabulary and each sample at
+    /// most `maxSequenceLength` long) on the calling thread.
+    public func trainSynchronously(tokenized samples: [TokenizedSample], configuration: TrainingConfiguration,
+                                   options: TrainingRunOptions = TrainingRunOptions(),
+                                   onStep: ((TrainingProgress) -> Void)? = nil) throws -> TrainingResult {
+        let vocabulary = weights.config.vocabularySize
+        for (i, sample) in samples.enumerated() {
+            guard sample.ids.count <= configuration.maxSequenceLength, sample.ids.allSatisfy({ (0..<vocabulary).contains($0) }) else {
+                throw TrainingError.noUsableSamples("sample \(i) is longer than \(configuration.maxSequenceLength) tokens or has ids outside the vocabulary")
+            }
+        }
+        return try train(encoded: samples, skipped: 0, configuration: configuration, options: options, onStep: onStep)
+    }
+
     /// Held-out loss and perplexity of the response tokens of `samples`, with `parameters` as
     /// adapters (nil: the base model).
     public func evaluate(_ samples: [InstructionSample], parameters: LoRAParameters?, maxSequenceLength: Int = 256,
@@ -146,7 +160,7 @@ public final class LoRATrainer: @unchecked Sendable {
 
     // MARK: - Internals over token ids
 
-    func encode(_ samples: [InstructionSample], maxLength: Int, systemMessage: String?) throws -> [EncodedSample] {
+    func encode(_ samples: [InstructionSample], maxLength: Int, systemMessage: String?) throws -> [TokenizedSample] {
         guard let tokenizer else { throw TrainingError.invalidConfiguration("this trainer has no tokenizer") }
         let encoder = SampleEncoder(tokenizer: tokenizer, systemMessage: systemMessage, maxLength: maxLength)
         let encoded = samples.compactMap(encoder.encode)
@@ -156,7 +170,7 @@ public final class LoRATrainer: @unchecked Sendable {
         return encoded
     }
 
-    func evaluate(encoded: [EncodedSample], parameters: LoRAParameters?, batchSize: Int, threads: Int) -> EvaluationReport {
+    func evaluate(encoded: [TokenizedSample], parameters: LoRAParameters?, batchSize: Int, threads: Int) -> EvaluationReport {
         let parameters = parameters ?? .none(shape: ModelShape(weights.config))
         let order = encoded.indices.sorted { (encoded[$0].ids.count, $0) < (encoded[$1].ids.count, $1) }
         let engine = TrainingEngine(weights: weights, lora: parameters.configuration, parameterCount: parameters.count,
@@ -171,7 +185,7 @@ public final class LoRATrainer: @unchecked Sendable {
         return EvaluationReport(meanLoss: targets > 0 ? loss / Double(targets) : 0, targetTokens: targets)
     }
 
-    func train(encoded: [EncodedSample], skipped: Int, configuration c: TrainingConfiguration, options: TrainingRunOptions,
+    func train(encoded: [TokenizedSample], skipped: Int, configuration c: TrainingConfiguration, options: TrainingRunOptions,
                onStep: ((TrainingProgress) -> Void)?) throws -> TrainingResult {
         try c.validate(contextLength: weights.config.contextLength)
         guard !encoded.isEmpty else { throw TrainingError.noUsableSamples("the sample list is empty") }
@@ -248,7 +262,7 @@ public final class LoRATrainer: @unchecked Sendable {
     }
 
     /// SHA-256 over the token ids and prompt lengths, so a checkpoint is resumed only on its own data.
-    static func fingerprint(_ samples: [EncodedSample]) -> String {
+    static func fingerprint(_ samples: [TokenizedSample]) -> String {
         var hash = SHA256()
         for sample in samples {
             let header = [Int64(sample.promptLength), Int64(sample.ids.count)] + sample.ids.map(Int64.init)

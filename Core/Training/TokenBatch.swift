@@ -16,7 +16,7 @@ public struct TokenBatch: Sendable, Equatable {
     public let tokenCount: Int
 
     /// Pads `samples` to the longest one (padding id 0, no targets).
-    init(_ samples: [EncodedSample]) {
+    init(_ samples: [TokenizedSample]) {
         let length = samples.map(\.ids.count).max() ?? 0
         var ids = [Int32](repeating: 0, count: samples.count * length)
         var targets = [Int32](repeating: -1, count: samples.count * length)
