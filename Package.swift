@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogLinalg"],
+        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
                     path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,7 @@ struct Twinlog: AsyncParsableCommand {
             UpCommand.self, DownCommand.self, StatusCommand.self, TopicsCommand.self, ConfigCommand.self,
             RunCommand.self, ReplayCommand.self, DemoCommand.self, BenchCommand.self,
             TokenizeCommand.self, EmbedCommand.self, GenerateCommand.self, LogprobsCommand.self, ChatCommand.self, IndexCommand.self,
+            TrainLoRACommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TwinlogEmbedding
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
 
@@ -50,7 +51,7 @@ struct RealModelTests {
         #expect(abs(base.meanLoss - report.meanLoss) > 1e-2, "the adapter should change the loss")
     }
 
-    @Test("a short run on the author's texts lowers held-out perplexity by at least 30 %, and the saved adapter changes generation")
+    @Test("a short run on the author's texts at least halves held-out perplexity, and the saved adapter changes generation")
     func shortRunLowersPerplexity() throws {
         let trainer = try RealModel.trainer.get(), model = try RealModel.model.get()
         let corpus = try AuthorCorpus.load()
@@ -62,7 +63,7 @@ struct RealModelTests {
                                                     options: TrainingRunOptions(threads: 2, logEvery: 4))
         let after = try trainer.evaluate(corpus.eval, parameters: result.parameters, threads: 2)
         print("held-out perplexity: base \(before.perplexity), adapter \(after.perplexity) over \(after.targetTokens) tokens")
-        #expect(after.perplexity < 0.7 * before.perplexity,
+        #expect(after.perplexity < 0.5 * before.perplexity,
                 "held-out perplexity \(before.perplexity) before, \(after.perplexity) after")
 
         let path = TrainerTests.temporaryDirectory() + "/adapter.twlt"
@@ -74,5 +75,26 @@ struct RealModelTests {
         let base = try Generator(model: model, tokenizer: tokenizer).generate(promptIDs: prompt, limits: limits)
         let tuned = try Generator(model: model, tokenizer: tokenizer, lora: lora).generate(promptIDs: prompt, limits: limits)
         #expect(base.ids != tuned.ids, "base: \(base.text) / tuned: \(tuned.text)")
+    }
+}
+
+@Suite("style similarity")
+struct StyleSimilarityTests {
+    @Test("an answer in the author's voice scores higher than a generic one, and a copy scores 1")
+    func ranksVoice() async throws {
+        let embedder = try Embedder(locatingModelAt: nil, batchSize: 8, threads: 2)
+        let corpus = try AuthorCorpus.load()
+        let references = corpus.eval.prefix(4).map(\.output)
+        let copies = try await StyleSimilarity.score(generated: references, references: references, embedder: embedder)
+        let voiced = try await StyleSimilarity.score(generated: corpus.train.prefix(4).map(\.output), references: references,
+                                                     embedder: embedder)
+        let generic = try await StyleSimilarity.score(
+            generated: Array(repeating: "Here is a concise overview of the topic with its main advantages and drawbacks.", count: 4),
+            references: references, embedder: embedder)
+        #expect(abs(copies - 1) < 1e-4)
+        #expect(voiced > generic, "same voice \(voiced), generic \(generic)")
+        await #expect(throws: TrainingError.self) {
+            try await StyleSimilarity.score(generated: ["a"], references: [], embedder: embedder)
+        }
     }
 }

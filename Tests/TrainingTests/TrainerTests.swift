@@ -10,11 +10,11 @@ struct TrainerTests {
 
     /// 12 sequences of 6–12 tokens: a 3-token prompt, then a response that follows a fixed rule
     /// (each token is the previous one plus 3, modulo the vocabulary), so there is something to learn.
-    static let samples: [EncodedSample] = (0..<12).map { i in
+    static let samples: [TokenizedSample] = (0..<12).map { i in
         let length = 6 + i % 7
         var ids = [i % 23, (i * 5) % 23, (i * 7 + 1) % 23]
         while ids.count < length { ids.append((ids.last! + 3) % 23) }
-        return EncodedSample(ids: ids, promptLength: 3)
+        return TokenizedSample(ids: ids, promptLength: 3)
     }
 
     static func configuration(steps: Int = 8, learningRate: Float = 5e-2, seed: UInt64 = 7) -> TrainingConfiguration {
