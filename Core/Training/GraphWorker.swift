@@ -106,13 +106,16 @@ final class GraphWorker {
         let layout: [LoRAParameters.Slot]
         /// nil: forward only (no gradients, no dropout).
         let gradients: UnsafeMutablePointer<Float>?
-        /// Multiplies every gradient (1 / target positions of the whole batch).
-        let gradientScale: Float
+        /// The weight of each sequence's Σ NLL in the objective whose gradient is taken
+        /// ([sequences]; 1 / target positions of the batch for the mean cross-entropy).
+        let scales: UnsafePointer<Float>
+        /// Receives each sequence's Σ NLL ([sequences]).
+        let sequenceLoss: UnsafeMutablePointer<Double>
         let dropoutSeed: UInt64
     }
 
     /// Runs the model over the pass's sequences; adds the adapters' gradients of
-    /// gradientScale · Σ NLL into `pass.gradients` when given. Returns Σ NLL over target positions
+    /// Σ_s scales[s] · NLL_s into `pass.gradients` when given. Returns Σ NLL over target positions
     /// and their count.
     func run(_ pass: Pass) -> (loss: Double, targets: Int) {
         let c = weights.config, d = c.modelDim, f = c.ffnDim, kv = c.kvDim, w = d + 2 * kv
@@ -200,14 +203,18 @@ final class GraphWorker {
         let training = pass.gradients != nil
         if training { dh.update(repeating: 0, count: n * d) }
         var loss = 0.0
+        pass.sequenceLoss.update(repeating: 0, count: pass.sequences)
         for first in stride(from: 0, to: rows.count, by: Self.headChunk) {
             let group = rows[first..<min(rows.count, first + Self.headChunk)]
             for (i, row) in group.enumerated() { (chunk + i * d).update(from: finalNormed + row * d, count: d) }
             BLAS.gemm(.none, .transposed, m: group.count, n: v, k: d, a: chunk, lda: d, b: weights.embedding, ldb: d,
                       c: logits, ldc: v)
             for (i, row) in group.enumerated() {
-                loss += Layers.crossEntropy(logits + i * v, vocabulary: v, target: Int(pass.targets[row]),
-                                            gradientScale: training ? pass.gradientScale : nil)
+                let sequence = row / pass.length
+                let nll = Layers.crossEntropy(logits + i * v, vocabulary: v, target: Int(pass.targets[row]),
+                                              gradientScale: training ? pass.scales[sequence] : nil)
+                loss += nll
+                pass.sequenceLoss[sequence] += nll
             }
             guard training else { continue }
             BLAS.gemm(.none, .none, m: group.count, n: d, k: v, a: logits, lda: v, b: weights.embedding, ldb: d, c: chunk, ldc: d)

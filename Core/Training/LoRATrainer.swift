@@ -105,7 +105,7 @@ public final class LoRATrainer: @unchecked Sendable {
     public let weights: BaseWeights
     /// Turns samples into tokens (nil for trainers over pre-tokenized data, as in tests).
     public let tokenizer: Tokenizer?
-    private let logger: Logger
+    let logger: Logger
     private let executor = BlockingExecutor(label: "twinlog.training")
 
     /// A trainer over `model` (dequantized to Float32 here) and its tokenizer.
@@ -214,19 +214,8 @@ public final class LoRATrainer: @unchecked Sendable {
             let loss = gradients.withUnsafeMutableBufferPointer {
                 engine.run(batch, parameters: parameters, gradients: $0.baseAddress!, dropoutSeed: dropoutSeed).meanLoss
             }
-            let norm = Self.norm(gradients)
-            guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, gradientNorm: norm) }
-            if c.maxGradientNorm > 0, norm > Double(c.maxGradientNorm) {
-                let factor = Float(Double(c.maxGradientNorm) / norm)
-                gradients.withUnsafeMutableBufferPointer { BLAS.scale($0.baseAddress!, by: factor, count: $0.count) }
-            }
-            let rate = c.learningRate(at: step)
-            var updated = parameters.values
-            gradients.withUnsafeBufferPointer { adam.update(&updated, gradients: $0.baseAddress!, learningRate: rate, configuration: c) }
-            guard updated.allSatisfy(\.isFinite) else {
-                throw TrainingError.nonFiniteLoss(step: step + 1, loss: .infinity, gradientNorm: norm)
-            }
-            parameters.values = updated
+            let (norm, rate) = try Self.optimizerStep(step: step, loss: loss, gradients: &gradients, parameters: &parameters,
+                                                      adam: &adam, configuration: c)
             losses.append(loss)
             tokens += batch.tokenCount
             let elapsed = (clock.now - started).seconds
@@ -252,6 +241,29 @@ public final class LoRATrainer: @unchecked Sendable {
             + "grad-norm \(String(format: "%.3f", p.gradientNorm)) \(Int(p.tokensPerSecond.rounded())) tokens/s "
             + "ETA \(Int(p.etaSeconds.rounded())) s"
         logger.info("\(line)")
+    }
+
+    /// Checks the loss and the gradient, clips the gradient by its global norm and applies AdamW at
+    /// step `step`'s learning rate. Throws `nonFiniteLoss` before anything changes when the loss
+    /// or gradient is not finite, or when the update would make an adapter value infinite.
+    static func optimizerStep(step: Int, loss: Double, gradients: inout [Float], parameters: inout LoRAParameters,
+                              adam: inout AdamW, configuration c: TrainingConfiguration) throws -> (norm: Double, rate: Float) {
+        let norm = Self.norm(gradients)
+        guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, gradientNorm: norm) }
+        if c.maxGradientNorm > 0, norm > Double(c.maxGradientNorm) {
+            let factor = Float(Double(c.maxGradientNorm) / norm)
+            gradients.withUnsafeMutableBufferPointer { BLAS.scale($0.baseAddress!, by: factor, count: $0.count) }
+        }
+        let rate = c.learningRate(at: step)
+        var updated = parameters.values
+        var moments = adam
+        gradients.withUnsafeBufferPointer { moments.update(&updated, gradients: $0.baseAddress!, learningRate: rate, configuration: c) }
+        guard updated.allSatisfy(\.isFinite) else {
+            throw TrainingError.nonFiniteLoss(step: step + 1, loss: .infinity, gradientNorm: norm)
+        }
+        parameters.values = updated
+        adam = moments
+        return (norm, rate)
     }
 
     /// The gradient's global L2 norm, accumulated in Double.

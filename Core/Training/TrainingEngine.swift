@@ -29,37 +29,46 @@ final class TrainingEngine: @unchecked Sendable {
 
     deinit { gradientBuffers.forEach { $0.deallocate() } }
 
-    /// Mean NLL over the batch's target positions and, when `gradients` is given, its gradient
-    /// with respect to every adapter value (overwriting `gradients`).
+    /// Mean NLL over the batch's target positions, each sequence's Σ NLL and, when `gradients` is
+    /// given, the gradient of Σ_s sequenceScales[s] · NLL_s with respect to every adapter value
+    /// (overwriting `gradients`); without `sequenceScales` that objective is the mean NLL.
     func run(_ batch: TokenBatch, parameters: LoRAParameters, gradients: UnsafeMutablePointer<Float>?,
-             dropoutSeed: UInt64) -> (meanLoss: Double, targets: Int) {
+             dropoutSeed: UInt64, sequenceScales: [Float]? = nil) -> (meanLoss: Double, targets: Int, sequenceLosses: [Double]) {
         let totalTargets = batch.targetCount
-        guard totalTargets > 0 else { return (0, 0) }
+        guard totalTargets > 0 else { return (0, 0, [Double](repeating: 0, count: batch.sequences)) }
         let shares = workerShares(batch.sequences)
         let results = UnsafeMutablePointer<(Double, Int)>.allocate(capacity: shares.count)
         defer { results.deallocate() }
+        let scales = sequenceScales ?? [Float](repeating: 1 / Float(totalTargets), count: batch.sequences)
+        precondition(scales.count == batch.sequences)
         let previousThreads = BLAS.threads
         if shares.count > 1 { BLAS.threads = 1 }
         defer { BLAS.threads = previousThreads }
-        batch.ids.withUnsafeBufferPointer { ids in
-            batch.targets.withUnsafeBufferPointer { targets in
-                parameters.values.withUnsafeBufferPointer { values in
-                    let job = Job(ids: ids.baseAddress!, targets: targets.baseAddress!, values: values.baseAddress!, results: results)
-                    let (length, layout, training) = (batch.length, parameters.slots, gradients != nil)
-                    let work: @Sendable (Int) -> Void = { w in
-                        let (first, count) = shares[w]
-                        let gradient = training ? self.gradientBuffers[w] : nil
-                        gradient?.update(repeating: 0, count: self.parameterCount)
-                        job.results[w] = self.workers[w].run(GraphWorker.Pass(
-                            ids: job.ids + first * length, targets: job.targets + first * length,
-                            sequences: count, length: length, firstSequence: first, parameters: job.values,
-                            layout: layout, gradients: gradient, gradientScale: 1 / Float(totalTargets),
-                            dropoutSeed: dropoutSeed))
-                    }
-                    if shares.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares.count, execute: work) }
-                }
+        // Copies in plain buffers, so the worker closure captures pointers only.
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * batch.ids.count)
+        let scalePointer = UnsafeMutablePointer<Float>.allocate(capacity: batch.sequences)
+        let lossPointer = UnsafeMutablePointer<Double>.allocate(capacity: batch.sequences)
+        defer { ids.deallocate(); scalePointer.deallocate(); lossPointer.deallocate() }
+        ids.initialize(from: batch.ids, count: batch.ids.count)
+        (ids + batch.ids.count).initialize(from: batch.targets, count: batch.targets.count)
+        scalePointer.initialize(from: scales, count: scales.count)
+        parameters.values.withUnsafeBufferPointer { values in
+            let job = Job(ids: ids, targets: ids + batch.ids.count, values: values.baseAddress!, results: results,
+                          scales: scalePointer, losses: lossPointer)
+            let (length, layout, training) = (batch.length, parameters.slots, gradients != nil)
+            let work: @Sendable (Int) -> Void = { w in
+                let (first, count) = shares[w]
+                let gradient = training ? self.gradientBuffers[w] : nil
+                gradient?.update(repeating: 0, count: self.parameterCount)
+                job.results[w] = self.workers[w].run(GraphWorker.Pass(
+                    ids: job.ids + first * length, targets: job.targets + first * length,
+                    sequences: count, length: length, firstSequence: first, parameters: job.values,
+                    layout: layout, gradients: gradient, scales: job.scales + first, sequenceLoss: job.losses + first,
+                    dropoutSeed: dropoutSeed))
             }
+            if shares.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares.count, execute: work) }
         }
+        let sequenceLosses = Array(UnsafeBufferPointer(start: lossPointer, count: batch.sequences))
         if let gradients {
             gradients.update(from: gradientBuffers[0], count: parameterCount)
             for w in 1..<max(1, shares.count) { BLAS.axpy(alpha: 1, x: gradientBuffers[w], y: gradients, count: parameterCount) }
@@ -69,7 +78,7 @@ final class TrainingEngine: @unchecked Sendable {
             loss += results[w].0
             targets += results[w].1
         }
-        return (loss / Double(targets), targets)
+        return (loss / Double(targets), targets, sequenceLosses)
     }
 
     /// The (first sequence, count) each worker takes: as even as possible, in order.
@@ -92,5 +101,7 @@ final class TrainingEngine: @unchecked Sendable {
         let targets: UnsafePointer<Int32>
         let values: UnsafePointer<Float>
         let results: UnsafeMutablePointer<(Double, Int)>
+        let scales: UnsafePointer<Float>
+        let losses: UnsafeMutablePointer<Double>
     }
 }
