@@ -44,17 +44,19 @@ def make_batch(tokenizer):
 def twinlog(binary, model, sequences, steps):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"prompt_length": PROMPT, "sequences": sequences}, f)
-    cmd = [str(binary), "bench", "train", "--threads", str(THREADS), "--model-path", str(model), "--batch-file", f.name,
+    cmd = ["/usr/bin/time", "-f", "MAXRSS_KB %M", str(binary), "bench", "train", "--threads", str(THREADS), "--model-path", str(model), "--batch-file", f.name,
            "--rank", str(RANK), "--alpha", str(ALPHA), "--targets", "all", "--steps", str(steps), "--learning-rate", str(LR)]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     os.unlink(f.name)
     if run.returncode != 0:
         sys.exit(f"twinlog failed: {run.stderr}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result["rss_mb"] = next(int(l.split()[1]) for l in run.stderr.splitlines() if l.startswith("MAXRSS_KB")) / 1024
+    return result
 
 
 def pytorch(model_file, sequences, steps):
-    import torch
+    import resource, torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging
@@ -81,7 +83,7 @@ def pytorch(model_file, sequences, steps):
         losses.append(float(loss))
     tokens = BATCH * LENGTH
     return {"tokens_per_second": tokens * (steps - 1) / sum(seconds[1:]), "step_seconds": seconds, "losses": losses,
-            "torch": torch.__version__}
+            "torch": torch.__version__, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main():
@@ -99,9 +101,10 @@ def main():
     theirs = pytorch(model, sequences, args.steps)
     ratio = ours["tokens_per_second"] / theirs["tokens_per_second"]
     print(f"LoRA r{RANK} on all linear layers, batch {BATCH} x {LENGTH}, {THREADS} threads, {args.steps} steps (first untimed)")
-    print(f"{'':>18} {'tokens/s':>9} {'s/step':>7} {'loss step 1':>12}")
+    print(f"{'':>18} {'tokens/s':>9} {'s/step':>7} {'loss step 1':>12} {'peak RSS':>9}")
     for name, r in (("Twinlog", ours), ("PyTorch + peft", theirs)):
-        print(f"{name:>18} {r['tokens_per_second']:9.1f} {sum(r['step_seconds'][1:]) / (args.steps - 1):7.2f} {r['losses'][0]:12.4f}")
+        print(f"{name:>18} {r['tokens_per_second']:9.1f} {sum(r['step_seconds'][1:]) / (args.steps - 1):7.2f} "
+              f"{r['losses'][0]:12.5f} {r['rss_mb']:6.0f} MB")
     print(f"ratio Twinlog / PyTorch: {ratio:.2f}x; Twinlog at {ours['gflops']:.0f} GFLOP/s "
           f"({100 * ours['peak_fraction']:.0f} % of the 180 GFLOP/s sgemm peak)")
     results = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),

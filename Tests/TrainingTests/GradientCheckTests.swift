@@ -80,21 +80,22 @@ struct GradientCheckTests {
         #expect(Self.relativeError(dx.map(Double.init), Self.numericGradient(&x, h: 1e-2, loss)) < 1e-3)
     }
 
-    @Test("causal attention backward (GQA, 4 heads on 2 KV heads) matches finite differences (< 5e-3)")
-    func attention() {
+    @Test("causal attention backward (GQA, 4 heads on 2 KV heads; one block and blocks of 2 rows) matches finite differences (< 5e-3)",
+          arguments: [64, 2])
+    func attention(block: Int) {
         let shape = Layers.AttentionShape(heads: 4, kvHeads: 2, headDim: 4, length: 5)
         let rows = shape.length, width = shape.width
         var qkv = Self.randomValues(rows * width, seed: 6)
         let c = Self.randomValues(rows * shape.modelDim, seed: 7)
         func loss(_ qkv: [Float]) -> Double {
             var p = [Float](repeating: 0, count: shape.heads * rows * rows), out = [Float](repeating: 0, count: rows * shape.modelDim)
-            Layers.attentionForward(qkv, shape: shape, probabilities: &p, out: &out)
+            Layers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
             return Self.dot(out, c)
         }
         var p = [Float](repeating: 0, count: shape.heads * rows * rows), out = [Float](repeating: 0, count: rows * shape.modelDim)
-        Layers.attentionForward(qkv, shape: shape, probabilities: &p, out: &out)
+        Layers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
         var dqkv = [Float](repeating: 0, count: rows * width), scratch = [Float](repeating: 0, count: rows * rows)
-        Layers.attentionBackward(qkv, shape: shape, probabilities: p, dOut: c, dqkv: &dqkv, scratch: &scratch)
+        Layers.attentionBackward(qkv, shape: shape, block: block, probabilities: p, dOut: c, dqkv: &dqkv, scratch: &scratch)
         #expect(Self.relativeError(dqkv.map(Double.init), Self.numericGradient(&qkv, h: 1e-2, loss)) < 5e-3)
     }
 

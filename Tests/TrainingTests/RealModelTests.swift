@@ -41,7 +41,11 @@ struct RealModelTests {
         for slot in parameters.slots {
             for i in 0..<(slot.outputs * 4) { parameters.values[slot.bOffset + i] = Float.random(in: -0.05...0.05, using: &random) }
         }
-        let encoded = try trainer.encode([corpus.eval[0]], maxLength: 256, systemMessage: nil)[0]
+        // Longer than one attention block (64 rows), so the blocked causal products are covered.
+        let long = InstructionSample(instruction: corpus.eval.map(\.instruction).joined(separator: " "),
+                                     output: corpus.eval.prefix(3).map(\.output).joined(separator: " "))
+        let encoded = try trainer.encode([long], maxLength: 256, systemMessage: nil)[0]
+        #expect(encoded.ids.count > 2 * Layers.attentionBlock)
         let report = trainer.evaluate(encoded: [encoded], parameters: parameters, batchSize: 1, threads: 2)
         let logprobs = try Scoring.tokenLogProbabilities(encoded.ids, model: model, lora: parameters.loraSet(for: model))
         let reference = -logprobs[(encoded.promptLength - 1)...].reduce(0, +) / Double(encoded.targetCount)
