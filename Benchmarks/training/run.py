@@ -6,13 +6,15 @@ Workload: LoRA rank 16 (alpha 32, no dropout) on all seven linear layers of ever
 8 sequences x 256 tokens, loss on the last 192 tokens of each sequence (the first 64 play the prompt).
 Reports training tokens/s over the steps after the first (all 2,048 tokens of a batch count), the
 ratio, and the first step's loss on both sides (it must agree: both start from B = 0, i.e. the base
-model). Writes results.json next to this file.
+model). The machine is shared and its load swings within minutes, so the sides alternate for
+--rounds rounds (Twinlog, PyTorch, Twinlog, PyTorch, ...) and the median of the per-round ratios is
+the result. Writes results.json next to this file.
 
 Run from the project root with the benchmark venv, after `swift build -c release --product twinlog`:
-    .twinlog/bench-venv/bin/python Benchmarks/training/run.py [--steps 4]
+    .twinlog/bench-venv/bin/python Benchmarks/training/run.py [--steps 3] [--rounds 3]
 TWINLOG_BIN overrides the path of the twinlog binary.
 """
-import argparse, json, os, platform, subprocess, sys, tempfile, time
+import argparse, json, os, platform, statistics, subprocess, sys, tempfile, time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -88,7 +90,8 @@ def pytorch(model_file, sequences, steps):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=4, help="steps per side; the first is not timed")
+    parser.add_argument("--steps", type=int, default=3, help="steps per side and round; the first is not timed")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both sides")
     args = parser.parse_args()
     binary = Path(os.environ.get("TWINLOG_BIN", ROOT / ".build/release/twinlog"))
     if not binary.exists():
@@ -97,19 +100,27 @@ def main():
     from transformers import AutoTokenizer
     tokenizer = AutoTokenizer.from_pretrained(model.parent, gguf_file=model.name)
     sequences = make_batch(tokenizer)
-    ours = twinlog(binary, model, sequences, args.steps)
-    theirs = pytorch(model, sequences, args.steps)
-    ratio = ours["tokens_per_second"] / theirs["tokens_per_second"]
-    print(f"LoRA r{RANK} on all linear layers, batch {BATCH} x {LENGTH}, {THREADS} threads, {args.steps} steps (first untimed)")
-    print(f"{'':>18} {'tokens/s':>9} {'s/step':>7} {'loss step 1':>12} {'peak RSS':>9}")
-    for name, r in (("Twinlog", ours), ("PyTorch + peft", theirs)):
-        print(f"{name:>18} {r['tokens_per_second']:9.1f} {sum(r['step_seconds'][1:]) / (args.steps - 1):7.2f} "
-              f"{r['losses'][0]:12.5f} {r['rss_mb']:6.0f} MB")
-    print(f"ratio Twinlog / PyTorch: {ratio:.2f}x; Twinlog at {ours['gflops']:.0f} GFLOP/s "
-          f"({100 * ours['peak_fraction']:.0f} % of the 180 GFLOP/s sgemm peak)")
+    rounds = []
+    for r in range(args.rounds):
+        ours = twinlog(binary, model, sequences, args.steps)
+        ours["load_average"] = os.getloadavg()[0]
+        theirs = pytorch(model, sequences, args.steps)
+        theirs["load_average"] = os.getloadavg()[0]
+        rounds.append({"twinlog": ours, "pytorch": theirs, "ratio": ours["tokens_per_second"] / theirs["tokens_per_second"]})
+    print(f"LoRA r{RANK} on all linear layers, batch {BATCH} x {LENGTH}, {THREADS} threads, {args.steps} steps per side "
+          f"and round (first untimed), {args.rounds} alternating rounds")
+    print(f"{'round':>5} {'side':>15} {'tokens/s':>9} {'s/step':>7} {'loss step 1':>12} {'peak RSS':>9} {'load':>5}")
+    for i, r in enumerate(rounds):
+        for name, side in (("Twinlog", r["twinlog"]), ("PyTorch + peft", r["pytorch"])):
+            print(f"{i + 1:>5} {name:>15} {side['tokens_per_second']:9.1f} {sum(side['step_seconds'][1:]) / (args.steps - 1):7.2f} "
+                  f"{side['losses'][0]:12.5f} {side['rss_mb']:6.0f} MB {side['load_average']:5.1f}")
+        print(f"{'':>5} {'ratio':>15} {r['ratio']:9.2f}x   Twinlog at {r['twinlog']['gflops']:.0f} GFLOP/s "
+              f"({100 * r['twinlog']['peak_fraction']:.0f} % of the 180 GFLOP/s sgemm peak)")
+    ratio = statistics.median(r["ratio"] for r in rounds)
+    print(f"median ratio Twinlog / PyTorch: {ratio:.2f}x")
     results = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
                "cpus": os.cpu_count(), "threads": THREADS, "batch": BATCH, "length": LENGTH, "prompt": PROMPT,
-               "rank": RANK, "alpha": ALPHA, "steps": args.steps, "twinlog": ours, "pytorch": theirs, "ratio": ratio}
+               "rank": RANK, "alpha": ALPHA, "steps": args.steps, "rounds": rounds, "median_ratio": ratio}
     (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
 
 

@@ -18,7 +18,7 @@ final class GraphWorker {
     let capacitySequences: Int
     let capacityLength: Int
     /// Rows of the output head computed at once ([chunk × vocabulary] logits).
-    static let headChunk = 64
+    static let headChunk = 256
 
     private let memory: UnsafeMutablePointer<Float>
     private let perLayer: Int

@@ -1,5 +1,6 @@
 import TwinlogEmbedding
 import TwinlogGeneration
+import TwinlogRuntime
 
 /// How much generated answers sound like the author: the mean cosine similarity between the
 /// embedding of each generated answer and the embedding of the author's own text for the same
@@ -23,16 +24,18 @@ public enum StyleSimilarity {
     }
 
     /// Answers every sample's instruction greedily with `generator` under `lora` (ChatML prompt,
-    /// up to `maxTokens` tokens) and scores the answers against the samples' outputs.
+    /// up to `maxTokens` tokens; generation runs on its own thread, off the cooperative pool) and
+    /// scores the answers against the samples' outputs.
     public static func evaluate(_ samples: [InstructionSample], generator: Generator, lora: LoRASet,
                                 embedder: Embedder, maxTokens: Int = 64, systemMessage: String? = nil) async throws -> Double {
         let tuned = Generator(model: generator.model, tokenizer: generator.tokenizer, lora: lora)
-        var answers: [String] = []
-        for sample in samples {
-            var messages = [ChatMessage(role: .user, content: sample.instruction)]
-            if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-            let prompt = tuned.tokenizer.encode(ChatTemplate.render(messages))
-            answers.append(try tuned.generate(promptIDs: prompt, limits: GenerationLimits(maxTokens: maxTokens)).text)
+        let answers = try await BlockingExecutor(label: "twinlog.style-similarity").run {
+            try samples.map { sample in
+                var messages = [ChatMessage(role: .user, content: sample.instruction)]
+                if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
+                let prompt = tuned.tokenizer.encode(ChatTemplate.render(messages))
+                return try tuned.generate(promptIDs: prompt, limits: GenerationLimits(maxTokens: maxTokens)).text
+            }
         }
         return try await score(generated: answers, references: samples.map(\.output), embedder: embedder)
     }

@@ -1,19 +1,19 @@
 /// Token sequences of one (padded) length, with the target of every position: the next token
 /// where it is part of a response, −1 where no loss is taken (prompt, padding, the last position).
-public struct TokenBatch: Sendable, Equatable {
+struct TokenBatch: Sendable, Equatable {
     /// Sequences in the batch.
-    public let sequences: Int
+    let sequences: Int
     /// Positions per sequence.
-    public let length: Int
+    let length: Int
     /// Input ids, [sequences × length].
-    public var ids: [Int32]
+    var ids: [Int32]
     /// Target ids, [sequences × length], −1 for none.
-    public var targets: [Int32]
+    var targets: [Int32]
 
     /// Positions that carry a target.
-    public var targetCount: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+    var targetCount: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
     /// Positions that hold a real token (not padding).
-    public let tokenCount: Int
+    let tokenCount: Int
 
     /// Pads `samples` to the longest one (padding id 0, no targets).
     init(_ samples: [TokenizedSample]) {

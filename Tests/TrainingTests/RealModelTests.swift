@@ -55,8 +55,8 @@ struct RealModelTests {
         #expect(abs(base.meanLoss - report.meanLoss) > 1e-2, "the adapter should change the loss")
     }
 
-    @Test("a short run on the author's texts at least halves held-out perplexity, and the saved adapter changes generation")
-    func shortRunLowersPerplexity() throws {
+    @Test("a short run on the author's texts at least halves held-out perplexity; the saved adapter changes generation towards the author's style")
+    func shortRunLowersPerplexity() async throws {
         let trainer = try RealModel.trainer.get(), model = try RealModel.model.get()
         let corpus = try AuthorCorpus.load()
         let configuration = TrainingConfiguration(
@@ -79,6 +79,14 @@ struct RealModelTests {
         let base = try Generator(model: model, tokenizer: tokenizer).generate(promptIDs: prompt, limits: limits)
         let tuned = try Generator(model: model, tokenizer: tokenizer, lora: lora).generate(promptIDs: prompt, limits: limits)
         #expect(base.ids != tuned.ids, "base: \(base.text) / tuned: \(tuned.text)")
+
+        let embedder = try Embedder(locatingModelAt: nil, batchSize: 8, threads: 2)
+        let held = Array(corpus.eval.prefix(3))
+        let generator = Generator(model: model, tokenizer: tokenizer)
+        let baseStyle = try await StyleSimilarity.evaluate(held, generator: generator, lora: LoRASet(), embedder: embedder, maxTokens: 24)
+        let tunedStyle = try await StyleSimilarity.evaluate(held, generator: generator, lora: lora, embedder: embedder, maxTokens: 24)
+        print("style similarity: base \(baseStyle), adapter \(tunedStyle)")
+        #expect(tunedStyle > baseStyle)
     }
 }
 
