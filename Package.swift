@@ -60,6 +60,10 @@ let package = Package(
         .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Embedding"),
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
         .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
+        .target(name: "TwinlogTraining", dependencies: [
+            "TwinlogGeneration", "TwinlogLinalg", "TwinlogRuntime", "TwinlogEmbedding",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Training"),
 
         .target(name: "TwinlogMetrics", dependencies: [
             .product(name: "Metrics", package: "swift-metrics"),
@@ -111,7 +115,7 @@ let package = Package(
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
-            "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway",
+            "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway", "TwinlogTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -145,6 +149,8 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
+                    path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,6 +14,27 @@ public struct LlamaConfig: Sendable, Equatable {
     /// Width of one position's keys (or values): kvHeads × headDim.
     public var kvDim: Int { kvHeads * headDim }
 
+    /// A shape given directly (tests build tiny random models with it); heads must divide the width
+    /// into even-sized heads and the KV heads must divide the heads.
+    public init(layers: Int, modelDim: Int, ffnDim: Int, heads: Int, kvHeads: Int, vocabularySize: Int,
+                contextLength: Int, ropeBase: Float = 10_000, rmsEpsilon: Float = 1e-5) throws {
+        guard layers > 0, modelDim > 0, ffnDim > 0, heads > 0, kvHeads > 0, vocabularySize > 0, contextLength > 0,
+              modelDim % heads == 0, heads % kvHeads == 0, (modelDim / heads) % 2 == 0 else {
+            throw GGUFError(path: "LlamaConfig", offset: nil, "inconsistent llama shape: \(layers) layers, width \(modelDim), "
+                + "\(heads) heads, \(kvHeads) KV heads")
+        }
+        self.layers = layers
+        self.modelDim = modelDim
+        self.ffnDim = ffnDim
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = modelDim / heads
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.ropeBase = ropeBase
+        self.rmsEpsilon = rmsEpsilon
+    }
+
     init(gguf: GGUFFile) throws {
         func fail(_ message: String) -> GGUFError { GGUFError(path: gguf.path, offset: nil, message) }
         let arch = try gguf.requiredString("general.architecture")

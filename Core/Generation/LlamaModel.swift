@@ -1,11 +1,11 @@
-/// The weights of one transformer block.
-struct LayerWeights: @unchecked Sendable {
-    let attentionNorm: UnsafeMutablePointer<Float>
-    let query, key, value, output: Matrix
-    let ffnNorm: UnsafeMutablePointer<Float>
-    let gate, up, down: Matrix
+/// The weights of one transformer block (package-visible so the trainer can copy them).
+package struct LayerWeights: @unchecked Sendable {
+    package let attentionNorm: UnsafeMutablePointer<Float>
+    package let query, key, value, output: Matrix
+    package let ffnNorm: UnsafeMutablePointer<Float>
+    package let gate, up, down: Matrix
 
-    func matrix(_ kind: LinearSlot.Kind) -> Matrix {
+    package func matrix(_ kind: LinearSlot.Kind) -> Matrix {
         switch kind {
         case .query: return query
         case .key: return key
@@ -31,9 +31,9 @@ struct LayerWeights: @unchecked Sendable {
 public final class LlamaModel: @unchecked Sendable {
     /// The model's shape.
     public let config: LlamaConfig
-    let embedding: Matrix
-    let layers: [LayerWeights]
-    let outputNorm: UnsafeMutablePointer<Float>
+    package let embedding: Matrix
+    package let layers: [LayerWeights]
+    package let outputNorm: UnsafeMutablePointer<Float>
     private let arena: UnsafeMutablePointer<Float>
 
     /// How the weight matrices are stored.

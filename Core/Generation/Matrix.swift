@@ -1,16 +1,17 @@
 /// A weight matrix [rows (outputs) × columns (inputs)]: row-major Float32 inside the model's
-/// arena, or repacked quantized blocks.
-struct Matrix: @unchecked Sendable {
+/// arena, or repacked quantized blocks. Package-visible (rows, shape) so the trainer can copy the
+/// frozen base weights as Float32.
+package struct Matrix: @unchecked Sendable {
     enum Storage {
         case float32(UnsafeMutablePointer<Float>)
         case quantized(QuantizedMatrix)
     }
     let storage: Storage
-    let rows: Int
-    let columns: Int
+    package let rows: Int
+    package let columns: Int
 
     /// Row r as Float32.
-    func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+    package func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         switch storage {
         case .float32(let data): out.update(from: data + r * columns, count: columns)
         case .quantized(let q): q.dequantizeRow(r, into: out)

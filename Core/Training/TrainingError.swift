@@ -1,0 +1,24 @@
+/// Why a training run, an evaluation or an artifact load failed. Every case says what to fix.
+public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A hyper-parameter is out of range.
+    case invalidConfiguration(String)
+    /// No sample survived tokenization and truncation.
+    case noUsableSamples(String)
+    /// The loss or the gradient became NaN or infinite; nothing was written for this step.
+    case nonFiniteLoss(step: Int, loss: Double, gradientNorm: Double)
+    /// An adapter or checkpoint file is unreadable, truncated, corrupted or does not fit the model.
+    case invalidArtifact(path: String, reason: String)
+    /// A checkpoint was written by a run with different settings or a different model.
+    case checkpointMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message): return "invalid training configuration: \(message)"
+        case .noUsableSamples(let message): return "no usable training samples: \(message)"
+        case .nonFiniteLoss(let step, let loss, let norm):
+            return "training diverged at step \(step): loss \(loss), gradient norm \(norm); no adapter was written"
+        case .invalidArtifact(let path, let reason): return "\(path): not a usable LoRA artifact: \(reason)"
+        case .checkpointMismatch(let message): return "cannot resume: \(message)"
+        }
+    }
+}
