@@ -108,7 +108,7 @@ let package = Package(
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
             "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
-            "TwinlogRuntime", "TwinlogHTML", .product(name: "Logging", package: "swift-log"),
+            "TwinlogRuntime", "TwinlogHTML", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/inference"),
 
         // The command-line tool.
@@ -142,7 +142,7 @@ let package = Package(
         ], path: "Tests/PipelineTests"),
         .testTarget(name: "InferenceTests", dependencies: [
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
-            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway",
+            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogTraining",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),

@@ -99,8 +99,10 @@ struct RunCommand: AsyncParsableCommand {
                                                                     groupId: config.topics.prefix + "twinlog.inference")
                 configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
                 let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: embedder, generator: generator)
+                let models = try await ModelWatcher(kafka: config.kafka, topics: config.topics, base: generator, inference: consumer)
                 group.addTask { try await replica.run() }
                 group.addTask { try await consumer.run() }
+                group.addTask { try await models.run() }
             }
             if let metricsFile {
                 group.addTask {
