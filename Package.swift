@@ -80,10 +80,10 @@ let package = Package(
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ], path: "Producers"),
 
-        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration"], path: "Core/RAG"),
+        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration", "TwinlogRuntime"], path: "Core/RAG"),
         .target(name: "TwinlogAsk", dependencies: ["TwinlogEvents", "TwinlogKafka"], path: "Core/Ask"),
         .target(name: "TwinlogGateway", dependencies: [
-            "TwinlogAsk", "TwinlogEvents", "TwinlogMetrics",
+            "TwinlogAsk", "TwinlogEvents", "TwinlogMetrics", "TwinlogRuntime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
@@ -100,7 +100,7 @@ let package = Package(
 
         .target(name: "FeatureConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding",
-            "TwinlogMetrics", .product(name: "Logging", package: "swift-log"),
+            "TwinlogMetrics", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/features"),
         .target(name: "IndexConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime",

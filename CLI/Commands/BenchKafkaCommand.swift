@@ -125,6 +125,3 @@ struct BenchCommand: AsyncParsableCommand {
                                                                   BenchPipelineCommand.self, BenchRAGCommand.self, BenchTrainCommand.self])
 }
 
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

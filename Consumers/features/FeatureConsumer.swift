@@ -8,6 +8,7 @@ import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
 import TwinlogText
+import TwinlogRuntime
 
 /// Consumes `twin.warehouse.changes` and keeps `twin.chunks` equal to the chunks of the
 /// warehouse's documents, each with its embedding.
@@ -124,7 +125,7 @@ public final class FeatureConsumer: Sendable {
         let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
         guard !records.isEmpty else { return BatchOutcome() }
         let started = ContinuousClock.now
-        defer { metrics.batchSeconds.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+        defer { metrics.batchSeconds.recordNanoseconds((ContinuousClock.now - started).inNanoseconds) }
         return try await apply(records)
     }
 
@@ -174,8 +175,8 @@ public final class FeatureConsumer: Sendable {
             let embedStarted = ContinuousClock.now
             let vectors = await embedder.embed(plan.embed.map(\.chunk.text))
             let embedTime = ContinuousClock.now - embedStarted
-            outcome.embedSeconds = embedTime.seconds
-            metrics.embedSeconds.recordNanoseconds(embedTime.nanoseconds)
+            outcome.embedSeconds = embedTime.inSeconds
+            metrics.embedSeconds.recordNanoseconds(embedTime.inNanoseconds)
             outgoing = try chunkRecords(for: plan, vectors: vectors)
         }
         outgoing += rejected
@@ -225,11 +226,8 @@ public final class FeatureConsumer: Sendable {
     }
 
     private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        configuration.logger.warning("dead-lettered an event", metadata: [
-            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
-        ])
-        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 consumer: Self.consumerName, reason: reason)
+        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
+                          reason: reason, logger: configuration.logger)
     }
 
     /// Sets the lag gauge: records on the change topic past the stored offsets (approximate on
@@ -245,7 +243,3 @@ public final class FeatureConsumer: Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
-}

@@ -4,6 +4,7 @@ import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
 import TwinlogSink
+import TwinlogRuntime
 
 /// Rebuilds the chunk sets and `twin.chunks` from the earliest offset of `twin.warehouse.changes`.
 ///
@@ -72,7 +73,7 @@ public enum FeatureReplay {
         }
         outcome.orphansRemoved = orphans.count
         await db.close()
-        outcome.seconds = (ContinuousClock.now - started).seconds
+        outcome.seconds = (ContinuousClock.now - started).inSeconds
         return outcome
     }
 }

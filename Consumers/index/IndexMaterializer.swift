@@ -239,11 +239,8 @@ public final class IndexMaterializer: Sendable {
     }
 
     private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        configuration.logger.warning("dead-lettered an event", metadata: [
-            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
-        ])
-        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 consumer: Self.consumerName, reason: reason)
+        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
+                          reason: reason, logger: configuration.logger)
     }
 
     /// Sets the lag gauge: records on the chunk topic past the index's position (approximate on

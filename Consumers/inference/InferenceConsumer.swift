@@ -242,11 +242,8 @@ public final class InferenceConsumer: Sendable {
     }
 
     private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        configuration.logger.warning("dead-lettered a query", metadata: [
-            "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
-        ])
-        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 consumer: Self.consumerName, reason: reason)
+        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
+                          reason: reason, logger: configuration.logger)
     }
 }
 
@@ -271,6 +268,3 @@ private final class ModelSlot: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-}

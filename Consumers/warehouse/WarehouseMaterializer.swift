@@ -165,11 +165,8 @@ public final class WarehouseMaterializer: Sendable {
     }
 
     private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        configuration.logger.warning("dead-lettered an event", metadata: [
-            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
-        ])
-        return DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 consumer: Self.consumerName, reason: reason)
+        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
+                          reason: reason, logger: configuration.logger)
     }
 
     /// Decodes a record into the effect it asks for, or says why it cannot be applied.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import TwinlogText
+import TwinlogRuntime
 
 /// Sentence embeddings from all-MiniLM-L6-v2 (or another BERT sentence-transformers model with
 /// mean pooling), computed in-process on OpenBLAS: 384 floats of unit length per text.
@@ -118,7 +119,7 @@ public final class Embedder: Sendable {
             }
         }
         meter.record(texts: texts.count, tokens: sequences.reduce(0) { $0 + $1.count },
-                     seconds: (clock.now - start).seconds)
+                     seconds: (clock.now - start).inSeconds)
         return results
     }
 
@@ -148,9 +149,3 @@ public final class Embedder: Sendable {
     }
 }
 
-private extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
-}

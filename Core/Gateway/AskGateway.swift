@@ -6,6 +6,7 @@ import Metrics
 import TwinlogAsk
 import TwinlogEvents
 import TwinlogMetrics
+import TwinlogRuntime
 
 /// The HTTP face of the request/reply topics: `POST /v1/ask` sends a QueryRequested and answers
 /// with the QueryAnswered JSON; `GET /health` says whether the gateway can serve; `GET /metrics`
@@ -75,7 +76,7 @@ public struct AskGateway: Sendable {
             let started = ContinuousClock.now
             let response = await self.ask(request)
             let elapsed = ContinuousClock.now - started
-            latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            latency.recordNanoseconds(elapsed.inNanoseconds)
             if response.status.code >= 400 { failures.increment() }
             return response
         }

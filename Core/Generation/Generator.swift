@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogRuntime
 
 /// Runs a model: prompt in, tokens out, either all at once (`generate`) or streamed as an
 /// `AsyncSequence` (`stream`). The blocking work runs on a dedicated thread, never on the
@@ -67,7 +68,7 @@ public final class Generator: Sendable {
         if !remainder.isEmpty, reason != .cancelled { _ = onToken(GeneratedToken(id: nil, text: remainder)) }
         let finished = clock.now
         return Generation(promptIDs: promptIDs, ids: ids, text: text.emitted, stopReason: reason,
-                          prefillSeconds: (prefilled - started).seconds, decodeSeconds: (finished - prefilled).seconds)
+                          prefillSeconds: (prefilled - started).inSeconds, decodeSeconds: (finished - prefilled).inSeconds)
     }
 
     /// The same generation as a stream of tokens. Cancelling the consuming task (or dropping the
@@ -101,6 +102,3 @@ final class StopFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

@@ -1,3 +1,5 @@
+import Logging
+
 /// Builds dead-letter records: the original key, value and headers, plus headers that say which
 /// consumer rejected it, why, and where it came from, so an operator can inspect and replay it.
 public enum DeadLetter {
@@ -17,5 +19,15 @@ public enum DeadLetter {
             KafkaHeader(sourceOffsetHeader, String(record.offset)),
         ]
         return OutgoingRecord(topic: topic, key: record.key, value: record.value, headers: headers)
+    }
+
+    /// The same record, with a warning logged that says which record was rejected and why.
+    public static func record(for record: KafkaRecord, to topic: String, consumer: String, reason: String,
+                              logger: Logger) -> OutgoingRecord {
+        logger.warning("dead-lettered a record", metadata: [
+            "consumer": "\(consumer)", "topic": "\(record.topic)", "partition": "\(record.partition)",
+            "offset": "\(record.offset)", "reason": "\(reason)",
+        ])
+        return self.record(for: record, to: topic, consumer: consumer, reason: reason)
     }
 }

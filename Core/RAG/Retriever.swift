@@ -1,5 +1,6 @@
 import Foundation
 import TwinlogIndex
+import TwinlogRuntime
 
 /// Which steps of retrieval run. The defaults are what the evaluation in BENCHMARKS.md supports:
 /// self-query and the hybrid rerank helped (MRR 0.794 → 0.821, recall@5 0.917 → 0.929 on 84
@@ -101,7 +102,7 @@ public struct Retriever: Sendable {
         let plans = requests.map { plan($0, knownAuthors: authors) }
         let started = clock.now
         let vectors = try await embed(plans.flatMap(\.variants))
-        let embedding = (clock.now - started).milliseconds
+        let embedding = (clock.now - started).inMilliseconds
         var offset = 0
         return try plans.map { plan in
             defer { offset += plan.variants.count }
@@ -143,14 +144,14 @@ public struct Retriever: Sendable {
                 }
             }
         }
-        timings["search"] = (clock.now - started).milliseconds
+        timings["search"] = (clock.now - started).inMilliseconds
 
         started = clock.now
         var candidates = merged.values.sorted { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
         if options.rerank, !candidates.isEmpty {
             candidates = rerank(candidates, query: plan.topic)
         }
-        timings["rerank"] = (clock.now - started).milliseconds
+        timings["rerank"] = (clock.now - started).inMilliseconds
         return Retrieval(chunks: Array(candidates.prefix(plan.request.k)), filter: plan.filter, variants: plan.variants, timings: timings)
     }
 
@@ -168,6 +169,3 @@ public struct Retriever: Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-}

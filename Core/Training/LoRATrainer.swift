@@ -218,7 +218,7 @@ public final class LoRATrainer: @unchecked Sendable {
                                                       adam: &adam, configuration: c)
             losses.append(loss)
             tokens += batch.tokenCount
-            let elapsed = (clock.now - started).seconds
+            let elapsed = (clock.now - started).inSeconds
             let progress = TrainingProgress(
                 step: step + 1, steps: c.steps, loss: loss, learningRate: rate, gradientNorm: norm,
                 tokensPerSecond: Double(tokens) / elapsed,
@@ -232,7 +232,7 @@ public final class LoRATrainer: @unchecked Sendable {
             }
         }
         return TrainingResult(parameters: parameters, configuration: c, completedSteps: adam.step, losses: losses,
-                              tokens: tokens, seconds: (clock.now - started).seconds, samplesUsed: encoded.count,
+                              tokens: tokens, seconds: (clock.now - started).inSeconds, samplesUsed: encoded.count,
                               samplesSkipped: skipped)
     }
 
@@ -319,6 +319,3 @@ public final class LoRATrainer: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

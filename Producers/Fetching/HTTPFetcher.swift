@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TwinlogRuntime
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -86,8 +87,8 @@ public final class HTTPFetcher: Sendable {
         self.logger = logger
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(Int64(options.connectTimeout.nanoseconds)),
-                           read: .nanoseconds(Int64(options.readTimeout.nanoseconds))))
+            timeout: .init(connect: .nanoseconds(Int64(options.connectTimeout.inNanoseconds)),
+                           read: .nanoseconds(Int64(options.readTimeout.inNanoseconds))))
         configuration.httpVersion = .automatic
         clients = ClientPool(configuration: configuration, policy: options.addressPolicy)
         gate = HostGate(limit: options.perHostConcurrency)
@@ -203,7 +204,7 @@ public final class HTTPFetcher: Sendable {
         request.headers.add(name: "Accept", value: accept)
         if let etag = validators.etag { request.headers.add(name: "If-None-Match", value: etag) }
         if let lastModified = validators.lastModified { request.headers.add(name: "If-Modified-Since", value: lastModified) }
-        let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.requestTimeout.nanoseconds)))
+        let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.requestTimeout.inNanoseconds)))
         let status = Int(response.status.code)
         var body: [UInt8] = []
         let keepsBody = (200..<300).contains(status)
@@ -234,7 +235,7 @@ public final class HTTPFetcher: Sendable {
     /// Full jitter: uniform in [0, min(cap, base × 2^(attempt-1))].
     private func backoff(_ attempt: Int) -> Duration {
         let ceiling = min(options.backoffCap, options.backoffBase * (1 << min(attempt - 1, 20)))
-        return .nanoseconds(Int64.random(in: 0...max(1, Int64(ceiling.nanoseconds))))
+        return .nanoseconds(Int64.random(in: 0...max(1, Int64(ceiling.inNanoseconds))))
     }
 
     /// Retry-After as delay-seconds or an HTTP-date.
@@ -385,9 +386,3 @@ extension AddressPolicy {
     }
 }
 
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
