@@ -54,7 +54,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         guard only.contains("freshness") else { return }
         let freshness = try await freshness(config, embedder: embedder)
         print(String(format: "freshness at %d docs/s (posts of 2–3 sentences, one chunk each) for %d s (%d chunks): p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < 2000 ms)",
-                     rate, seconds, freshness.count, percentile(freshness, 0.5) * 1000, percentile(freshness, 0.99) * 1000,
+                     rate, seconds, freshness.count, BenchSupport.percentile(freshness, 0.5) * 1000, BenchSupport.percentile(freshness, 0.99) * 1000,
                      (freshness.max() ?? .nan) * 1000))
     }
 
@@ -80,23 +80,6 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         }
     }
 
-    /// A fresh namespace: topics under a prefix of its own, a schema, a slot and a publication.
-    private func namespace(_ config: TwinlogConfiguration, _ label: String) async throws -> (TopicCatalogue, PostgresConnection.Options, CDCRelay.Configuration) {
-        let name = "bench_\(label)_\(getpid())_\(Int(Date().timeIntervalSince1970))"
-        let topics = TopicCatalogue(prefix: name + ".")
-        let admin = try KafkaAdmin(configuration: config.kafka)
-        try await admin.createTopics(topics.specs)
-        await admin.close()
-        var database = config.database
-        database.searchPath = name
-        let db = try await PostgresConnection.connect(config.database)
-        try await db.execute("CREATE SCHEMA \(identifier: name)")
-        await db.close()
-        var relay = CDCRelay.Configuration(kafka: config.kafka, database: database, topics: topics)
-        relay.slot = name + "_slot"
-        relay.publication = name + "_pub"
-        return (topics, database, relay)
-    }
 
     struct CatchUp {
         var chunks = 0
@@ -109,7 +92,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
     /// Fills the change topic through the warehouse and the relay, then times the feature consumer
     /// from its first batch until every document's chunk set is stored.
     private func catchUp(_ config: TwinlogConfiguration, corpus: [DocumentCaptured], embedder: Embedder) async throws -> CatchUp {
-        let (topics, database, relayConfiguration) = try await namespace(config, "catchup")
+        let (topics, database, relayConfiguration) = try await BenchSupport.namespace(config, "catchup")
         let producer = try KafkaProducer(configuration: config.kafka)
         try await producer.send(try corpus.map { try EventCodec.record($0, topic: topics.documents, source: "bench") })
         await producer.shutdown()
@@ -160,7 +143,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         let (_, replay) = try await IndexReplay.run(IndexMaterializer.Configuration(kafka: config.kafka, topics: topics))
         result.indexChunks = replay.chunks
         result.indexSeconds = replay.seconds
-        try await dropSlot(db, relayConfiguration)
+        try await BenchSupport.dropSlot(db, relayConfiguration)
         await db.close()
         return result
     }
@@ -168,7 +151,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
     /// Runs the four components in this process and sends documents at a steady rate; returns the
     /// seconds from each document's capture to its chunks being searchable, per chunk.
     private func freshness(_ config: TwinlogConfiguration, embedder: Embedder) async throws -> [Double] {
-        let (topics, database, relayConfiguration) = try await namespace(config, "fresh")
+        let (topics, database, relayConfiguration) = try await BenchSupport.namespace(config, "fresh")
         func tuned(_ options: inout KafkaConsumer.Options) {
             options.sessionTimeout = .seconds(3)
             options.fetchMaxWait = .milliseconds(10)
@@ -214,22 +197,11 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         await producer.shutdown()
         await index.shutdown()
         let db = try await PostgresConnection.connect(database)
-        try await dropSlot(db, relayConfiguration)
+        try await BenchSupport.dropSlot(db, relayConfiguration)
         await db.close()
         if samples.count < expected { print("warning: only \(samples.count) of \(expected) chunks became searchable in time") }
         return samples
     }
 
-    private func dropSlot(_ db: PostgresConnection, _ relay: CDCRelay.Configuration) async throws {
-        for _ in 0..<50 {
-            if (try? await db.execute("SELECT pg_drop_replication_slot(\(relay.slot))")) != nil { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-    }
 
-    private func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-    }
 }

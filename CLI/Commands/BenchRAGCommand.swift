@@ -145,7 +145,7 @@ struct BenchRAGCommand: AsyncParsableCommand {
         where count > 0 {
             for askers in [1, 4] {
                 let times = try await measure(client, questions: questions, count: count, askers: askers, retrievalOnly: retrievalOnly)
-                print("| \(kind) | \(askers) | \(times.count) | " + String(format: "%.0f ms | %.0f ms |", percentile(times, 0.5), percentile(times, 0.99)))
+                print("| \(kind) | \(askers) | \(times.count) | " + String(format: "%.0f ms | %.0f ms |", BenchSupport.percentile(times, 0.5), BenchSupport.percentile(times, 0.99)))
             }
         }
         await client.close()
@@ -183,9 +183,4 @@ struct BenchRAGCommand: AsyncParsableCommand {
         }
     }
 
-    private func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-    }
 }

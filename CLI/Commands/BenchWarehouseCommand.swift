@@ -32,28 +32,11 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
         let lags = try await lag(config)
         let total = lags.map(\.total), toCommit = lags.map(\.toCommit), fromCommit = lags.map(\.fromCommit)
         print(String(format: "lag at %d docs/s for %d s (%d documents): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                     rate, seconds, lags.count, percentile(total, 0.5), percentile(total, 0.99), total.max() ?? .nan))
+                     rate, seconds, lags.count, BenchSupport.percentile(total, 0.5), BenchSupport.percentile(total, 0.99), total.max() ?? .nan))
         print(String(format: "  captured → warehouse commit: p50 %.0f ms, p99 %.0f ms; commit → change read: p50 %.0f ms, p99 %.0f ms",
-                     percentile(toCommit, 0.5), percentile(toCommit, 0.99), percentile(fromCommit, 0.5), percentile(fromCommit, 0.99)))
+                     BenchSupport.percentile(toCommit, 0.5), BenchSupport.percentile(toCommit, 0.99), BenchSupport.percentile(fromCommit, 0.5), BenchSupport.percentile(fromCommit, 0.99)))
     }
 
-    /// A fresh namespace: topics under a prefix, a schema, a slot and a publication of its own.
-    private func namespace(_ config: TwinlogConfiguration, _ label: String) async throws -> (TopicCatalogue, PostgresConnection.Options, CDCRelay.Configuration) {
-        let name = "bench_\(label)_\(getpid())_\(Int(Date().timeIntervalSince1970))"
-        let topics = TopicCatalogue(prefix: name + ".")
-        let admin = try KafkaAdmin(configuration: config.kafka)
-        try await admin.createTopics(topics.specs)
-        await admin.close()
-        var database = config.database
-        database.searchPath = name
-        let db = try await PostgresConnection.connect(config.database)
-        try await db.execute("CREATE SCHEMA \(identifier: name)")
-        await db.close()
-        var relay = CDCRelay.Configuration(kafka: config.kafka, database: database, topics: topics)
-        relay.slot = name + "_slot"
-        relay.publication = name + "_pub"
-        return (topics, database, relay)
-    }
 
     private func makeDocuments(_ count: Int, size: Int, tag: String) -> [DocumentCaptured] {
         let words = ["stream", "log", "replay", "warehouse", "vector", "twin", "kafka", "swift", "index", "model"]
@@ -67,7 +50,7 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
     }
 
     private func throughput(_ config: TwinlogConfiguration, size: Int) async throws -> (materialize: Double, relay: Double, changes: Int) {
-        let (topics, database, relayConfiguration) = try await namespace(config, "t\(size)")
+        let (topics, database, relayConfiguration) = try await BenchSupport.namespace(config, "t\(size)")
         let producer = try KafkaProducer(configuration: config.kafka)
         try await producer.send(try makeDocuments(documents, size: size, tag: "s\(size)").map {
             try EventCodec.record($0, topic: topics.documents, source: "bench")
@@ -120,7 +103,7 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
         _ = await relayTask.result
         await relay.shutdown()
         await reader.close()
-        try await dropSlot(db, relayConfiguration)
+        try await BenchSupport.dropSlot(db, relayConfiguration)
         await db.close()
         return (materialize, (last - relayStarted).inSeconds, seen)
     }
@@ -135,7 +118,7 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
     }
 
     private func lag(_ config: TwinlogConfiguration) async throws -> [Lag] {
-        let (topics, database, relayConfiguration) = try await namespace(config, "lag")
+        let (topics, database, relayConfiguration) = try await BenchSupport.namespace(config, "lag")
         var materializerConfiguration = WarehouseMaterializer.Configuration(kafka: config.kafka, database: database, topics: topics,
                                                                             groupId: topics.prefix + "warehouse")
         materializerConfiguration.consumer.sessionTimeout = .seconds(3)
@@ -184,21 +167,10 @@ struct BenchWarehouseCommand: AsyncParsableCommand {
         await producer.shutdown()
         await reader.close()
         let db = try await PostgresConnection.connect(database)
-        try await dropSlot(db, relayConfiguration)
+        try await BenchSupport.dropSlot(db, relayConfiguration)
         await db.close()
         return lags
     }
 
-    private func dropSlot(_ db: PostgresConnection, _ relay: CDCRelay.Configuration) async throws {
-        for _ in 0..<50 {
-            if (try? await db.execute("SELECT pg_drop_replication_slot(\(relay.slot))")) != nil { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-    }
 
-    private func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-    }
 }
