@@ -29,13 +29,16 @@ public final class InferenceConsumer: Sendable {
         public var prompt = AnswerPrompt()
         /// The longest a generation may run, whatever the request's deadline.
         public var maxGenerationTime: Duration = .seconds(30)
-        public var maxBatch = 64
+        /// Requests per poll. Generations run one after another before the next poll, so the batch
+        /// times the generation limit must stay under the group's poll interval (set to 15 min).
+        public var maxBatch = 16
         public var logger = Logger(label: "twinlog.inference")
 
         public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String = "twinlog.inference") {
             self.kafka = kafka
             self.topics = topics
             consumer = KafkaConsumer.Options(groupId: groupId)
+            consumer.properties["max.poll.interval.ms"] = "900000"
         }
     }
 
