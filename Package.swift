@@ -65,6 +65,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Training"),
 
+        .target(name: "TwinlogDrift", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Drift"),
+        .target(name: "TwinlogDataset", dependencies: [
+            "TwinlogTraining", "TwinlogCompression", "TwinlogRuntime", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Dataset"),
+
         .target(name: "TwinlogMetrics", dependencies: [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -110,12 +115,22 @@ let package = Package(
             "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
             "TwinlogRuntime", "TwinlogHTML", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/inference"),
+        .target(name: "DriftConsumer", dependencies: [
+            "TwinlogDrift", "TwinlogEvents", "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "Consumers/drift"),
+        .target(name: "TrainingConsumer", dependencies: [
+            "TwinlogDataset", "TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogText", "TwinlogEvents",
+            "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "Consumers/training"),
 
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
             "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway", "TwinlogTraining",
+            "DriftConsumer", "TrainingConsumer", "TwinlogDataset",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI"),
@@ -123,7 +138,7 @@ let package = Package(
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
         .testTarget(name: "CoreTests", dependencies: [
             "TwinlogEvents", "TwinlogConfig", "TwinlogCompression", "TwinlogLinalg", "TwinlogHTML",
-            "TwinlogPostgres", "TwinlogSchemas",
+            "TwinlogPostgres", "TwinlogSchemas", "TwinlogDrift", "TwinlogDataset",
         ], path: "Tests/CoreTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
@@ -138,7 +153,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "FeatureConsumer", "IndexConsumer", "WarehouseConsumer", "CDCConsumer", "TwinlogEvents", "TwinlogKafka",
             "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogMetrics",
-            "TwinlogRuntime",
+            "TwinlogRuntime", "DriftConsumer", "TrainingConsumer", "TwinlogDrift", "TwinlogDataset", "TwinlogGeneration",
+            "TwinlogTraining",
         ], path: "Tests/PipelineTests"),
         .testTarget(name: "InferenceTests", dependencies: [
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
@@ -146,7 +162,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),
-        .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg"], path: "Tests/IndexTests"),
+        .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogIndex
+import TwinlogRuntime
 
 /// `twinlog index`: inspection of vector-index snapshots.
 struct IndexCommand: ParsableCommand {
@@ -63,7 +64,7 @@ struct IndexStatsCommand: ParsableCommand {
            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) {
             return text
         }
-        return "0x" + position.map { String(format: "%02x", $0) }.joined()
+        return "0x" + position.hexDigits
     }
 }
 

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
+import TwinlogRuntime
 
 /// Deterministic ids, so re-processing the same input produces the same ids and every downstream
 /// effect is an idempotent keyed upsert.
 public enum EventIDs {
     /// Lowercase hex SHA-256 of `text`'s UTF-8 bytes.
     public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).hexDigits
     }
 
     /// The content hash of cleaned text.

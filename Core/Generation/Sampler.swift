@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogRuntime
 
 /// How the next token is chosen from the logits.
 public struct SamplingOptions: Sendable, Equatable {

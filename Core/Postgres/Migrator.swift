@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TwinlogRuntime
 
 /// Applies numbered SQL migrations once each, in order, recording them in `schema_migrations`
 /// inside the connection's search_path. Each migration and its record commit together; an
@@ -16,7 +17,7 @@ public struct Migrator: Sendable {
             self.name = name
             self.sql = sql
         }
-        var checksum: String { SHA256.hash(data: Array(sql.utf8)).map { String(format: "%02x", $0) }.joined() }
+        var checksum: String { SHA256.hash(data: Array(sql.utf8)).hexDigits }
     }
 
     public let migrations: [Migration]

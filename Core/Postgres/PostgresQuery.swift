@@ -1,3 +1,4 @@
+import TwinlogRuntime
 import Foundation
 
 /// A value that can be sent to PostgreSQL as a bind parameter (text format).
@@ -17,7 +18,7 @@ extension Date: PostgresBindable {
 }
 extension Array: PostgresBindable where Element == UInt8 {
     /// bytea in hex format.
-    public var postgresText: String? { "\\x" + map { String(format: "%02x", $0) }.joined() }
+    public var postgresText: String? { "\\x" + hexDigits }
 }
 extension Optional: PostgresBindable where Wrapped: PostgresBindable {
     public var postgresText: String? { flatMap { $0.postgresText } }

@@ -1,4 +1,5 @@
 import TwinlogGeneration
+import TwinlogRuntime
 
 /// The frozen base model as dense Float32, laid out for training: every matrix row-major
 /// [outputs × inputs], Q, K and V fused into one [(D + 2·KV) × D] matrix and gate and up into one

@@ -1,4 +1,5 @@
 import TwinlogGeneration
+import TwinlogRuntime
 
 /// The batches of a run, a pure function of (samples, batch size, seed), so a resumed run sees
 /// the same batches as an uninterrupted one.

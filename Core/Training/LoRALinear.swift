@@ -1,5 +1,6 @@
 import TwinlogGeneration
 import TwinlogLinalg
+import TwinlogRuntime
 
 /// The trainable part of one adapted linear layer, forward next to backward:
 /// y += s · (drop(x) Aᵀ) Bᵀ with x [n × inputs], A [r × inputs], B [outputs × r], y [n × outputs]

@@ -1,4 +1,5 @@
 import TwinlogGeneration
+import TwinlogRuntime
 
 /// The trainable adapters of a run: A and B of every targeted layer in one flat array (the order
 /// of `slots`), which is what the optimizer, the checkpoints and the artifact files read.

@@ -280,7 +280,7 @@ public final class LoRATrainer: @unchecked Sendable {
             let header = [Int64(sample.promptLength), Int64(sample.ids.count)] + sample.ids.map(Int64.init)
             header.withUnsafeBytes { hash.update(bufferPointer: $0) }
         }
-        return hash.finalize().hex
+        return hash.finalize().hexDigits
     }
 
     // MARK: - Checkpoints: the container of kind "checkpoint" holding parameters, Adam's m and v, and the step.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TwinlogRuntime
 
 /// The container of adapter artifacts and checkpoints: a JSON header and raw Float32 tensors,
 /// sealed with a SHA-256 of everything before it.
@@ -63,7 +64,7 @@ struct TensorFile {
         let digest = SHA256.hash(data: data)
         data.append(contentsOf: digest)
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        contentHash = digest.hex
+        contentHash = digest.hexDigits
         return contentHash
     }
 
@@ -116,7 +117,7 @@ struct TensorFile {
             offset += 4 * entry.count
         }
         var file = TensorFile(header: header, tensors: tensors)
-        file.contentHash = digest.hex
+        file.contentHash = digest.hexDigits
         return file
     }
 }
@@ -128,9 +129,4 @@ extension JSONEncoder {
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
-}
-
-extension Sequence where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -1,5 +1,6 @@
 import Testing
 import TwinlogIndex
+import TwinlogRuntime
 
 /// Deletes, re-inserts and updates: tombstones are never returned, and recall does not decay.
 @Suite("Deletes and updates")

@@ -1,5 +1,6 @@
 import Foundation
 import TwinlogIndex
+import TwinlogRuntime
 
 /// SplitMix64: a seeded generator, so every test builds the same vectors on every run.
 struct SeededGenerator: RandomNumberGenerator {

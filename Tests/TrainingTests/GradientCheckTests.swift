@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
+import TwinlogRuntime
 
 /// Finite-difference checks of every layer that carries gradient to an adapter, on tiny random
 /// shapes. Each check compares the analytic gradient of L = Σ c ⊙ y (c random) with central

@@ -4,6 +4,7 @@ import Testing
 import TwinlogEmbedding
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
+import TwinlogRuntime
 
 /// The real SmolLM2 weights, loaded once (Float32, so the debug build's products run in BLAS).
 /// A missing file is an error that says how to install it: the tests fail loudly, never skip.
