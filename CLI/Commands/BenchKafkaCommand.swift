@@ -122,6 +122,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks against competitors, side by side.",
                                                     subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self,
-                                                                  BenchPipelineCommand.self, BenchRAGCommand.self, BenchTrainCommand.self])
+                                                                  BenchPipelineCommand.self, BenchRAGCommand.self, BenchTrainCommand.self,
+                                                                  BenchLearningCommand.self])
 }
 

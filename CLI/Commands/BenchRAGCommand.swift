@@ -40,11 +40,7 @@ struct BenchRAGCommand: AsyncParsableCommand {
 
         var chunks: [(Chunk, Document)] = []
         for document in documents {
-            let kind: TwinlogText.DocumentKind = switch document.kind {
-            case "post": .post
-            case "repository_file": .repositoryFile
-            default: .article
-            }
+            let kind = TwinlogText.DocumentKind(rawValue: document.kind) ?? .article
             for chunk in chunker.chunks(of: document.content, documentId: document.documentId, kind: kind) { chunks.append((chunk, document)) }
         }
         let started = ContinuousClock.now

@@ -48,7 +48,7 @@ public struct DatasetRegenerator: Sendable {
             let documents = try rows.map { row in
                 let id = try row.decode(String.self, "document_id"), kind = try row.decode(String.self, "kind")
                 let content = try row.decode(String.self, "content")
-                let chunkKind: TwinlogText.DocumentKind = switch kind { case "post": .post; case "repository_file": .repositoryFile; default: .article }
+                let chunkKind = TwinlogText.DocumentKind(rawValue: kind) ?? .article
                 return SourceDocument(documentId: id, authorId: try row.decode(String.self, "author_id"),
                                       platform: try row.decode(String.self, "platform"), kind: kind,
                                       title: try row.decode(String.self, "title"),

@@ -253,7 +253,9 @@ public final class TrainingConsumer: Sendable {
             try generator.generate(promptIDs: Self.prompt(instruction, systemMessage: systemMessage, tokenizer: generator.tokenizer),
                                    limits: rejectedLimits).text
         } : nil
+        let clock = ContinuousClock(), started = clock.now
         let dataset = try await regenerator.regenerate(db, scope: event.scope, triggerId: trigger, answer: answer)
+        let datasetDone = clock.now
         try await outbox.flush(db, producer: producer)
         let train = dataset.artifact.dataset.train.map(\.instructionSample)
         let eval = dataset.artifact.dataset.eval.map(\.instructionSample)
@@ -278,9 +280,13 @@ public final class TrainingConsumer: Sendable {
             }
         }
 
+        let trainingDone = clock.now
         let champion = try await registry.champion(db)
         let metrics = try await evaluate(candidate: parameters, champion: champion, eval: eval)
         var all = metrics
+        all["seconds_dataset"] = (datasetDone - started).inSeconds
+        all["seconds_training"] = (trainingDone - datasetDone).inSeconds
+        all["seconds_evaluation"] = (clock.now - trainingDone).inSeconds
         all["train_final_loss"] = result.losses.last
         all["train_tokens_per_second"] = result.tokensPerSecond
         all["train_samples"] = Double(train.count)

@@ -1,11 +1,12 @@
-/// The kinds of documents Twinlog chunks, each with its own defaults.
+/// The kinds of documents Twinlog chunks, each with its own defaults. Raw values are the names
+/// events and the warehouse use, so `DocumentKind(rawValue:)` reads a `documents.kind` value.
 public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A short social post (LinkedIn).
     case post
     /// A long-form article (Medium or any site).
     case article
     /// A file from a source repository (code, configuration, READMEs).
-    case repositoryFile
+    case repositoryFile = "repository_file"
 }
 
 /// How a document is cut into chunks: what a segment is, and the window and overlap in embedder tokens.

@@ -125,7 +125,7 @@ struct PipelineKillTests {
     private func expectedChunks(_ fixture: PipelineFixture) async throws -> Set<String> {
         var ids = Set<String>()
         for row in try await fixture.db.query("SELECT document_id, kind, content FROM documents") {
-            let kind: TwinlogText.DocumentKind = try row.decode(String.self, "kind") == "post" ? .post : .article
+            let kind = TwinlogText.DocumentKind(rawValue: try row.decode(String.self, "kind")) ?? .article
             for chunk in fixture.chunker.chunks(of: try row.decode(String.self, "content"), documentId: try row.decode(String.self, "document_id"), kind: kind) {
                 ids.insert(chunk.id)
             }
