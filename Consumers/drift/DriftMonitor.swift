@@ -225,7 +225,7 @@ public final class DriftMonitor: Sendable {
                         throw EventError("chunk \(chunk.chunkId): the embedding does not decode to \(chunk.dimensions) floats")
                     }
                     if configuration.authorId == nil || configuration.authorId == chunk.authorId {
-                        upserts.append((chunk.chunkId, chunk.documentId, chunk.authorId, Self.bytes(vector)))
+                        upserts.append((chunk.chunkId, chunk.documentId, chunk.authorId, EmbeddingCoding.bytes(vector)))
                     }
                 }
             } catch {
@@ -263,17 +263,11 @@ public final class DriftMonitor: Sendable {
     }
 
     private func vectors(_ query: PostgresQuery) async throws -> [[Float]] {
-        try await db.query(query).map { Self.vector(try $0.decode([UInt8].self, "embedding")) }
-    }
-
-    /// Float32 little-endian bytes, as the chunk events carry them.
-    static func bytes(_ vector: [Float]) -> [UInt8] {
-        vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-    }
-
-    static func vector(_ bytes: [UInt8]) -> [Float] {
-        stride(from: 0, to: bytes.count - 3, by: 4).map { i in
-            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+        try await db.query(query).map { row in
+            guard let vector = EmbeddingCoding.vector(try row.decode([UInt8].self, "embedding")) else {
+                throw EventError("drift_embeddings holds an embedding whose length is not a multiple of 4 bytes")
+            }
+            return vector
         }
     }
 }

@@ -112,7 +112,7 @@ public final class TrainingConsumer: Sendable {
     private let embedder: Embedder
     private let baseModelSha256: String
     private let executor = BlockingExecutor(label: "twinlog.training.evaluate")
-    private let progress: (loss: Gauge, tokensPerSecond: Gauge, step: Gauge, runs: Counter, failures: Counter)
+    private let progress: (loss: Gauge, tokensPerSecond: Gauge, step: Gauge, eta: Gauge, runs: Counter, failures: Counter)
 
     /// Connects, publishes what the outbox holds, and reads the drift topic from the stored offset.
     /// `trainer` defaults to one over `generator`'s model; `baseModelSha256` names that model.
@@ -140,6 +140,7 @@ public final class TrainingConsumer: Sendable {
         progress = (Gauge(label: "twinlog_training_loss", factory: factory),
                     Gauge(label: "twinlog_training_tokens_per_second", factory: factory),
                     Gauge(label: "twinlog_training_step", factory: factory),
+                    Gauge(label: "twinlog_training_eta_seconds", factory: factory),
                     Counter(label: "twinlog_training_runs_total", factory: factory),
                     Counter(label: "twinlog_training_failures_total", factory: factory))
         try await outbox.flush(db, producer: producer)
@@ -268,6 +269,7 @@ public final class TrainingConsumer: Sendable {
             gauges.loss.record(step.loss)
             gauges.tokensPerSecond.record(step.tokensPerSecond)
             gauges.step.record(step.step)
+            gauges.eta.record(step.etaSeconds)
         }
         var parameters = result.parameters
         if settings.preferenceSteps > 0, !dataset.artifact.dataset.preferences.isEmpty {

@@ -112,18 +112,28 @@ public struct ChunkRemoved: TwinlogEvent {
 /// Base64 of little-endian Float32 values, the embedding encoding inside events.
 public enum EmbeddingCoding {
     public static func encode(_ vector: [Float]) -> String {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(vector.count * 4)
-        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        return Data(bytes).base64EncodedString()
+        Data(bytes(vector)).base64EncodedString()
     }
 
     public static func decode(_ text: String) -> [Float]? {
-        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
-        return stride(from: 0, to: data.count, by: 4).map { offset in
-            let bits = data[data.startIndex + offset..<data.startIndex + offset + 4].enumerated()
-                .reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-            return Float(bitPattern: bits)
+        guard let data = Data(base64Encoded: text) else { return nil }
+        return vector(Array(data))
+    }
+
+    /// The vector as Float32 little-endian bytes (the payload of the base64 text; also how the
+    /// drift monitor stores embeddings).
+    public static func bytes(_ vector: [Float]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// Float32 little-endian bytes as a vector; nil when the length is not a multiple of 4.
+    public static func vector(_ bytes: [UInt8]) -> [Float]? {
+        guard bytes.count % 4 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 4).map { i in
+            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
         }
     }
 }

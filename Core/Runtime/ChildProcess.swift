@@ -42,15 +42,17 @@ public enum ChildProcess {
         }
     }
 
-    /// Starts `arguments[0]` with `arguments` and the current environment plus `environment`.
+    /// Starts `arguments[0]` with `arguments` and the current environment plus `environment`;
+    /// the standard streams named by a path are redirected to (or read from) that file.
     public static func start(_ arguments: [String], environment: [String: String] = [:], stdinPath: String? = nil,
-                             stdoutPath: String? = nil) throws -> Running {
+                             stdoutPath: String? = nil, stderrPath: String? = nil) throws -> Running {
         guard !arguments.isEmpty else { throw Failure(description: "no program to run") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let stdinPath { posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0) }
         if let stdoutPath { posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+        if let stderrPath { posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var envp: [UnsafeMutablePointer<CChar>?] = [nil]
