@@ -75,8 +75,9 @@ struct BenchRAGCommand: AsyncParsableCommand {
         print("\nretrieval quality over \(questionSet.count) questions (k = 5):")
         print("| configuration | recall@5 | MRR@10 |")
         print("|---|---|---|")
+        let selfQueryModel = ModelSelfQuery(generator: try Generator(path: ModelLocator.generatorPath()))
         for (name, options) in configurations() {
-            let retriever = Retriever(index: index, options: options) { await embedder.embed($0) }
+            let retriever = Retriever(index: index, options: options, selfQueryModel: selfQueryModel) { await embedder.embed($0) }
             let results = try await retriever.retrieve(questionSet.map { RetrievalRequest(question: $0.question, k: 10) })
             var recall = 0.0, reciprocalRank = 0.0
             for (result, wanted) in zip(results, relevant) {
@@ -93,9 +94,11 @@ struct BenchRAGCommand: AsyncParsableCommand {
 
     /// Plain vector search, then each step added in turn, then each step left out of the full pipeline.
     private func configurations() -> [(String, RetrievalOptions)] {
-        func options(_ selfQuery: Bool, _ expansion: Bool, _ rerank: Bool, variants: Int = 3, weight: Double = 0.7) -> RetrievalOptions {
+        func options(_ selfQuery: Bool, _ expansion: Bool, _ rerank: Bool, variants: Int = 3, weight: Double = 0.7,
+                     model: Bool = false) -> RetrievalOptions {
             var options = RetrievalOptions()
             options.selfQuery = selfQuery
+            options.selfQueryModel = model
             options.expansion = expansion
             options.variants = variants
             options.rerank = rerank
@@ -105,12 +108,14 @@ struct BenchRAGCommand: AsyncParsableCommand {
         return [
             ("plain vector search", options(false, false, false)),
             ("+ self-query filters", options(true, false, false)),
+            ("+ self-query by the language model", options(true, false, false, model: true)),
             ("+ self-query + expansion (3 variants)", options(true, true, false)),
             ("+ self-query + expansion (2 variants)", options(true, true, false, variants: 2)),
             ("+ self-query + expansion (3) + rerank 0.7", options(true, true, true)),
             ("+ self-query + rerank 0.7", options(true, false, true)),
             ("+ self-query + rerank 0.8", options(true, false, true, weight: 0.8)),
             ("+ self-query + rerank 0.9 (default)", options(true, false, true, weight: 0.9)),
+            ("+ self-query by the language model + rerank 0.9", options(true, false, true, weight: 0.9, model: true)),
             ("rerank 0.7 alone", options(false, false, true)),
         ]
     }

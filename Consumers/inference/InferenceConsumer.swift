@@ -58,6 +58,8 @@ public final class InferenceConsumer: Sendable {
     private let index: VectorIndex
     private let embedder: Embedder
     private let model: ModelSlot
+    /// The base model reading filters, when `retrieval.selfQueryModel` is on and there is a model.
+    private let selfQueryModel: ModelSelfQuery?
     /// Generation is CPU-bound and blocking: it runs here, one at a time, off the cooperative pool.
     private let generationExecutor = BlockingExecutor(label: "twinlog.inference.generate")
 
@@ -68,6 +70,7 @@ public final class InferenceConsumer: Sendable {
         self.index = index
         self.embedder = embedder
         model = ModelSlot(generator: generator, version: modelVersion)
+        selfQueryModel = configuration.retrieval.selfQueryModel ? generator.map(ModelSelfQuery.init) : nil
         consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
                                      topics: [configuration.topics.queries])
         producer = try KafkaProducer(configuration: configuration.kafka)
@@ -174,7 +177,9 @@ public final class InferenceConsumer: Sendable {
     /// closure is awaited, so replies leave one by one.
     private func answer(_ accepted: [Accepted]) async -> [(Accepted, () async -> QueryAnswered)] {
         let embedder = self.embedder
-        let retriever = Retriever(index: index, options: configuration.retrieval) { texts in await embedder.embed(texts) }
+        let retriever = Retriever(index: index, options: configuration.retrieval, selfQueryModel: selfQueryModel) { texts in
+            await embedder.embed(texts)
+        }
         let requests = accepted.map { work in
             RetrievalRequest(question: work.request.question, authorId: work.request.authorId, platform: work.request.platform?.rawValue,
                              kind: work.request.kind?.rawValue, k: work.request.k)

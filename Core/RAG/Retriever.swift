@@ -8,6 +8,9 @@ import TwinlogRuntime
 public struct RetrievalOptions: Sendable {
     /// Read author, platform and kind filters from the question.
     public var selfQuery = true
+    /// Read them with the language model (`ModelSelfQuery`) instead of the rules, when the
+    /// retriever has one. Off: on the evaluation in BENCHMARKS.md the rules do better.
+    public var selfQueryModel = false
     /// Search several variants of the question and merge the results.
     public var expansion = false
     /// How many variants expansion searches (see `QueryExpansion`).
@@ -74,11 +77,18 @@ public struct Retriever: Sendable {
     public var bm25 = BM25()
     private let index: VectorIndex
     private let embed: Embed
+    private let selfQueryModel: ModelSelfQuery?
+    private let modelExecutor: BlockingExecutor?
 
-    public init(index: VectorIndex, options: RetrievalOptions = RetrievalOptions(), embed: @escaping Embed) {
+    /// `selfQueryModel` reads filters when `options.selfQueryModel` is on (it runs on an executor
+    /// of its own, off the cooperative pool).
+    public init(index: VectorIndex, options: RetrievalOptions = RetrievalOptions(), selfQueryModel: ModelSelfQuery? = nil,
+                embed: @escaping Embed) {
         self.index = index
         self.options = options
         self.embed = embed
+        self.selfQueryModel = selfQueryModel
+        modelExecutor = selfQueryModel.map { _ in BlockingExecutor(label: "twinlog.rag.self-query") }
     }
 
     /// What a request will search: its filter, its variants, and the topic used for reranking.
@@ -99,7 +109,12 @@ public struct Retriever: Sendable {
     public func retrieve(_ requests: [RetrievalRequest]) async throws -> [Retrieval] {
         let clock = ContinuousClock()
         let authors = options.selfQuery ? index.authorIds : []
-        let plans = requests.map { plan($0, knownAuthors: authors) }
+        var extractions = [SelfQuery.Extraction?](repeating: nil, count: requests.count)
+        if options.selfQuery, options.selfQueryModel, let model = selfQueryModel, let executor = modelExecutor {
+            let questions = requests.map(\.question)
+            extractions = try await executor.run { try questions.map { try model.extract($0, authorIds: authors) } }
+        }
+        let plans = zip(requests, extractions).map { plan($0, knownAuthors: authors, extraction: $1) }
         let started = clock.now
         let vectors = try await embed(plans.flatMap(\.variants))
         let embedding = (clock.now - started).inMilliseconds
@@ -112,13 +127,14 @@ public struct Retriever: Sendable {
         }
     }
 
-    /// The filter (explicit filters first, then what self-query reads) and the variants to search.
-    public func plan(_ request: RetrievalRequest, knownAuthors: [String]) -> Plan {
+    /// The filter (explicit filters first, then what self-query reads: `extraction` when given,
+    /// else the rules) and the variants to search.
+    public func plan(_ request: RetrievalRequest, knownAuthors: [String], extraction given: SelfQuery.Extraction? = nil) -> Plan {
         var filter = SearchFilter(authorIds: request.authorId.map { [$0] }, platforms: request.platform.map { [$0] },
                                   kinds: request.kind.map { [$0] })
         var topic = request.question
         if options.selfQuery {
-            let extraction = SelfQuery(authorIds: knownAuthors).extract(request.question)
+            let extraction = given ?? SelfQuery(authorIds: knownAuthors).extract(request.question)
             topic = extraction.topic
             if filter.authorIds == nil, let author = extraction.authorId { filter.authorIds = [author] }
             if filter.platforms == nil, let platform = extraction.platform { filter.platforms = [platform] }
