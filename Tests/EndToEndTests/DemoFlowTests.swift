@@ -46,11 +46,15 @@ struct DemoFlowTests {
         #expect(report.summary.rows.first { $0.table == "documents" }?.count == documents)
         #expect(report.summary.indexVectors == report.summary.chunks)
 
-        // An index replayed from the chunk topic holds the same chunks and retrieves exactly what
-        // the live pipeline retrieves, without running the embedder over the chunks again.
+        // An index replayed from the chunk topic holds the same chunks and retrieves what the live
+        // pipeline retrieves, without running the embedder over the chunks again.
         let config = session.settings.config
         let (replayed, _) = try await IndexReplay.run(IndexMaterializer.Configuration(kafka: config.kafka, topics: config.topics))
         #expect(replayed.keys == session.servingIndex.keys)
+        for key in replayed.keys {
+            #expect(replayed.vector(for: key) == session.servingIndex.vector(for: key), "the vector of \(key) differs")
+            #expect(replayed.payload(for: key) == session.servingIndex.payload(for: key), "the payload of \(key) differs")
+        }
         let embedder = try await session.settings.models.embedder()
         let retriever = Retriever(index: replayed) { texts in await embedder.embed(texts) }
         let client = try await QueryClient(kafka: config.kafka, topics: config.topics)
@@ -58,9 +62,10 @@ struct DemoFlowTests {
             let live = try await client.ask(QueryRequested(queryId: UUID().uuidString, question: question.question, k: 5, retrievalOnly: true,
                                                            deadline: Date().addingTimeInterval(120)), timeout: .seconds(120))
             let again = try await retriever.retrieve(RetrievalRequest(question: question.question, k: 5))
+            // The same chunks in the same order. (Scores are not compared: the hybrid rerank scales
+            // BM25 over the HNSW candidates, and two graphs built in different orders may offer
+            // different candidates below the top k.)
             #expect(live.sources.map(\.chunkId) == again.chunks.map(\.chunkId), "\(question.question)")
-            // The reply's scores went through JSON, which can move a double by one unit in the last place.
-            #expect(zip(live.sources.map(\.score), again.chunks.map(\.score)).allSatisfy { abs($0 - $1) < 1e-12 }, "\(question.question)")
         }
         await client.close()
 
