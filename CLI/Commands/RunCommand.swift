@@ -8,7 +8,9 @@ import TwinlogMetrics
 /// SIGTERM, then shuts them down gracefully (stop fetching, finish the batch in flight, commit,
 /// leave the group, close connections).
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the consumers until interrupted.")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the consumers until interrupted.",
+        discussion: "Consumers (--only):\n" + ConsumerComponent.all.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n"))
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Comma-separated consumers to run (available: \(ConsumerComponent.all.map(\.name).joined(separator: ", "))).")

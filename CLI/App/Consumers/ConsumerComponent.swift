@@ -9,7 +9,7 @@ public struct ConsumerComponent: Sendable {
     public let summary: String
     private let build: @Sendable (ConsumerSettings) async throws -> StartedComponent
 
-    public init(name: String, summary: String, build: @escaping @Sendable (ConsumerSettings) async throws -> StartedComponent) {
+    init(name: String, summary: String, build: @escaping @Sendable (ConsumerSettings) async throws -> StartedComponent) {
         self.name = name
         self.summary = summary
         self.build = build

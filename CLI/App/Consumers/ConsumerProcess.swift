@@ -9,7 +9,7 @@ import TwinlogIndex
 /// way, and `run()` throws its error.
 public final class ConsumerProcess: Sendable {
     /// The started components, by name.
-    public let components: [String: StartedComponent]
+    private let components: [String: StartedComponent]
     private let group: ServiceGroup
 
     /// Starts `selected` in order. `extra` services (a metrics writer) start first and stop
