@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each wrapped by one Swift module.
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "TwinlogEvents", dependencies: [
             "TwinlogSchemas", "TwinlogKafka", .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Events"),
-        .target(name: "TwinlogConfig", dependencies: ["TwinlogKafka"], path: "Core/Config"),
+        .target(name: "TwinlogConfig", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres"], path: "Core/Config"),
         .target(name: "TwinlogSink", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas",
             .product(name: "Logging", package: "swift-log"),
@@ -97,23 +98,25 @@ let package = Package(
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/warehouse"),
         .target(name: "CDCConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/cdc"),
 
         .target(name: "FeatureConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding",
-            "TwinlogMetrics", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"),
+            "TwinlogMetrics", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/features"),
         .target(name: "IndexConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
             "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
             "TwinlogRuntime", "TwinlogHTML", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/inference"),
         .target(name: "DriftConsumer", dependencies: [
             "TwinlogDrift", "TwinlogEvents", "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
@@ -125,15 +128,27 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
         ], path: "Consumers/training"),
 
+        // What the command-line tool drives: the consumers as services of one process, and the demo
+        // with its bundled sample author.
+        .target(name: "TwinlogApp", dependencies: [
+            "Crawlers", "WarehouseConsumer", "CDCConsumer", "FeatureConsumer", "IndexConsumer", "InferenceConsumer",
+            "TwinlogAsk", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
+            "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "CLI/App", resources: [.copy("SampleAuthor")]),
+
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
-            "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway", "TwinlogTraining",
+            "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway", "TwinlogTraining", "TwinlogApp",
             "DriftConsumer", "TrainingConsumer", "TwinlogDataset",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], path: "CLI"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "CLI", exclude: ["App"]),
 
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
         .testTarget(name: "CoreTests", dependencies: [
@@ -162,6 +177,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "TwinlogApp", "IndexConsumer", "TwinlogAsk", "TwinlogConfig", "TwinlogEvents", "TwinlogIndex", "TwinlogKafka", "TwinlogRAG",
+        ], path: "Tests/EndToEndTests"),
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),

@@ -43,17 +43,6 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-extension TwinlogConfiguration {
-    var topics: TopicCatalogue { TopicCatalogue(prefix: topicPrefix) }
-
-    var database: PostgresConnection.Options {
-        var options = PostgresConnection.Options(url: databaseURL, searchPath: databaseSchema)
-        options.connectTimeout = .milliseconds(Int(requestTimeout * 1000))
-        options.reconnectFor = .milliseconds(Int(requestTimeout * 1000))
-        return options
-    }
-}
-
 extension LoggingSystem {
     private static let bootstrapped = BootstrapFlag()
 

@@ -8,7 +8,7 @@ struct Twinlog: AsyncParsableCommand {
         abstract: "An event-sourced LLM twin: crawl, materialize, embed, index, train and answer — all from one log.",
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, TopicsCommand.self, ConfigCommand.self,
-            RunCommand.self, ReplayCommand.self, CrawlCommand.self, ExtractCommand.self, AskCommand.self, GatewayCommand.self,
+            RunCommand.self, ReplayCommand.self, EraseCommand.self, CrawlCommand.self, ExtractCommand.self, AskCommand.self, GatewayCommand.self,
             DemoCommand.self, BenchCommand.self,
             TokenizeCommand.self, EmbedCommand.self, GenerateCommand.self, LogprobsCommand.self, ChatCommand.self, IndexCommand.self,
             TrainLoRACommand.self, TrainCommand.self, ModelsCommand.self,

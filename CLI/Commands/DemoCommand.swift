@@ -1,67 +1,78 @@
 import ArgumentParser
 import Foundation
-import TwinlogConfig
-import TwinlogEvents
-import TwinlogKafka
+import TwinlogApp
+import TwinlogMetrics
 import TwinlogPostgres
-import WarehouseConsumer
 
-/// The main job on one machine: start the local services, create the topics, send a document event
-/// through producer → broker → warehouse consumer → PostgreSQL, and show each step.
+/// The main job on one machine: start the local broker and PostgreSQL, crawl the bundled sample
+/// author through the real crawlers, run every consumer in this process until the index has
+/// caught up, ask five questions over the request/reply topics, and summarize. Runs in a
+/// namespace of its own (topics `<namespace>.*`, schema `<namespace>`), reset at every start.
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo",
-                                                    abstract: "Bring everything up and send a sample document through the pipeline.")
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Crawl a sample author, run the whole pipeline in this process and ask the twin five questions.",
+        discussion: """
+            Everything the demo creates lives in its namespace: topics named <namespace>.twin.*, the PostgreSQL schema
+            <namespace> (with its replication slot and publication) and the work folder. The namespace is deleted and
+            recreated at every start, so the demo can be run again and again.
+            """)
+
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Do not start the local broker and PostgreSQL (use the configured ones).")
     var noUp = false
+    @Option(help: "The demo's namespace: topic prefix <namespace>. and PostgreSQL schema <namespace> (reset at every start).")
+    var namespace = "demo"
+    @Option(name: .customLong("work-directory"), help: "Where the sample repository and the index snapshot go (default .twinlog/demo/<namespace>).")
+    var workDirectory: String?
+    @Flag(name: .customLong("retrieval-only"), help: "Show the sources of each answer without generating the answers.")
+    var retrievalOnly = false
+    @Option(name: .customLong("max-tokens"), help: "Tokens generated per answer.")
+    var maxTokens = 96
+    @Option(name: .customLong("embedder-model"), help: "The all-MiniLM-L6-v2 folder (default: found in .twinlog/venv).")
+    var embedderModel: String?
+    @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file (default: found in .twinlog/venv).")
+    var generatorModel: String?
+
+    func validate() throws {
+        if global.topicPrefix != nil || global.databaseSchema != nil {
+            throw ValidationError("the demo runs in a namespace of its own, reset at every start; choose it with --namespace")
+        }
+        if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
+    }
 
     func run() async throws {
         if !noUp { try DevScript.run("up") }
-        let config = try global.load()
+        // The progress lines say what happens; the consumers' info logs would only interleave with them.
+        var options = global
+        if options.logLevel == nil, ProcessInfo.processInfo.environment["TWINLOG_LOG_LEVEL"] == nil { options.logLevel = "warning" }
+        let config = try options.load()
+        TwinlogMetrics.bootstrap()
+        let work = try workDirectory.map { URL(fileURLWithPath: $0) }
+            ?? DevScript.projectRoot().appendingPathComponent(".twinlog/demo/\(namespace)")
+        var settings: DemoSettings
+        do {
+            settings = try DemoSettings(config: config, namespace: namespace, workDirectory: work,
+                                        models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel))
+        } catch { throw ValidationError("\(error)") }
+        settings.retrievalOnly = retrievalOnly
+        settings.maxTokens = maxTokens
 
-        step("1/4", "creating topics on \(config.brokers)")
-        let admin = try KafkaAdmin(configuration: config.kafka)
-        try await admin.createTopics(config.topics.specs)
-        await admin.close()
-        print("      \(config.topics.specs.count) topics ready (\(config.topics.documents), \(config.topics.chunks), …)")
-
-        step("2/4", "starting the warehouse materializer (migrations, consumer group)")
-        let materializer = try await WarehouseMaterializer(.init(kafka: config.kafka, database: config.database, topics: config.topics,
-                                                                 groupId: "twinlog.demo.warehouse"))
-
-        step("3/4", "producing a DocumentCaptured event")
-        let producer = try KafkaProducer(configuration: config.kafka)
-        let url = "https://example.org/ada/notes-on-the-analytical-engine"
-        let document = DocumentCaptured(
-            documentId: EventIDs.documentId(url: url), authorId: EventIDs.authorId(name: "Ada Lovelace"), authorName: "Ada Lovelace",
-            platform: .article, kind: .article, sourceUrl: url, title: "Notes on the Analytical Engine",
-            content: "The Analytical Engine weaves algebraic patterns just as the Jacquard loom weaves flowers and leaves.",
-            capturedAt: Date())
-        let record = try EventCodec.record(document, topic: config.topics.documents, source: "twinlog/demo")
-        let report = try await producer.send(record)
-        print("      key \(document.documentId) → \(report.topic)[\(report.partition)] offset \(report.offset)")
-        print("      headers: " + record.headers.map { "\($0.name)=\($0.stringValue ?? "")" }.joined(separator: " "))
-
-        step("4/4", "materializing into PostgreSQL")
-        let db = try await PostgresConnection.connect(config.database)
-        let deadline = ContinuousClock.now + .seconds(60)
-        var rows: [PostgresRow] = []
-        while rows.isEmpty {
-            guard ContinuousClock.now < deadline else { throw ValidationError("the document did not reach the warehouse within 60 s") }
-            try await materializer.step()
-            rows = try await db.query("SELECT title, version, content_hash, author_id FROM documents WHERE document_id = \(document.documentId)")
+        // Written unbuffered, like the progress lines that follow it.
+        FileHandle.standardOutput.write(Data("Twinlog demo: namespace \(namespace) on \(config.brokers) and \(PostgresConnection.redacted(config.databaseURL))\n\n".utf8))
+        let session = try await DemoSession.start(settings, progress: TerminalProgress())
+        let report: DemoReport
+        do {
+            report = try await session.run()
+        } catch {
+            try? await session.stop()
+            throw error
         }
-        let row = rows[0]
-        print("      documents row: title=\(try row.decode(String.self, "title").debugDescription) version=\(try row.decode(Int.self, "version")) author=\(try row.decode(String.self, "author_id"))")
-        print("      content_hash \(try row.decode(String.self, "content_hash")) matches the event: \(try row.decode(String.self, "content_hash") == document.contentHash)")
-        let versions = try await db.query("SELECT count(*) AS n FROM document_versions WHERE document_id = \(document.documentId)")
-        print("      document_versions: \(try versions[0].decode(Int.self, "n")) (re-sending unchanged content adds none)")
+        try await session.stop()
+        print(report.text)
+        print("""
 
-        await producer.shutdown()
-        await materializer.shutdown()
-        await db.close()
-        print("\nDone. `twinlog status` shows topics, rows and consumer lag; `infra/dev/down` stops the services.")
+            The pipeline's state stays in namespace \(namespace): `twinlog status --topic-prefix \(namespace). --database-schema \(namespace)`,
+            `twinlog ask --topic-prefix \(namespace). "…"` against `twinlog run --topic-prefix \(namespace). --database-schema \(namespace)`.
+            """)
     }
-
-    private func step(_ number: String, _ text: String) { print("[\(number)] \(text)") }
 }

@@ -1,28 +1,19 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
-import TwinlogConfig
-import TwinlogEvents
-import TwinlogPostgres
-import TwinlogEmbedding
-import TwinlogRuntime
+import TwinlogApp
 import TwinlogMetrics
-import CDCConsumer
-import FeatureConsumer
-import IndexConsumer
-import InferenceConsumer
-import TwinlogGeneration
-import WarehouseConsumer
 
-/// Runs Twinlog's consumers in this process until SIGINT or SIGTERM, then shuts them down cleanly
-/// (stop fetching, finish the batch in flight, commit, leave the group, close connections).
+/// Runs Twinlog's consumers in this process as services of one ServiceGroup until SIGINT or
+/// SIGTERM, then shuts them down gracefully (stop fetching, finish the batch in flight, commit,
+/// leave the group, close connections).
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the consumers until interrupted.")
-    static let available = ["warehouse", "cdc", "features", "index", "inference"]
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the consumers until interrupted.",
+        discussion: "Consumers (--only):\n" + ConsumerComponent.all.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n"))
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Comma-separated consumers to run (available: \(available.joined(separator: ", "))).")
+    @Option(help: "Comma-separated consumers to run (available: \(ConsumerComponent.all.map(\.name).joined(separator: ", "))).")
     var only: String?
     @Option(name: .customLong("index-snapshot"), help: "The index snapshot file (default .twinlog/index/<chunk topic>.hnsw).")
     var indexSnapshot: String?
@@ -35,115 +26,30 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-file"),
             help: "Write the Prometheus text exposition of the metrics to this file every 5 s (for node_exporter's textfile collector).")
     var metricsFile: String?
+    @Option(name: .customLong("shutdown-timeout"),
+            help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run).")
+    var shutdownTimeout: Double = 120
+
+    func validate() throws {
+        if let only {
+            do { _ = try ConsumerComponent.named(only) } catch { throw ValidationError("\(error)") }
+        }
+        if snapshotInterval <= 0 { throw ValidationError("--snapshot-interval must be positive") }
+        if shutdownTimeout <= 0 { throw ValidationError("--shutdown-timeout must be positive") }
+    }
 
     func run() async throws {
         let config = try global.load()
         TwinlogMetrics.bootstrap()
-        let selected = only.map { $0.split(separator: ",").map(String.init) } ?? Self.available
-        for name in selected where !Self.available.contains(name) {
-            throw ValidationError("unknown consumer \(name); available: \(Self.available.joined(separator: ", "))")
-        }
+        let selected = try only.map { try ConsumerComponent.named($0) } ?? ConsumerComponent.all
+        var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel),
+                                        indexSnapshot: indexSnapshot.map { URL(fileURLWithPath: $0) })
+        settings.snapshotInterval = .milliseconds(Int(snapshotInterval * 1000))
         let logger = Logger(label: "twinlog.run")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            if selected.contains("warehouse") {
-                // Group ids carry the topic prefix, so deployments (and tests) sharing a cluster never share a group.
-                var configuration = WarehouseMaterializer.Configuration(kafka: config.kafka, database: config.database, topics: config.topics,
-                                                                        groupId: config.topics.prefix + "twinlog.warehouse")
-                configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
-                let materializer = try await WarehouseMaterializer(configuration)
-                group.addTask { try await materializer.run() }
-            }
-            if selected.contains("cdc") {
-                var configuration = CDCRelay.Configuration(kafka: config.kafka, database: config.database, topics: config.topics)
-                // One slot and publication per warehouse schema, so deployments sharing a database stay apart.
-                if let schema = config.databaseSchema {
-                    configuration.slot = "twinlog_cdc_" + schema.lowercased()
-                    configuration.publication = "twinlog_" + schema.lowercased()
-                }
-                let relay = try CDCRelay(configuration)
-                group.addTask {
-                    await relay.runForever()
-                    await relay.shutdown()
-                }
-            }
-            if selected.contains("features") {
-                var configuration = FeatureConsumer.Configuration(kafka: config.kafka, database: config.database, topics: config.topics,
-                                                                  groupId: config.topics.prefix + "twinlog.features")
-                configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
-                // Loading the weights is long CPU-bound work: keep it off the cooperative pool, where
-                // the consumers started above are already running.
-                let model = embedderModel
-                let embedder = try await BlockingExecutor(label: "twinlog.run.embedder").run { try Embedder(locatingModelAt: model) }
-                let consumer = try await FeatureConsumer(configuration, embedder: embedder)
-                group.addTask { try await consumer.run() }
-            }
-            if selected.contains("index") {
-                let path = indexSnapshot ?? ".twinlog/index/\(config.topics.chunks).hnsw"
-                var configuration = IndexMaterializer.Configuration(kafka: config.kafka, topics: config.topics,
-                                                                    snapshotPath: URL(fileURLWithPath: path))
-                configuration.snapshotInterval = .milliseconds(Int(snapshotInterval * 1000))
-                let materializer = try await IndexMaterializer(configuration)
-                group.addTask { try await materializer.run() }
-            }
-            if selected.contains("inference") {
-                // Every inference instance holds a full index replica, read from the chunk topic's
-                // beginning by assignment (no group); it writes no snapshots (the index component
-                // owns those), and replaying the topic never runs the embedder.
-                let replica = try await IndexMaterializer(IndexMaterializer.Configuration(kafka: config.kafka, topics: config.topics),
-                                                          resume: false)
-                let embedderPath = embedderModel, generatorPath = generatorModel
-                let (embedder, generator) = try await BlockingExecutor(label: "twinlog.run.models").run {
-                    (try Embedder(locatingModelAt: embedderPath), try Generator(path: ModelLocator.generatorPath(explicit: generatorPath)))
-                }
-                var configuration = InferenceConsumer.Configuration(kafka: config.kafka, topics: config.topics,
-                                                                    groupId: config.topics.prefix + "twinlog.inference")
-                configuration.consumer.sessionTimeout = .milliseconds(Int(config.sessionTimeout * 1000))
-                let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: embedder, generator: generator)
-                let models = try await ModelWatcher(kafka: config.kafka, topics: config.topics, base: generator, inference: consumer)
-                group.addTask { try await replica.run() }
-                group.addTask { try await consumer.run() }
-                group.addTask { try await models.run() }
-            }
-            if let metricsFile {
-                group.addTask {
-                    let url = URL(fileURLWithPath: metricsFile)
-                    while !Task.isCancelled {
-                        try? Data(TwinlogMetrics.shared.render().utf8).write(to: url, options: .atomic)
-                        try? await Task.sleep(for: .seconds(5))
-                    }
-                }
-            }
-            logger.info("running \(selected.joined(separator: ", ")); Ctrl-C to stop")
-            await Signals.waitForTermination()
-            logger.info("shutting down")
-            group.cancelAll()
-            try await group.waitForAll()
-        }
+        let process = try await ConsumerProcess(selected, settings: settings, extra: metricsFile.map { [MetricsFileWriter(path: $0)] } ?? [],
+                                                handleSignals: true, maximumShutdown: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)
+        logger.info("running \(selected.map(\.name).joined(separator: ", ")); Ctrl-C to stop")
+        try await process.run()
+        logger.info("stopped")
     }
-}
-
-/// Waits for SIGINT or SIGTERM without killing the process, so services can shut down gracefully.
-enum Signals {
-    static func waitForTermination() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = BootstrapFlag()
-            var sources: [DispatchSourceSignal] = []
-            for signal in [SIGINT, SIGTERM] {
-                Foundation.signal(signal, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-                source.setEventHandler {
-                    if once.claim() { continuation.resume() }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            SignalSources.keep(sources)
-        }
-    }
-}
-
-/// Keeps signal sources alive for the life of the process.
-private enum SignalSources {
-    nonisolated(unsafe) private static var retained: [DispatchSourceSignal] = []
-    static func keep(_ sources: [DispatchSourceSignal]) { retained += sources }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
@@ -46,7 +47,8 @@ public final class CDCRelay: Sendable {
     /// How far the relay is: the last position confirmed to PostgreSQL and the server's end of WAL.
     public var position: (confirmed: LSN, walEnd: LSN) { progress.read() }
 
-    /// Streams until the task is cancelled. Throws on connection loss; the caller restarts it
+    /// Streams until the task is cancelled or a graceful shutdown begins (changes read so far are
+    /// acknowledged and confirmed first). Throws on connection loss; the caller restarts it
     /// (`runForever` does, with backoff) and streaming resumes from the slot's confirmed position.
     public func run() async throws {
         let db = try await PostgresConnection.connect(configuration.database)
@@ -106,7 +108,7 @@ public final class CDCRelay: Sendable {
     /// Runs `run()` again after every failure (PostgreSQL restarts, broker hiccups), with backoff.
     public func runForever() async {
         var delay = Duration.milliseconds(200)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await run()
                 return
@@ -140,7 +142,7 @@ public final class CDCRelay: Sendable {
                 inFlight.removeFirst()
             }
         }
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let frame = try await replication.next(timeout: .milliseconds(200))
             switch frame {
             case .keepalive(let walEnd, let replyRequested)?:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Metrics
 import TwinlogEmbedding
 import TwinlogEvents
@@ -27,7 +28,7 @@ import TwinlogRuntime
 /// keyed by chunk id and carry the same embedding, so a repeat is an idempotent upsert downstream.
 ///
 /// Invalid change events go to `twin.dlq.features` with the reason, and the consumer moves on.
-public final class FeatureConsumer: Sendable {
+public final class FeatureConsumer: Service {
     /// What the consumer connects to, its embedder and how it batches.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -99,12 +100,13 @@ public final class FeatureConsumer: Sendable {
         admin = try KafkaAdmin(configuration: configuration.kafka)
     }
 
-    /// Applies batches until the task is cancelled, then leaves the group and closes connections.
+    /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
+    /// flight commits first), then leaves the group and closes connections.
     public func run() async throws {
         defer { configuration.logger.info("feature consumer stopped") }
         var lastLag = ContinuousClock.now - configuration.lagInterval
         do {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let outcome = try await step()
                 if outcome.records > 0 {
                     configuration.logger.debug("batch applied", metadata: [

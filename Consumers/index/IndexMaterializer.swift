@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Metrics
 import Synchronization
 import TwinlogEvents
@@ -19,7 +20,7 @@ import TwinlogRuntime
 /// crash it converges to the same chunks and vectors as an uninterrupted run.
 ///
 /// Invalid records go to `twin.dlq.index` with the reason, and the materializer moves on.
-public final class IndexMaterializer: Sendable {
+public final class IndexMaterializer: Service {
     /// What the materializer reads, where it keeps snapshots and how often.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -111,12 +112,12 @@ public final class IndexMaterializer: Sendable {
     /// The offsets the index reflects (partition → next offset).
     public var position: IndexLogPosition { progress.withLock { $0.position } }
 
-    /// Applies batches until the task is cancelled, snapshotting when due; then takes a final
-    /// snapshot and closes the clients.
+    /// Applies batches until the task is cancelled or a graceful shutdown begins, snapshotting
+    /// when due; then takes a final snapshot and closes the clients.
     public func run() async throws {
         var lastLag = ContinuousClock.now - configuration.lagInterval
         do {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 try await step()
                 if snapshotDue() { try await snapshot() }
                 if ContinuousClock.now - lastLag >= configuration.lagInterval {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogGeneration
@@ -18,7 +19,7 @@ import TwinlogRuntime
 /// batch's replies were acknowledged, so a crash re-answers a request rather than dropping it;
 /// askers ignore replies they no longer wait for. Malformed requests also go to
 /// `twin.dlq.inference`.
-public final class InferenceConsumer: Sendable {
+public final class InferenceConsumer: Service {
     /// What the consumer connects to and how it answers.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -83,10 +84,11 @@ public final class InferenceConsumer: Sendable {
         configuration.logger.info("model swapped", metadata: ["version": "\(version)"])
     }
 
-    /// Answers batches until the task is cancelled, then leaves the group.
+    /// Answers batches until the task is cancelled or a graceful shutdown begins (every request
+    /// of the batch in flight is answered and committed first), then leaves the group.
     public func run() async throws {
         do {
-            while !Task.isCancelled { try await step() }
+            while !Task.isCancelled && !Task.isShuttingDownGracefully { try await step() }
         } catch is CancellationError {}
         await shutdown()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
@@ -14,7 +15,7 @@ import TwinlogTraining
 ///
 /// The topic is compacted under the key `champion` and read from its beginning by assignment, so
 /// a starting instance ends on the current champion.
-public final class ModelWatcher: Sendable {
+public final class ModelWatcher: Service {
     private let base: Generator
     private let inference: InferenceConsumer
     private let consumer: KafkaConsumer
@@ -36,10 +37,10 @@ public final class ModelWatcher: Sendable {
                                      assign: Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
     }
 
-    /// Applies published models until the task is cancelled.
+    /// Applies published models until the task is cancelled or a graceful shutdown begins.
     public func run() async throws {
         do {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 for record in try await consumer.poll(maxRecords: 100, timeout: .milliseconds(500)) {
                     do {
                         try await apply(EventCodec.decode(record, as: ModelPublished.self).event)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
@@ -15,7 +16,7 @@ import TwinlogSink
 ///
 /// Invalid events (bad envelope, schema violation, unknown type, text PostgreSQL cannot store) go
 /// to `twin.dlq.warehouse` with the reason in headers, and the consumer moves on.
-public final class WarehouseMaterializer: Sendable {
+public final class WarehouseMaterializer: Service {
     /// What the materializer connects to and how it batches.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -70,11 +71,12 @@ public final class WarehouseMaterializer: Sendable {
         producer = try KafkaProducer(configuration: configuration.kafka)
     }
 
-    /// Applies batches until the task is cancelled, then leaves the group and closes connections.
+    /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
+    /// flight commits first), then leaves the group and closes connections.
     public func run() async throws {
         defer { configuration.logger.info("warehouse materializer stopped") }
         do {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let outcome = try await step()
                 if outcome.records > 0 {
                     configuration.logger.debug("batch applied", metadata: ["records": "\(outcome.records)", "versions": "\(outcome.versionsWritten)"])
