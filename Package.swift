@@ -121,18 +121,20 @@ let package = Package(
         .target(name: "DriftConsumer", dependencies: [
             "TwinlogDrift", "TwinlogEvents", "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/drift"),
         .target(name: "TrainingConsumer", dependencies: [
             "TwinlogDataset", "TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogText", "TwinlogEvents",
             "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/training"),
 
         // What the command-line tool drives: the consumers as services of one process, and the demo
         // with its bundled sample author.
         .target(name: "TwinlogApp", dependencies: [
             "Crawlers", "WarehouseConsumer", "CDCConsumer", "FeatureConsumer", "IndexConsumer", "InferenceConsumer",
-            "TwinlogAsk", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
+            "DriftConsumer", "TrainingConsumer", "TwinlogTraining", "TwinlogAsk", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
             "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -26,6 +26,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-file"),
             help: "Write the Prometheus text exposition of the metrics to this file every 5 s (for node_exporter's textfile collector).")
     var metricsFile: String?
+    @Option(help: "The author the twin speaks for (an author id): the drift monitor watches their chunks; default: every author.")
+    var author: String?
+    @Option(help: "Where the training consumer keeps datasets, adapters and run checkpoints.")
+    var artifacts = ".twinlog/artifacts"
+    @Option(name: .customLong("training-steps"), help: "Optimizer steps of a training run (default: 60).")
+    var trainingSteps: Int?
+    @Option(name: .customLong("training-max-length"), help: "Tokens per training sequence at most (default: 256).")
+    var trainingMaxLength: Int?
+    @Option(name: .customLong("preference-steps"), help: "DPO steps on the preference pairs after the supervised run (default: 0, no DPO).")
+    var preferenceSteps = 0
     @Option(name: .customLong("shutdown-timeout"),
             help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run).")
     var shutdownTimeout: Double = 120
@@ -36,6 +46,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         if snapshotInterval <= 0 { throw ValidationError("--snapshot-interval must be positive") }
         if shutdownTimeout <= 0 { throw ValidationError("--shutdown-timeout must be positive") }
+        if let trainingSteps, trainingSteps <= 0 { throw ValidationError("--training-steps must be positive") }
+        if let trainingMaxLength, trainingMaxLength < 2 { throw ValidationError("--training-max-length must be at least 2") }
+        if preferenceSteps < 0 { throw ValidationError("--preference-steps must be ≥ 0") }
     }
 
     func run() async throws {
@@ -45,6 +58,11 @@ struct RunCommand: AsyncParsableCommand {
         var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel),
                                         indexSnapshot: indexSnapshot.map { URL(fileURLWithPath: $0) })
         settings.snapshotInterval = .milliseconds(Int(snapshotInterval * 1000))
+        settings.twinAuthor = author
+        settings.training.artifactsDirectory = artifacts
+        settings.training.preferenceSteps = preferenceSteps
+        if let trainingSteps { settings.training.training.steps = trainingSteps }
+        if let trainingMaxLength { settings.training.training.maxSequenceLength = trainingMaxLength }
         let logger = Logger(label: "twinlog.run")
         let process = try await ConsumerProcess(selected, settings: settings, extra: metricsFile.map { [MetricsFileWriter(path: $0)] } ?? [],
                                                 handleSignals: true, maximumShutdown: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 import Synchronization
 import TwinlogDrift
 import TwinlogEvents
@@ -23,7 +24,7 @@ import TwinlogSink
 /// Effectively-once: a batch's embedding upserts and deletes and the consumer's offsets commit in
 /// one transaction; replaying `twin.chunks` rebuilds the same table. Invalid records go to
 /// `twin.dlq.drift`.
-public final class DriftMonitor: Sendable {
+public final class DriftMonitor: Service {
     /// What the monitor connects to and how it decides.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -105,10 +106,11 @@ public final class DriftMonitor: Sendable {
         try await outbox.flush(db, producer: producer)
     }
 
-    /// Applies batches and tests when due, until the task is cancelled; then closes everything.
+    /// Applies batches and tests when due, until the task is cancelled or a graceful shutdown
+    /// begins; then closes everything.
     public func run() async throws {
         do {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 try await step()
                 let due = state.withLock { $0.untested && ContinuousClock.now - $0.lastTest >= configuration.testInterval }
                 if due { try await check() }

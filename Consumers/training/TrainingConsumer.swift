@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 import TwinlogDataset
 import TwinlogEmbedding
 import TwinlogEvents
@@ -67,7 +68,7 @@ public struct TrainingSettings: Sendable {
 /// The drift topic has one partition and is read by assignment (one training instance at a time),
 /// from the offset stored in PostgreSQL with the run's outcome; the registry change, the run's
 /// row and the offset commit together, and the events they announce leave through the outbox.
-public final class TrainingConsumer: Sendable {
+public final class TrainingConsumer: Service {
     /// What the consumer connects to and how it trains.
     public struct Configuration: Sendable {
         public var kafka: KafkaConfiguration
@@ -146,12 +147,12 @@ public final class TrainingConsumer: Sendable {
         try await outbox.flush(db, producer: producer)
     }
 
-    /// Handles triggers one at a time until the task is cancelled; a run in progress when the
-    /// task is cancelled stops at its next checkpoint boundary only when the process ends (the
-    /// next start resumes it), so cancellation waits for the current run.
+    /// Handles triggers one at a time until the task is cancelled or a graceful shutdown begins.
+    /// A run in progress is finished first (training cannot stop half-way); a process killed
+    /// during a run leaves it to the next start, which resumes from the run's checkpoint.
     public func run() async throws {
         do {
-            while !Task.isCancelled { _ = try await step() }
+            while !Task.isCancelled && !Task.isShuttingDownGracefully { _ = try await step() }
         } catch is CancellationError {}
         await shutdown()
     }
@@ -290,6 +291,8 @@ public final class TrainingConsumer: Sendable {
         all["seconds_training"] = (trainingDone - datasetDone).inSeconds
         all["seconds_evaluation"] = (clock.now - trainingDone).inSeconds
         all["train_final_loss"] = result.losses.last
+        // Fewer than the configured steps when this attempt resumed an interrupted one's checkpoint.
+        all["train_steps_this_attempt"] = Double(result.losses.count)
         all["train_tokens_per_second"] = result.tokensPerSecond
         all["train_samples"] = Double(train.count)
         all["eval_samples"] = Double(eval.count)

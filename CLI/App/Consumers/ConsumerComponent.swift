@@ -20,7 +20,7 @@ public struct ConsumerComponent: Sendable {
 
     /// Every component, in the order they start; a graceful shutdown stops them in reverse order
     /// (the answering side first, the warehouse last).
-    public static let all: [ConsumerComponent] = [.warehouse, .cdc, .features, .index, .inference]
+    public static let all: [ConsumerComponent] = [.warehouse, .cdc, .features, .index, .drift, .training, .inference]
 
     /// The components named in a comma-separated list, in start order.
     public static func named(_ list: String) throws(UnknownConsumer) -> [ConsumerComponent] {

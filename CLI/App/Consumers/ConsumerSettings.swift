@@ -3,6 +3,7 @@ import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
+import TrainingConsumer
 
 /// What the consumers of one process are built from: the configuration, the index snapshot, and
 /// the models, loaded once for every component that needs them. Names derived from the settings
@@ -15,6 +16,10 @@ public struct ConsumerSettings: Sendable {
     public var indexSnapshot: URL
     /// Time between index snapshots while chunks arrive.
     public var snapshotInterval: Duration = .seconds(60)
+    /// The author the twin speaks for: the drift monitor watches their chunks (nil: everyone's).
+    public var twinAuthor: String?
+    /// How the training consumer builds datasets, trains and promotes.
+    public var training = TrainingSettings()
 
     /// `indexSnapshot` defaults to `.twinlog/index/<chunk topic>.hnsw` under the working directory.
     public init(config: TwinlogConfiguration, models: ModelStore = ModelStore(), indexSnapshot: URL? = nil) {

@@ -2,6 +2,7 @@ import Synchronization
 import TwinlogEmbedding
 import TwinlogGeneration
 import TwinlogRuntime
+import TwinlogTraining
 
 /// The models of one process, each loaded once and shared by every component that needs it (the
 /// feature consumer and the inference consumer use the same embedder). Loading reads and converts
@@ -12,6 +13,7 @@ public final class ModelStore: Sendable {
     private let loader = BlockingExecutor(label: "twinlog.models.load")
     private let embedderLoad = Mutex<Task<Embedder, any Error>?>(nil)
     private let generatorLoad = Mutex<Task<Generator, any Error>?>(nil)
+    private let generatorHash = Mutex<Task<String, any Error>?>(nil)
 
     /// `embedderPath`: the all-MiniLM-L6-v2 folder; `generatorPath`: the SmolLM2 GGUF file; nil
     /// finds each in the project's `.twinlog/venv` (or its environment variable).
@@ -39,6 +41,19 @@ public final class ModelStore: Sendable {
             if let load { return load }
             let started = Task { try await loader.run { try Generator(path: ModelLocator.generatorPath(explicit: path)) } }
             load = started
+            return started
+        }
+        return try await task.value
+    }
+
+    /// The SHA-256 of the generator's GGUF file, which names the base model in the registry and
+    /// in adapters (hashed once, on first use).
+    public func generatorSHA256() async throws -> String {
+        let path = generatorPath, loader = self.loader
+        let task = generatorHash.withLock { hash in
+            if let hash { return hash }
+            let started = Task { try await loader.run { try FileDigest.sha256(ofFileAt: ModelLocator.generatorPath(explicit: path)) } }
+            hash = started
             return started
         }
         return try await task.value

@@ -36,10 +36,20 @@ public struct DemoSummary: Sendable {
     public let modelVersions: [String]
 }
 
+/// The demo's training run: the model it made, whether it became champion, and how it scored.
+public struct DemoTraining: Sendable {
+    public let modelVersion: String
+    public let datasetVersion: String
+    public let promoted: Bool
+    public let metrics: [String: Double]
+    public let seconds: Double
+}
+
 /// Everything a demo run found, and its text for a person to read.
 public struct DemoReport: Sendable {
     public let crawl: CrawlReport
     public let catchUp: CatchUp
+    public let training: DemoTraining
     public let answers: [DemoAnswer]
     public let summary: DemoSummary
 
@@ -80,6 +90,10 @@ public struct DemoReport: Sendable {
         if let median = roundTrips.dropFirst(roundTrips.count / 2).first, let slowest = roundTrips.last {
             latencies.append(String(format: "answers median %.2f s, slowest %.2f s", median, slowest))
         }
+        let m = training.metrics
+        lines.append("  training           \(training.modelVersion) on \(training.datasetVersion), "
+            + String(format: "held-out perplexity %.2f (base %.2f), %.0f s, ", m["eval_perplexity"] ?? .nan, m["eval_perplexity_base"] ?? .nan,
+                     training.seconds) + (training.promoted ? "promoted to champion" : "not promoted"))
         lines.append("  latencies          " + latencies.joined(separator: " · "))
         return lines.joined(separator: "\n")
     }

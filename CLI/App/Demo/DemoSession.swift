@@ -86,13 +86,74 @@ public final class DemoSession: Sendable {
                            consumers: consumers, db: db, producer: producer)
     }
 
-    /// The demo's main job, in order: crawl, catch up, ask, summarize.
+    /// The demo's main job, in order: crawl, catch up, train, ask, summarize.
     public func run() async throws -> DemoReport {
         let crawl = try await crawl()
         let catchUp = try await waitUntilIndexed(documents: crawl.stats.captured - crawl.stats.removed)
+        let training = try await train()
         let answers = try await ask(author.questions)
         let summary = try await summarize(answers: answers)
-        return DemoReport(crawl: crawl, catchUp: catchUp, answers: answers, summary: summary)
+        return DemoReport(crawl: crawl, catchUp: catchUp, training: training, answers: answers, summary: summary)
+    }
+
+    /// Asks for a training run as `twinlog train` does (a manual DriftDetected), waits for its
+    /// outcome in `training_runs`, and when the model was promoted, until the inference consumer
+    /// answers with it.
+    public func train() async throws -> DemoTraining {
+        let steps = settings.training.training.steps
+        let step = progress.begin("Training a LoRA adapter on the author's texts (\(steps) steps), evaluating, promoting", total: nil)
+        let started = ContinuousClock.now
+        let trigger = "demo:" + UUID().uuidString
+        let event = DriftDetected(scope: author.authorId, trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0,
+                                  newDocuments: 0, referenceDatasetVersion: nil, detectedAt: Date())
+        _ = try await producer.send(try EventCodec.record(event, topic: settings.config.topics.drift, source: "twinlog/demo", id: trigger))
+        while true {
+            let rows = try await db.query("""
+                SELECT status, error, model_version, dataset_version, promoted FROM training_runs
+                WHERE trigger_id = \(trigger) AND status <> 'running' ORDER BY attempt DESC LIMIT 1
+                """)
+            if let row = rows.first {
+                guard try row.decode(String.self, "status") == "succeeded", let version = try row.decodeIfPresent(String.self, "model_version") else {
+                    throw DemoError("the training run failed: \(try row.decodeIfPresent(String.self, "error") ?? "no detail")")
+                }
+                let metricsText = try await db.query("SELECT metrics::text AS m FROM models WHERE model_version = \(version)")[0].decode(String.self, "m")
+                let metrics = try JSONDecoder().decode([String: Double].self, from: Data(metricsText.utf8))
+                let promoted = try row.decode(Bool.self, "promoted")
+                if promoted { try await waitUntilServing(version, since: started) }
+                let seconds = (ContinuousClock.now - started).inSeconds
+                step.finish("\(version): held-out perplexity " + String(format: "%.2f → %.2f", metrics["eval_perplexity_base"] ?? .nan,
+                                                                            metrics["eval_perplexity"] ?? .nan)
+                            + (promoted ? ", promoted and serving" : ", not promoted"))
+                return DemoTraining(modelVersion: version, datasetVersion: try row.decodeIfPresent(String.self, "dataset_version") ?? "",
+                                    promoted: promoted, metrics: metrics, seconds: seconds)
+            }
+            if let ended = consumersEnded.message { throw DemoError(ended) }
+            guard ContinuousClock.now - started < settings.trainingTimeout else {
+                throw DemoError("the training run did not finish within \(settings.trainingTimeout)")
+            }
+            step.update(0, total: nil, detail: String(format: "%.0f s", (ContinuousClock.now - started).inSeconds))
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Waits until a question is answered by `version` (the inference consumer hot-swaps on
+    /// ModelPublished between requests).
+    private func waitUntilServing(_ version: String, since started: ContinuousClock.Instant) async throws {
+        let client = try await QueryClient(kafka: settings.config.kafka, topics: settings.config.topics)
+        var serving = false
+        do {
+            while !serving, ContinuousClock.now - started < settings.trainingTimeout {
+                let probe = QueryRequested(queryId: UUID().uuidString, question: author.questions[0].question, k: 1, maxTokens: 1,
+                                           deadline: Date().addingTimeInterval(settings.answerTimeout.inSeconds))
+                serving = try await client.ask(probe, timeout: settings.answerTimeout).modelVersion == version
+                if !serving { try await Task.sleep(for: .milliseconds(500)) }
+            }
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
+        guard serving else { throw DemoError("the inference consumer did not switch to \(version)") }
     }
 
     /// The index the inference consumer answers from.

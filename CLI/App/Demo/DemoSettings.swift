@@ -1,9 +1,11 @@
 import Foundation
+import TrainingConsumer
 import TwinlogConfig
+import TwinlogTraining
 
 /// What a demo run uses: the configuration (brokers, database, security), the namespace that
-/// holds everything the run creates, the work folder (sample repository, index snapshot), the
-/// models, and how answers are asked for.
+/// holds everything the run creates, the work folder (sample repository, index snapshot, training
+/// artifacts), the models, the training run, and how answers are asked for.
 public struct DemoSettings: Sendable {
     /// Topic prefix `<namespace>.` and warehouse schema `<namespace>`.
     public let namespace: String
@@ -21,6 +23,14 @@ public struct DemoSettings: Sendable {
     public var catchUpTimeout: Duration = .seconds(600)
     /// How long one question may wait for its answer.
     public var answerTimeout: Duration = .seconds(300)
+    /// The demo's training run: short, so the demo shows the loop in a minute or two rather than
+    /// training a good twin (`twinlog run` trains on the full settings).
+    public var training = TrainingSettings(
+        training: TrainingConfiguration(lora: LoRAConfiguration(rank: 8, alpha: 16, targets: [.query, .value]), steps: 12, batchSize: 4,
+                                        maxSequenceLength: 128, learningRate: 2e-3, warmupSteps: 2, seed: 1),
+        styleSamples: 2, styleMaxTokens: 16)
+    /// How long the training run may take.
+    public var trainingTimeout: Duration = .seconds(1800)
 
     /// `namespace` is lowercase letters, digits and `_`, starting with a letter (it names a schema).
     public init(config: TwinlogConfiguration, namespace: String = "demo", workDirectory: URL, models: ModelStore = ModelStore()) throws(DemoError) {
@@ -38,7 +48,10 @@ public struct DemoSettings: Sendable {
 
     /// The consumers' settings: the namespace's topics and schema, the index snapshot in the work folder.
     public var consumerSettings: ConsumerSettings {
-        ConsumerSettings(config: config, models: models,
-                         indexSnapshot: workDirectory.appendingPathComponent("index").appendingPathComponent(config.topics.chunks + ".hnsw"))
+        var settings = ConsumerSettings(config: config, models: models,
+                                        indexSnapshot: workDirectory.appendingPathComponent("index").appendingPathComponent(config.topics.chunks + ".hnsw"))
+        settings.training = training
+        settings.training.artifactsDirectory = workDirectory.appendingPathComponent("artifacts").path
+        return settings
     }
 }
