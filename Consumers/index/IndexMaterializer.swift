@@ -27,6 +27,10 @@ public final class IndexMaterializer: Service {
         public var topics: TopicCatalogue
         /// The snapshot file; nil keeps the index in memory only (it is rebuilt from the topic).
         public var snapshotPath: URL?
+        /// Whether this materializer writes the snapshot. A replica (an inference instance) only
+        /// starts from the snapshot the index component writes, and falls back to a full replay
+        /// when the file cannot be read.
+        public var writesSnapshots = true
         /// Snapshot after this many applied records…
         public var snapshotEveryRecords = 50_000
         /// …or this long after the last snapshot when anything was applied since.
@@ -85,9 +89,15 @@ public final class IndexMaterializer: Service {
         let topic = configuration.topics.chunks
         var loaded: (VectorIndex, IndexLogPosition?)?
         if resume, let path = configuration.snapshotPath, FileManager.default.fileExists(atPath: path.path) {
-            loaded = try await executor.run {
-                let index = try VectorIndex.load(from: path)
-                return (index, try IndexLogPosition(bytes: index.logPosition))
+            do {
+                loaded = try await executor.run {
+                    let index = try VectorIndex.load(from: path)
+                    return (index, try IndexLogPosition(bytes: index.logPosition))
+                }
+                if let found = loaded?.1, found.topic != topic, !configuration.writesSnapshots { loaded = nil }
+            } catch where !configuration.writesSnapshots {
+                configuration.logger.warning("the index snapshot cannot be read; replaying the chunk topic from the beginning",
+                                             metadata: ["path": "\(path.path)", "error": "\(error)"])
             }
         }
         let position = loaded?.1 ?? IndexLogPosition(topic: topic)
@@ -126,7 +136,7 @@ public final class IndexMaterializer: Service {
                 }
             }
         } catch is CancellationError {}
-        if configuration.snapshotPath != nil { try await snapshot() }
+        if configuration.snapshotPath != nil, configuration.writesSnapshots { try await snapshot() }
         await shutdown()
         configuration.logger.info("index materializer stopped")
     }
@@ -170,7 +180,7 @@ public final class IndexMaterializer: Service {
 
     /// Writes the snapshot with the offsets it reflects (no-op without a snapshot path).
     public func snapshot() async throws {
-        guard let path = configuration.snapshotPath else { return }
+        guard let path = configuration.snapshotPath, configuration.writesSnapshots else { return }
         let index = self.index
         // On the apply executor: no batch runs while the position is stamped and the index encoded.
         let offsets = try await executor.run { [self] in
@@ -206,7 +216,7 @@ public final class IndexMaterializer: Service {
     }
 
     private func snapshotDue() -> Bool {
-        guard configuration.snapshotPath != nil else { return false }
+        guard configuration.snapshotPath != nil, configuration.writesSnapshots else { return false }
         return progress.withLock {
             $0.appliedSinceSnapshot >= configuration.snapshotEveryRecords
                 || ($0.appliedSinceSnapshot > 0 && ContinuousClock.now - $0.lastSnapshot >= configuration.snapshotInterval)

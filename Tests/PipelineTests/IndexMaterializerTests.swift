@@ -73,6 +73,46 @@ struct IndexMaterializerTests {
         for key in expected { #expect(rebuilt.vector(for: key) == second.index.vector(for: key)) }
     }
 
+    @Test("a replica starts from the index component's snapshot and catches up without writing it; an unreadable snapshot means a full replay",
+          .timeLimit(.minutes(3)))
+    func replicaFromSnapshot() async throws {
+        let fixture = try await PipelineFixture("replica")
+        let topic = fixture.topics.chunks
+        let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.name).hnsw")
+        defer { try? FileManager.default.removeItem(at: snapshot) }
+        try await fixture.producer.send((0..<60).map { try EventCodec.record(Self.chunk($0), topic: topic, source: "tests") })
+        let owner = try await IndexMaterializer(fixture.indexConfiguration(snapshot: snapshot))
+        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+            try await owner.step(timeout: .milliseconds(50))
+            return owner.index.count == 60
+        })
+        try await owner.snapshot()
+        await owner.shutdown()
+        try await fixture.producer.send((60..<80).map { try EventCodec.record(Self.chunk($0), topic: topic, source: "tests") })
+        let written = try Data(contentsOf: snapshot)
+
+        var configuration = fixture.indexConfiguration(snapshot: snapshot)
+        configuration.writesSnapshots = false
+        let replica = try await IndexMaterializer(configuration)
+        #expect(replica.index.count == 60, "the replica starts from the snapshot")
+        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+            try await replica.step(timeout: .milliseconds(50))
+            return replica.index.count == 80
+        })
+        try await replica.snapshot()
+        await replica.shutdown()
+        #expect(try Data(contentsOf: snapshot) == written, "a replica never writes the snapshot")
+
+        try Data("not an index".utf8).write(to: snapshot)
+        let fresh = try await IndexMaterializer(configuration)
+        #expect(fresh.index.count == 0)
+        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+            try await fresh.step(timeout: .milliseconds(50))
+            return fresh.index.count == 80
+        })
+        await fresh.shutdown()
+    }
+
     @Test("a chunk event the index cannot take is dead-lettered and the materializer moves on", .timeLimit(.minutes(2)))
     func deadLetters() async throws {
         let fixture = try await PipelineFixture("indexdlq")

@@ -5,10 +5,13 @@ extension ConsumerComponent {
     /// `twin.queries` → RAG answers on each request's reply topic, from a full index replica, with
     /// the champion model hot-swapped from `twin.models`.
     public static let inference = ConsumerComponent(name: "inference", summary: "answer twin.queries with RAG over a full index replica") { settings in
-        // Every inference instance holds a full index replica, read from the chunk topic's
-        // beginning by assignment (no group); it writes no snapshots (the index component owns
-        // those), and replaying the topic never runs the embedder.
-        let replica = try await IndexMaterializer(IndexMaterializer.Configuration(kafka: settings.kafka, topics: settings.topics), resume: false)
+        // Every inference instance holds a full index replica, read from the chunk topic by
+        // assignment (no group): it starts from the index component's snapshot when there is one
+        // (and from the beginning when not), writes none, and never runs the embedder.
+        var replicaConfiguration = IndexMaterializer.Configuration(kafka: settings.kafka, topics: settings.topics,
+                                                                   snapshotPath: settings.indexSnapshot)
+        replicaConfiguration.writesSnapshots = false
+        let replica = try await IndexMaterializer(replicaConfiguration)
         var configuration = InferenceConsumer.Configuration(kafka: settings.kafka, topics: settings.topics)
         configuration.consumer = settings.consumerOptions(InferenceConsumer.consumerName)
         let generator = try await settings.models.generator()
