@@ -98,7 +98,6 @@ public final class TrainingConsumer: Service {
     }
 
     public static let consumerName = "training"
-    public static let eventSource = "twinlog/training"
 
     private let configuration: Configuration
     private let db: PostgresConnection
@@ -112,6 +111,9 @@ public final class TrainingConsumer: Service {
     private let trainer: LoRATrainer
     private let embedder: Embedder
     private let baseModelSha256: String
+    /// `settings.artifactsDirectory` made absolute: ModelPublished names adapters by path, and
+    /// inference processes run from other working directories.
+    private let artifactsDirectory: String
     private let executor = BlockingExecutor(label: "twinlog.training.evaluate")
     private let progress: (loss: Gauge, tokensPerSecond: Gauge, step: Gauge, eta: Gauge, runs: Counter, failures: Counter)
 
@@ -125,8 +127,9 @@ public final class TrainingConsumer: Service {
         self.baseModelSha256 = baseModelSha256
         self.trainer = trainer ?? LoRATrainer(model: generator.model, tokenizer: generator.tokenizer, logger: configuration.logger)
         registry = ModelRegistry(topics: configuration.topics)
+        artifactsDirectory = URL(fileURLWithPath: configuration.settings.artifactsDirectory).standardizedFileURL.path
         regenerator = DatasetRegenerator(chunker: Chunker(tokenizer: embedder.tokenizer), builder: DatasetBuilder(recipe: configuration.settings.recipe),
-                                         artifactsDirectory: configuration.settings.artifactsDirectory, topics: configuration.topics)
+                                         artifactsDirectory: artifactsDirectory, topics: configuration.topics)
         let db = try await PostgresConnection.connect(configuration.database)
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
@@ -262,7 +265,7 @@ public final class TrainingConsumer: Service {
         let train = dataset.artifact.dataset.train.map(\.instructionSample)
         let eval = dataset.artifact.dataset.eval.map(\.instructionSample)
 
-        let checkpoints = settings.artifactsDirectory + "/runs/" + Self.fileName(trigger)
+        let checkpoints = artifactsDirectory + "/runs/" + Self.fileName(trigger)
         let options = TrainingRunOptions(threads: settings.threads, checkpointDirectory: checkpoints, checkpointEvery: 10,
                                          logEvery: 5, baseModelHash: baseModelSha256)
         let gauges = progress
@@ -299,7 +302,7 @@ public final class TrainingConsumer: Service {
 
         // Adapters are content-addressed: written under the run's name, then renamed to their hash.
         let metadata = result.artifact(metadata: ["base_model": baseModelSha256, "dataset": dataset.artifact.version]).metadata
-        let adapters = settings.artifactsDirectory + "/adapters"
+        let adapters = artifactsDirectory + "/adapters"
         try FileManager.default.createDirectory(atPath: adapters, withIntermediateDirectories: true)
         let staging = adapters + "/" + Self.fileName(trigger) + ".partial.twlt"
         let hash = try LoRAArtifact(parameters: parameters, metadata: metadata).write(to: staging).contentHash ?? ""

@@ -6,7 +6,8 @@ import TwinlogPostgres
 /// state they announce, and published after the commit. A crash between the commit and the
 /// publish leaves them in the table, and the next `flush` (every owner calls it when it starts)
 /// sends them; events carry deterministic ids, so a record sent twice is a duplicate downstream,
-/// never a lost or a premature announcement.
+/// never a lost or a premature announcement. Flushes of one schema take turns (an advisory lock),
+/// so two processes can never publish an older record after a newer one.
 public struct PostgresOutbox: Sendable {
     public init() {}
 
@@ -24,15 +25,18 @@ public struct PostgresOutbox: Sendable {
     /// returns how many were sent.
     @discardableResult
     public func flush(_ db: PostgresConnection, producer: KafkaProducer) async throws -> Int {
-        let rows = try await db.query("SELECT position, topic, key, value, headers::text AS headers FROM event_outbox ORDER BY position")
-        for row in rows {
-            let headerObjects = try JSONSerialization.jsonObject(with: Data(try row.decode(String.self, "headers").utf8)) as? [[String: String]] ?? []
-            let record = OutgoingRecord(topic: try row.decode(String.self, "topic"), key: try row.decodeIfPresent([UInt8].self, "key"),
-                                        value: try row.decode([UInt8].self, "value"),
-                                        headers: headerObjects.map { KafkaHeader($0["name"] ?? "", $0["value"] ?? "") })
-            _ = try await producer.send(record)
-            try await db.execute("DELETE FROM event_outbox WHERE position = \(try row.decode(Int64.self, "position"))")
+        try await db.transaction { db in
+            _ = try await db.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.event_outbox'))")
+            let rows = try await db.query("SELECT position, topic, key, value, headers::text AS headers FROM event_outbox ORDER BY position")
+            for row in rows {
+                let headerObjects = try JSONSerialization.jsonObject(with: Data(try row.decode(String.self, "headers").utf8)) as? [[String: String]] ?? []
+                let record = OutgoingRecord(topic: try row.decode(String.self, "topic"), key: try row.decodeIfPresent([UInt8].self, "key"),
+                                            value: try row.decode([UInt8].self, "value"),
+                                            headers: headerObjects.map { KafkaHeader($0["name"] ?? "", $0["value"] ?? "") })
+                _ = try await producer.send(record)
+                try await db.execute("DELETE FROM event_outbox WHERE position = \(try row.decode(Int64.self, "position"))")
+            }
+            return rows.count
         }
-        return rows.count
     }
 }
