@@ -63,8 +63,7 @@ struct BenchLearningCommand: AsyncParsableCommand {
         if let steps { settings.training.steps = steps }
         let training = try await TrainingConsumer(.init(kafka: config.kafka, database: database, topics: topics, settings: settings),
                                                   generator: generator, embedder: embedder, baseModelSha256: sha)
-        let trigger = DriftDetected(scope: EventIDs.authorId(name: author), trigger: .manual, statistic: 0, pValue: 1, threshold: 0,
-                                    windowSize: 0, newDocuments: documents, referenceDatasetVersion: nil, detectedAt: Date())
+        let trigger = DriftDetected.manual(scope: EventIDs.authorId(name: author), newDocuments: documents)
         let started = ContinuousClock.now
         _ = try await producer.send(try EventCodec.record(trigger, topic: topics.drift, source: "twinlog/bench", id: "bench:\(UUID().uuidString)"))
         var outcome: TrainingConsumer.Outcome?

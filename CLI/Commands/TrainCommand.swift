@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrainingConsumer
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
@@ -21,8 +22,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.load()
-        let event = DriftDetected(scope: author ?? "all", trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0,
-                                  newDocuments: 0, referenceDatasetVersion: nil, detectedAt: Date())
+        let event = DriftDetected.manual(scope: author ?? "all")
         let id = "manual:" + UUID().uuidString
         let producer = try KafkaProducer(configuration: config.kafka)
         let report = try await producer.send(try EventCodec.record(event, topic: config.topics.drift, source: "twinlog/cli", id: id))
@@ -41,19 +41,10 @@ struct TrainCommand: AsyncParsableCommand {
     private func waitForOutcome(of id: String, db: PostgresConnection) async throws -> String {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while ContinuousClock.now < deadline {
-            let rows = try await db.query("""
-                SELECT status, error, model_version, dataset_version, promoted FROM training_runs
-                WHERE trigger_id = \(id) AND status <> 'running' ORDER BY attempt DESC LIMIT 1
-                """)
-            if let row = rows.first {
-                if try row.decode(String.self, "status") == "failed" {
-                    throw ValidationError("the training run failed: \(try row.decodeIfPresent(String.self, "error") ?? "")")
-                }
-                let model = try row.decodeIfPresent(String.self, "model_version") ?? "?"
-                let dataset = try row.decodeIfPresent(String.self, "dataset_version") ?? "?"
-                let promoted = try row.decode(Bool.self, "promoted")
-                return "model \(model) trained on dataset \(dataset): "
-                    + (promoted ? "promoted to champion" : "not better than the champion by the margin; kept as a candidate")
+            if let run = try await TrainingRun.finished(trigger: id, in: db) {
+                guard run.succeeded else { throw ValidationError("the training run failed: \(run.error ?? "")") }
+                return "model \(run.modelVersion ?? "?") trained on dataset \(run.datasetVersion ?? "?"): "
+                    + (run.promoted ? "promoted to champion" : "not better than the champion by the margin; kept as a candidate")
             }
             try await Task.sleep(for: .seconds(1))
         }

@@ -33,6 +33,12 @@ public struct DriftDetected: TwinlogEvent {
         self.referenceDatasetVersion = referenceDatasetVersion
         self.detectedAt = detectedAt
     }
+
+    /// A request for training by hand (`twinlog train`, the demo): no statistic, nothing drifted.
+    public static func manual(scope: String, newDocuments: Int = 0, at time: Date = Date()) -> DriftDetected {
+        DriftDetected(scope: scope, trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0, newDocuments: newDocuments,
+                      referenceDatasetVersion: nil, detectedAt: time)
+    }
 }
 
 /// A training dataset was written (content-addressed, zstd JSONL). Published to `twin.datasets`.

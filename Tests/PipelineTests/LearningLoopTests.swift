@@ -128,8 +128,7 @@ struct LearningLoopTests {
 
         // A manual trigger: the first model, better than the base model, becomes champion.
         let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
-        let manual = DriftDetected(scope: "all", trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0, newDocuments: 0,
-                                   referenceDatasetVersion: nil, detectedAt: Date())
+        let manual = DriftDetected.manual(scope: "all")
         _ = try await producer.send(try EventCodec.record(manual, topic: fixture.topics.drift, source: "tests", id: "manual:first"))
         let promoted = try await PipelineFixture.eventually(timeout: .seconds(900)) {
             try await fixture.db.query("SELECT count(*) AS n FROM drift_state WHERE epoch = 1")[0].decode(Int.self, "n") == 1
@@ -222,8 +221,7 @@ struct LearningLoopTests {
                                            settings: LearningModels.settings(artifacts: artifacts)),
             generator: generator, embedder: fixture.embedder, baseModelSha256: sha,
             trainer: LoRATrainer(weights: weights, tokenizer: generator.tokenizer))
-        let trigger = DriftDetected(scope: "all", trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0, newDocuments: 0,
-                                    referenceDatasetVersion: nil, detectedAt: Date())
+        let trigger = DriftDetected.manual(scope: "all")
         _ = try await producer.send(try EventCodec.record(trigger, topic: fixture.topics.drift, source: "tests", id: "manual:nan"))
         var outcome: TrainingConsumer.Outcome?
         let deadline = ContinuousClock.now + .seconds(300)

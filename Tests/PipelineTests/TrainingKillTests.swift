@@ -34,8 +34,7 @@ struct TrainingKillTests {
         let arguments = [binary, "run", "--only", "training", "--artifacts", artifacts, "--training-steps", "24", "--training-max-length", "96"]
         let process = try ChildProcess.start(arguments, environment: environment, stdoutPath: "/dev/null", stderrPath: log)
         let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
-        let trigger = DriftDetected(scope: "all", trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0, newDocuments: 0,
-                                    referenceDatasetVersion: nil, detectedAt: Date())
+        let trigger = DriftDetected.manual(scope: "all")
         _ = try await producer.send(try EventCodec.record(trigger, topic: fixture.topics.drift, source: "tests", id: "manual:kill"))
 
         // Kill once the run has written its first checkpoint (every 10 steps).

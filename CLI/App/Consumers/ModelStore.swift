@@ -11,9 +11,9 @@ public final class ModelStore: Sendable {
     private let embedderPath: String?
     private let generatorPath: String?
     private let loader = BlockingExecutor(label: "twinlog.models.load")
-    private let embedderLoad = Mutex<Task<Embedder, any Error>?>(nil)
-    private let generatorLoad = Mutex<Task<Generator, any Error>?>(nil)
-    private let generatorHash = Mutex<Task<String, any Error>?>(nil)
+    private let embedderLoad = OnFirstUse<Embedder>()
+    private let generatorLoad = OnFirstUse<Generator>()
+    private let generatorHash = OnFirstUse<String>()
 
     /// `embedderPath`: the all-MiniLM-L6-v2 folder; `generatorPath`: the SmolLM2 GGUF file; nil
     /// finds each in the project's `.twinlog/venv` (or its environment variable).
@@ -24,38 +24,36 @@ public final class ModelStore: Sendable {
 
     /// The embedder, loaded on first use.
     public func embedder() async throws -> Embedder {
-        let path = embedderPath, loader = self.loader
-        let task = embedderLoad.withLock { load in
-            if let load { return load }
-            let started = Task { try await loader.run { try Embedder(locatingModelAt: path) } }
-            load = started
-            return started
-        }
-        return try await task.value
+        let path = embedderPath
+        return try await embedderLoad.value(on: loader) { try Embedder(locatingModelAt: path) }
     }
 
     /// The generator (base model, no adapter), loaded on first use.
     public func generator() async throws -> Generator {
-        let path = generatorPath, loader = self.loader
-        let task = generatorLoad.withLock { load in
-            if let load { return load }
-            let started = Task { try await loader.run { try Generator(path: ModelLocator.generatorPath(explicit: path)) } }
-            load = started
-            return started
-        }
-        return try await task.value
+        let path = generatorPath
+        return try await generatorLoad.value(on: loader) { try Generator(path: ModelLocator.generatorPath(explicit: path)) }
     }
 
     /// The SHA-256 of the generator's GGUF file, which names the base model in the registry and
     /// in adapters (hashed once, on first use).
     public func generatorSHA256() async throws -> String {
-        let path = generatorPath, loader = self.loader
-        let task = generatorHash.withLock { hash in
-            if let hash { return hash }
-            let started = Task { try await loader.run { try FileDigest.sha256(ofFileAt: ModelLocator.generatorPath(explicit: path)) } }
-            hash = started
+        let path = generatorPath
+        return try await generatorHash.value(on: loader) { try FileDigest.sha256(ofFileAt: ModelLocator.generatorPath(explicit: path)) }
+    }
+}
+
+/// A value computed once, by the first caller, on an executor; later and concurrent callers await
+/// the same computation (and its error).
+private final class OnFirstUse<Value: Sendable>: Sendable {
+    private let task = Mutex<Task<Value, any Error>?>(nil)
+
+    func value(on executor: BlockingExecutor, _ make: @escaping @Sendable () throws -> Value) async throws -> Value {
+        let running = task.withLock { task in
+            if let task { return task }
+            let started = Task { try await executor.run(make) }
+            task = started
             return started
         }
-        return try await task.value
+        return try await running.value
     }
 }

@@ -1,6 +1,7 @@
 import Crawlers
 import Foundation
 import Synchronization
+import TrainingConsumer
 import TwinlogAsk
 import TwinlogEvents
 import TwinlogIndex
@@ -104,27 +105,22 @@ public final class DemoSession: Sendable {
         let step = progress.begin("Training a LoRA adapter on the author's texts (\(steps) steps), evaluating, promoting", total: nil)
         let started = ContinuousClock.now
         let trigger = "demo:" + UUID().uuidString
-        let event = DriftDetected(scope: author.authorId, trigger: .manual, statistic: 0, pValue: 1, threshold: 0, windowSize: 0,
-                                  newDocuments: 0, referenceDatasetVersion: nil, detectedAt: Date())
+        let event = DriftDetected.manual(scope: author.authorId)
         _ = try await producer.send(try EventCodec.record(event, topic: settings.config.topics.drift, source: "twinlog/demo", id: trigger))
         while true {
-            let rows = try await db.query("""
-                SELECT status, error, model_version, dataset_version, promoted FROM training_runs
-                WHERE trigger_id = \(trigger) AND status <> 'running' ORDER BY attempt DESC LIMIT 1
-                """)
-            if let row = rows.first {
-                guard try row.decode(String.self, "status") == "succeeded", let version = try row.decodeIfPresent(String.self, "model_version") else {
-                    throw DemoError("the training run failed: \(try row.decodeIfPresent(String.self, "error") ?? "no detail")")
+            if let run = try await TrainingRun.finished(trigger: trigger, in: db) {
+                guard run.succeeded, let version = run.modelVersion else {
+                    throw DemoError("the training run failed: \(run.error ?? "no detail")")
                 }
                 let metricsText = try await db.query("SELECT metrics::text AS m FROM models WHERE model_version = \(version)")[0].decode(String.self, "m")
                 let metrics = try JSONDecoder().decode([String: Double].self, from: Data(metricsText.utf8))
-                let promoted = try row.decode(Bool.self, "promoted")
+                let promoted = run.promoted
                 if promoted { try await waitUntilServing(version, since: started) }
                 let seconds = (ContinuousClock.now - started).inSeconds
                 step.finish("\(version): held-out perplexity " + String(format: "%.2f → %.2f", metrics["eval_perplexity_base"] ?? .nan,
                                                                             metrics["eval_perplexity"] ?? .nan)
                             + (promoted ? ", promoted and serving" : ", not promoted"))
-                return DemoTraining(modelVersion: version, datasetVersion: try row.decodeIfPresent(String.self, "dataset_version") ?? "",
+                return DemoTraining(modelVersion: version, datasetVersion: run.datasetVersion ?? "",
                                     promoted: promoted, metrics: metrics, seconds: seconds)
             }
             if let ended = consumersEnded.message { throw DemoError(ended) }
