@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks Benchmarks/rag/questions.jsonl against corpus.jsonl (standard library only).
+"""Checks Benchmarks/rag/questions.jsonl (or another question file) against corpus.jsonl (standard library only).
 
 For every question: its documentId exists; its answer is 5-30 words and occurs verbatim in that
 document's content (both whitespace-collapsed); the answer occurs in no other document. Also reads
@@ -8,7 +8,7 @@ first name when no other author shares it; a platform or kind by its words) and 
 filter would exclude the question's own document. Reports the content words a question shares with
 its answer, and counts per author, platform and kind. Exit status 1 on any error.
 
-Usage (from the repository root): python3 Benchmarks/rag/check_questions.py [-v]
+Usage (from the repository root): python3 Benchmarks/rag/check_questions.py [-v] [QUESTIONS.jsonl]
 """
 import collections
 import json
@@ -80,7 +80,8 @@ def main():
     per = collections.Counter()
     covered = set()
     questions = []
-    with open(os.path.join(HERE, "questions.jsonl"), encoding="utf-8") as f:
+    paths = [arg for arg in sys.argv[1:] if arg != "-v"]
+    with open(paths[0] if paths else os.path.join(HERE, "questions.jsonl"), encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             q = json.loads(line)
             questions.append(q)

@@ -19,6 +19,7 @@ and fetched once from gensim's wheel with `pip download` when they are missing.
 Usage (from the repository root): python3 Benchmarks/rag/make_corpus.py [--out PATH] [--data DIR]
 """
 import argparse
+import datetime
 import glob
 import hashlib
 import importlib
@@ -193,6 +194,15 @@ def library_documents():
     return docs
 
 
+def published_at(document_id):
+    """A made-up publication date, spread evenly over 2021-01-01 .. 2026-10-31 and fixed by the id
+    (so regenerating the corpus keeps every date): RFC 3339 at noon UTC."""
+    first = datetime.date(2021, 1, 1)
+    days = (datetime.date(2026, 11, 1) - first).days
+    offset = int(hashlib.sha256(document_id.encode()).hexdigest()[:8], 16) % days
+    return (first + datetime.timedelta(days=offset)).isoformat() + "T12:00:00Z"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(HERE, "corpus.jsonl"))
@@ -211,6 +221,7 @@ def main():
             record = {"documentId": doc_id(d["url"]), "authorId": d["author"], "authorName": d["name"],
                       "platform": d["platform"], "kind": d["kind"], "title": d["title"], "url": d["url"],
                       "content": d["content"]}
+            record["publishedAt"] = published_at(record["documentId"])
             assert record["documentId"] not in ids, d["url"]
             assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", record["authorId"])
             assert len(record["content"]) >= 80, d["url"]

@@ -13,6 +13,8 @@ struct AskCommand: AsyncParsableCommand {
     @Argument(help: "The question.") var question: String
     @Option(help: "Only this author's texts (an author id such as ada-lovelace).") var author: String?
     @Option(help: "Only this platform: github, medium, linkedin or article.") var platform: Platform?
+    @Option(help: "Only documents dated on or after this date (2024-01-31) or RFC 3339 instant.") var since: String?
+    @Option(help: "Only documents dated before this date or instant.") var until: String?
     @Option(help: "How many sources to retrieve (1–50).") var k = 5
     @Option(help: "Most tokens to generate.") var maxTokens = 128
     @Option(help: "Seconds to wait for the answer.") var timeout: Double = 60
@@ -21,12 +23,29 @@ struct AskCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        _ = try bounds()
+    }
+
+    /// `--since` and `--until` as instants, checked.
+    private func bounds() throws -> (since: Date?, until: Date?) {
+        func parse(_ text: String?, _ name: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = EventTime.parseBound(text) else {
+                throw ValidationError("--\(name) is not a date (2024-01-31) or an RFC 3339 timestamp: \(text)")
+            }
+            return date
+        }
+        let since = try parse(since, "since"), until = try parse(until, "until")
+        if let since, let until, since >= until { throw ValidationError("--since must be before --until") }
+        return (since, until)
     }
 
     func run() async throws {
         let config = try global.load()
         let client = try await QueryClient(kafka: config.kafka, topics: TopicCatalogue(prefix: config.topicPrefix))
-        let request = QueryRequested(queryId: UUID().uuidString, question: question, authorId: author, platform: platform, k: k,
+        let (since, until) = try bounds()
+        let request = QueryRequested(queryId: UUID().uuidString, question: question, authorId: author, platform: platform,
+                                     since: since, until: until, k: k,
                                      maxTokens: maxTokens, retrievalOnly: retrievalOnly,
                                      deadline: Date().addingTimeInterval(timeout))
         let reply: QueryAnswered

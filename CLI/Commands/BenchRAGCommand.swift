@@ -20,12 +20,14 @@ struct BenchRAGCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The corpus, one document per line.") var corpus = "Benchmarks/rag/corpus.jsonl"
     @Option(help: "The questions, each with its source document and answer passage.") var questions = "Benchmarks/rag/questions.jsonl"
+    @Option(help: "Questions that name when their source was published.") var datedQuestions = "Benchmarks/rag/questions_dated.jsonl"
     @Option(help: "Retrieval-only requests per latency run.") var retrievalRequests = 200
     @Option(help: "Full answers (64 new tokens) per latency run; 0 skips them.") var answerRequests = 8
     @Flag(help: "Quality only; no broker needed.") var qualityOnly = false
 
     struct Document: Decodable {
         let documentId, authorId, platform, kind, title, url, content: String
+        let publishedAt: String?
     }
 
     struct Question: Decodable {
@@ -35,6 +37,7 @@ struct BenchRAGCommand: AsyncParsableCommand {
     func run() async throws {
         let documents = try readLines(corpus, as: Document.self)
         let questionSet = try readLines(questions, as: Question.self)
+        let datedSet = try readLines(datedQuestions, as: Question.self)
         let embedder = try Embedder(modelDirectory: EmbedderModelLocator.locate())
         let chunker = Chunker(tokenizer: embedder.tokenizer)
 
@@ -49,15 +52,41 @@ struct BenchRAGCommand: AsyncParsableCommand {
               + String(format: "embedded in %.1f s", (ContinuousClock.now - started).inSeconds))
         let index = try VectorIndex(configuration: IndexConfiguration(dimension: embedder.dimension))
         for ((chunk, document), vector) in zip(chunks, vectors) {
+            let date = try document.publishedAt.map { text in
+                guard let date = EventTime.parse(text) else { throw ValidationError("\(document.documentId): publishedAt \(text) is not RFC 3339") }
+                return date
+            }
             try index.upsert(key: chunk.id, vector: vector, payload: ChunkPayload(
                 authorId: document.authorId, platform: document.platform, kind: document.kind, documentId: document.documentId,
-                title: document.title, url: document.url, text: chunk.text))
+                title: document.title, url: document.url, text: chunk.text, documentDate: date))
         }
+        let selfQueryModel = ModelSelfQuery(generator: try Generator(path: ModelLocator.generatorPath()))
+        let evaluate = { (set: [Question], configurations: [(String, RetrievalOptions)]) in
+            _ = try await Self.quality(set, configurations, chunks: chunks.map(\.0), index: index, selfQueryModel: selfQueryModel) {
+                await embedder.embed($0)
+            }
+        }
+        print("\nretrieval quality over \(questionSet.count) questions (k = 5):")
+        try await evaluate(questionSet, configurations())
+        print("\nretrieval quality over \(datedSet.count) questions that say when their source was published (k = 5):")
+        try await evaluate(datedSet, datedConfigurations())
+        try await Self.crossValidateRerank(questionSet, chunks: chunks.map(\.0), index: index, selfQueryModel: selfQueryModel) {
+            await embedder.embed($0)
+        }
+        if qualityOnly { return }
+        try await latency(index: index, embedder: embedder, questions: questionSet.map(\.question))
+    }
 
+    /// Recall@5 and MRR@10 of each configuration on one question set, printed as a Markdown table
+    /// unless `quiet`, and returned in the configurations' order.
+    @discardableResult
+    private static func quality(_ questionSet: [Question], _ configurations: [(String, RetrievalOptions)], chunks: [Chunk],
+                                index: VectorIndex, selfQueryModel: ModelSelfQuery, quiet: Bool = false,
+                                embed: @escaping Retriever.Embed) async throws -> [(recall: Double, mrr: Double)] {
         // The relevant chunks of a question: those of its document that hold the answer passage,
         // or, when the passage straddles two chunks, those holding one of its 6-word runs.
         let normalize = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-        let chunksByDocument = Dictionary(grouping: chunks.map(\.0), by: \.documentId)
+        let chunksByDocument = Dictionary(grouping: chunks, by: \.documentId)
         var relevant: [Set<String>] = []
         for question in questionSet {
             let answer = normalize(question.answer)
@@ -72,13 +101,14 @@ struct BenchRAGCommand: AsyncParsableCommand {
             relevant.append(hits)
         }
 
-        print("\nretrieval quality over \(questionSet.count) questions (k = 5):")
-        print("| configuration | recall@5 | MRR@10 |")
-        print("|---|---|---|")
-        let selfQueryModel = ModelSelfQuery(generator: try Generator(path: ModelLocator.generatorPath()))
-        for (name, options) in configurations() {
-            let retriever = Retriever(index: index, options: options, selfQueryModel: selfQueryModel) { await embedder.embed($0) }
-            let results = try await retriever.retrieve(questionSet.map { RetrievalRequest(question: $0.question, k: 10) })
+        if !quiet {
+            print("| configuration | recall@5 | MRR@10 |")
+            print("|---|---|---|")
+        }
+        var scores: [(recall: Double, mrr: Double)] = []
+        for (name, options) in configurations {
+            let retriever = Retriever(index: index, options: options, selfQueryModel: selfQueryModel, embed: embed)
+            let results = try await retriever.retrieve(questionSet.map { RetrievalRequest(question: $0.question, k: 10, now: evaluationTime) })
             var recall = 0.0, reciprocalRank = 0.0
             for (result, wanted) in zip(results, relevant) {
                 let ranked = result.chunks.map(\.chunkId)
@@ -86,10 +116,63 @@ struct BenchRAGCommand: AsyncParsableCommand {
                 if let rank = ranked.firstIndex(where: wanted.contains) { reciprocalRank += 1 / Double(rank + 1) }
             }
             let count = Double(questionSet.count)
-            print("| \(name) | \(String(format: "%.3f", recall / count)) | \(String(format: "%.3f", reciprocalRank / count)) |")
+            scores.append((recall / count, reciprocalRank / count))
+            if !quiet { print("| \(name) | \(String(format: "%.3f", recall / count)) | \(String(format: "%.3f", reciprocalRank / count)) |") }
         }
-        if qualityOnly { return }
-        try await latency(index: index, embedder: embedder, questions: questionSet.map(\.question))
+        return scores
+    }
+
+    /// Two-fold check of the rerank weight: choose it by MRR on one half of the questions (odd or
+    /// even lines), score the choice on the other half, which played no part in choosing it.
+    private static func crossValidateRerank(_ questionSet: [Question], chunks: [Chunk], index: VectorIndex,
+                                            selfQueryModel: ModelSelfQuery, embed: @escaping Retriever.Embed) async throws {
+        let weights = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+        let configurations = weights.map { weight in
+            var options = RetrievalOptions()
+            options.semanticWeight = weight
+            return ("rerank \(weight)", options)
+        }
+        let halves = [questionSet.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
+                      questionSet.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        var perHalf: [[(recall: Double, mrr: Double)]] = []
+        for half in halves {
+            perHalf.append(try await quality(half, configurations, chunks: chunks, index: index, selfQueryModel: selfQueryModel,
+                                             quiet: true, embed: embed))
+        }
+        print("\nrerank weight chosen on one half of the questions, scored on the other (self-query on; 1.0 = no BM25):")
+        print("| chosen on | weight | recall@5 on the other half | MRR@10 on the other half | default 0.9 there: recall@5, MRR@10 |")
+        print("|---|---|---|---|---|")
+        let defaultIndex = weights.firstIndex(of: 0.9)!
+        for (chosenOn, scoredOn) in [(0, 1), (1, 0)] {
+            let best = perHalf[chosenOn].indices.max { (perHalf[chosenOn][$0].mrr, -$0) < (perHalf[chosenOn][$1].mrr, -$1) }!
+            let score = perHalf[scoredOn][best], fixed = perHalf[scoredOn][defaultIndex]
+            print("| \(chosenOn == 0 ? "even" : "odd") lines (\(halves[chosenOn].count)) | \(weights[best]) | "
+                  + String(format: "%.3f | %.3f | %.3f, %.3f |", score.recall, score.mrr, fixed.recall, fixed.mrr))
+        }
+    }
+
+    /// "Now" for the questions' relative time expressions: just after the corpus's last date.
+    private static let evaluationTime = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01T00:00:00Z
+
+    /// The dated questions: self-query with and without the time range, then the default pipeline.
+    private func datedConfigurations() -> [(String, RetrievalOptions)] {
+        var noDates = RetrievalOptions()
+        noDates.selfQueryDates = false
+        noDates.rerank = false
+        var dates = RetrievalOptions()
+        dates.rerank = false
+        var plain = RetrievalOptions()
+        plain.selfQuery = false
+        plain.rerank = false
+        var defaultsNoDates = RetrievalOptions()
+        defaultsNoDates.selfQueryDates = false
+        return [
+            ("plain vector search", plain),
+            ("+ self-query filters without time ranges", noDates),
+            ("+ self-query filters with time ranges", dates),
+            ("+ self-query without time ranges + rerank 0.9", defaultsNoDates),
+            ("+ self-query with time ranges + rerank 0.9 (default)", RetrievalOptions()),
+        ]
     }
 
     /// Plain vector search, then each step added in turn, then each step left out of the full pipeline.

@@ -33,9 +33,11 @@ public struct DocumentRow: Sendable, Equatable {
     public var content: String?
     public var contentHash: String
     public var capturedAt: Date
+    /// When the document was published, when its source said.
+    public var publishedAt: Date?
 
     public init(documentId: String, authorId: String, platform: Platform, kind: TwinlogEvents.DocumentKind, title: String, url: String,
-                content: String?, contentHash: String, capturedAt: Date) {
+                content: String?, contentHash: String, capturedAt: Date, publishedAt: Date? = nil) {
         self.documentId = documentId
         self.authorId = authorId
         self.platform = platform
@@ -45,6 +47,7 @@ public struct DocumentRow: Sendable, Equatable {
         self.content = content
         self.contentHash = contentHash
         self.capturedAt = capturedAt
+        self.publishedAt = publishedAt
     }
 }
 
@@ -95,8 +98,13 @@ public enum FeatureChange: Sendable, Equatable {
         guard let platform = Platform(rawValue: platformText) else { throw EventError("unknown platform \(platformText)") }
         guard let kind = TwinlogEvents.DocumentKind(rawValue: kindText) else { throw EventError("unknown document kind \(kindText)") }
         guard let capturedAt = PostgresTimestamp.parse(capturedText) else { throw EventError("captured_at is not a timestamp: \(capturedText)") }
+        var publishedAt: Date?
+        if let publishedText = after["published_at"] ?? nil {
+            guard let date = PostgresTimestamp.parse(publishedText) else { throw EventError("published_at is not a timestamp: \(publishedText)") }
+            publishedAt = date
+        }
         return DocumentRow(documentId: try column("document_id"), authorId: try column("author_id"), platform: platform, kind: kind,
                            title: try column("title"), url: try column("source_url"), content: after["content"] ?? nil,
-                           contentHash: try column("content_hash"), capturedAt: capturedAt)
+                           contentHash: try column("content_hash"), capturedAt: capturedAt, publishedAt: publishedAt)
     }
 }

@@ -216,7 +216,8 @@ public final class FeatureConsumer: Service {
             let row = new.document
             let event = ChunkEmbedded(chunkId: new.chunk.id, documentId: row.documentId, authorId: row.authorId, platform: row.platform,
                                       kind: row.kind, title: row.title, url: row.url, text: new.chunk.text, chunkIndex: new.chunk.index,
-                                      vector: vector, model: model, sourceTime: row.capturedAt)
+                                      vector: vector, model: model, sourceTime: row.capturedAt,
+                                      publishedAt: row.publishedAt)
             records.append(try EventCodec.record(event, topic: topic, source: Self.eventSource, id: "\(new.chunk.id)@\(new.position)"))
         }
         return records

@@ -238,7 +238,7 @@ public final class IndexMaterializer: Service {
             }
             try index.upsert(key: event.chunkId, vector: vector, payload: ChunkPayload(
                 authorId: event.authorId, platform: event.platform.rawValue, kind: event.kind.rawValue,
-                documentId: event.documentId, title: event.title, url: event.url, text: event.text))
+                documentId: event.documentId, title: event.title, url: event.url, text: event.text, documentDate: event.documentDate))
             outcome.upserted += 1
             outcome.freshness.append(Date().timeIntervalSince(event.sourceTime))
         case ChunkRemoved.eventType:

@@ -127,6 +127,8 @@ public final class InferenceConsumer: Service {
     /// A valid request that passed the deadline and guardrail checks, with where to answer.
     private struct Accepted {
         var request: QueryRequested
+        /// The request's explicit time range, checked.
+        var dates: Range<Date>?
         var flags: [String]
         var replyTo: String
         var correlationId: String
@@ -145,8 +147,10 @@ public final class InferenceConsumer: Service {
         let correlationId = record.header(Header.correlationId)?.stringValue
         let replyTo = record.header(Header.replyTo)?.stringValue
         let request: QueryRequested
+        let dates: Range<Date>?
         do {
             request = try EventCodec.decode(record, as: QueryRequested.self).event
+            dates = try request.dates()
         } catch {
             let reason = "invalid query request: \(error)"
             var out = [deadLetter(record, reason: reason)]
@@ -171,7 +175,7 @@ public final class InferenceConsumer: Service {
             return .reply([reply(refused, to: replyTo, correlationId: correlation)])
         }
         configuration.logger.info("query", metadata: ["id": "\(request.queryId)", "question": "\(Self.logMasking.clean(request.question))"])
-        return .work(Accepted(request: request, flags: verdict.flags, replyTo: replyTo, correlationId: correlation,
+        return .work(Accepted(request: request, dates: dates, flags: verdict.flags, replyTo: replyTo, correlationId: correlation,
                               received: ContinuousClock.now))
     }
 
@@ -184,7 +188,7 @@ public final class InferenceConsumer: Service {
         }
         let requests = accepted.map { work in
             RetrievalRequest(question: work.request.question, authorId: work.request.authorId, platform: work.request.platform?.rawValue,
-                             kind: work.request.kind?.rawValue, k: work.request.k)
+                             kind: work.request.kind?.rawValue, dates: work.dates, k: work.request.k)
         }
         let retrievals: [Retrieval]
         do {

@@ -63,9 +63,13 @@ public struct ChunkEmbedded: TwinlogEvent {
     public var model: String
     /// When the source document was captured, for freshness measurements.
     public var sourceTime: Date
+    /// When the document was published, when its source says (absent in events written before
+    /// the field existed).
+    public var publishedAt: Date?
 
     public init(chunkId: String, documentId: String, authorId: String, platform: Platform, kind: DocumentKind,
-                title: String, url: String, text: String, chunkIndex: Int, vector: [Float], model: String, sourceTime: Date) {
+                title: String, url: String, text: String, chunkIndex: Int, vector: [Float], model: String, sourceTime: Date,
+                publishedAt: Date? = nil) {
         self.chunkId = chunkId
         self.documentId = documentId
         self.authorId = authorId
@@ -79,7 +83,11 @@ public struct ChunkEmbedded: TwinlogEvent {
         self.dimensions = vector.count
         self.model = model
         self.sourceTime = sourceTime
+        self.publishedAt = publishedAt
     }
+
+    /// The date a time-range question tests: the publication date, else the capture time.
+    public var documentDate: Date { publishedAt ?? sourceTime }
 
     /// The decoded embedding; nil when the base64 is invalid or its length disagrees with `dimensions`.
     public var vector: [Float]? {

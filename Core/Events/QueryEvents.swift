@@ -13,6 +13,10 @@ public struct QueryRequested: TwinlogEvent {
     public var authorId: String?
     public var platform: Platform?
     public var kind: DocumentKind?
+    /// Only documents dated at or after this instant (published, else captured).
+    public var since: Date?
+    /// Only documents dated before this instant.
+    public var until: Date?
     public var k: Int
     public var maxTokens: Int
     /// Only retrieve sources, generate no answer.
@@ -21,16 +25,28 @@ public struct QueryRequested: TwinlogEvent {
     public var deadline: Date
 
     public init(queryId: String, question: String, authorId: String? = nil, platform: Platform? = nil, kind: DocumentKind? = nil,
-                k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date) {
+                since: Date? = nil, until: Date? = nil, k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date) {
         self.queryId = queryId
         self.question = question
         self.authorId = authorId
         self.platform = platform
         self.kind = kind
+        self.since = since
+        self.until = until
         self.k = k
         self.maxTokens = maxTokens
         self.retrievalOnly = retrievalOnly
         self.deadline = deadline
+    }
+
+    /// The explicit time range, when `since` or `until` is set; throws when it is empty.
+    public func dates() throws(EventError) -> Range<Date>? {
+        guard since != nil || until != nil else { return nil }
+        let lower = since ?? .distantPast, upper = until ?? .distantFuture
+        guard lower < upper else {
+            throw EventError("since \(EventTime.format(lower)) is not before until \(EventTime.format(upper))")
+        }
+        return lower..<upper
     }
 }
 

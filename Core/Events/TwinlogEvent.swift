@@ -64,4 +64,11 @@ public enum EventTime {
 
     /// Parses an RFC 3339 timestamp with or without fractional seconds, in any offset.
     public static func parse(_ text: String) -> Date? { try? style.parse(text) }
+
+    /// Parses what a person types for a time bound: a timestamp as `parse` reads it, or a calendar
+    /// date (`2024-03-01`), meaning its midnight UTC.
+    public static func parseBound(_ text: String) -> Date? {
+        if let instant = parse(text) { return instant }
+        return try? Date.ISO8601FormatStyle().year().month().day().parse(text)
+    }
 }

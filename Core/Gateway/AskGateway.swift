@@ -36,6 +36,10 @@ public struct AskGateway: Sendable {
         public var author: String?
         public var platform: String?
         public var kind: String?
+        /// Only documents dated at or after this date or timestamp (`2024-01-01` or RFC 3339).
+        public var since: String?
+        /// Only documents dated before this date or timestamp.
+        public var until: String?
         public var k: Int?
         public var maxTokens: Int?
         public var retrievalOnly: Bool?
@@ -109,10 +113,18 @@ public struct AskGateway: Sendable {
             }
             kind = known
         }
+        var bounds: [Date?] = []
+        for (name, text) in [("since", body.since), ("until", body.until)] {
+            guard let text else { bounds.append(nil); continue }
+            guard let date = EventTime.parseBound(text) else {
+                return Self.json(.badRequest, ["error": "\(name) is not a date (2024-01-31) or an RFC 3339 timestamp: \(text)"])
+            }
+            bounds.append(date)
+        }
         let requested = body.timeoutSeconds.map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? configuration.defaultTimeout
         let timeout = min(max(requested, .milliseconds(1)), configuration.maxTimeout)
         let query = QueryRequested(queryId: UUID().uuidString, question: body.question, authorId: body.author, platform: platform,
-                                   kind: kind, k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
+                                   kind: kind, since: bounds[0], until: bounds[1], k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
                                    deadline: Date().addingTimeInterval(Double(timeout.components.seconds)
                                                                        + Double(timeout.components.attoseconds) / 1e18))
         do {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the index stores next to each vector: enough to filter a search and to cite the source
 /// of a retrieved chunk without another lookup.
 public struct ChunkPayload: Sendable, Hashable, Codable {
@@ -8,10 +10,13 @@ public struct ChunkPayload: Sendable, Hashable, Codable {
     public var title: String
     public var url: String
     public var text: String
+    /// When the document was published, or captured when its source gave no date; what a time
+    /// range in a filter tests. Nil for a point stored without one, which no time range matches.
+    public var documentDate: Date?
 
     public init(
         authorId: String, platform: String, kind: String, documentId: String,
-        title: String = "", url: String = "", text: String = ""
+        title: String = "", url: String = "", text: String = "", documentDate: Date? = nil
     ) {
         self.authorId = authorId
         self.platform = platform
@@ -20,6 +25,7 @@ public struct ChunkPayload: Sendable, Hashable, Codable {
         self.title = title
         self.url = url
         self.text = text
+        self.documentDate = documentDate
     }
 }
 

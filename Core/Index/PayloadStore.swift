@@ -10,6 +10,8 @@ final class PayloadStore {
     /// `PayloadField.allCases.count` codes per slot; -1 for slots without a payload. Read on every
     /// step of a filtered walk, always under the index lock, so without exclusivity checks.
     @exclusivity(unchecked) private(set) var codes: [Int32] = []
+    /// The document date of each slot in seconds since 1970; NaN for slots without one.
+    @exclusivity(unchecked) private(set) var dates: [Double] = []
     private var codeOfValue = [[String: Int32]](repeating: [:], count: PayloadField.allCases.count)
     private var postings = [[Set<Int32>]](repeating: [], count: PayloadField.allCases.count)
 
@@ -24,11 +26,13 @@ final class PayloadStore {
             keys.append(nil)
             payloads.append(nil)
             codes.append(contentsOf: repeatElement(-1, count: Self.fieldCount))
+            dates.append(.nan)
         }
         remove(slot)
         keys[index] = key
         payloads[index] = payload
         slotOfKey[key] = slot
+        dates[index] = payload.documentDate?.timeIntervalSince1970 ?? .nan
         for field in PayloadField.allCases {
             let code = intern(field.value(of: payload), field: field)
             codes[index * Self.fieldCount + field.rawValue] = code
@@ -43,6 +47,7 @@ final class PayloadStore {
         slotOfKey[key] = nil
         keys[index] = nil
         payloads[index] = nil
+        dates[index] = .nan
         for field in PayloadField.allCases {
             let code = codes[index * Self.fieldCount + field.rawValue]
             postings[field.rawValue][Int(code)].remove(slot)
@@ -60,17 +65,23 @@ final class PayloadStore {
         codeOfValue[field.rawValue].compactMap { value, code in postings[field.rawValue][Int(code)].isEmpty ? nil : value }
     }
 
-    /// Resolves a filter's values to codes. Returns nil for the unconstrained filter.
+    /// Resolves a filter's values to codes and its time range to the slots inside it. Returns nil
+    /// for the unconstrained filter.
     func compile(_ filter: SearchFilter) -> CompiledFilter? {
-        let constraints = filter.constraints
-        guard !constraints.isEmpty else { return nil }
+        guard !filter.isEmpty else { return nil }
         var fields: [CompiledFilter.Condition] = []
-        for (field, values) in constraints {
+        for (field, values) in filter.constraints {
             let known = Set(values.compactMap { codeOfValue[field.rawValue][$0] })
             let postingSizes = known.reduce(0) { $0 + postings[field.rawValue][Int($1)].count }
             fields.append(.init(field: field.rawValue, codes: known, upperBound: postingSizes))
         }
-        return CompiledFilter(conditions: fields, store: self)
+        let dated = filter.dates.map { range in
+            let lower = range.lowerBound.timeIntervalSince1970, upper = range.upperBound.timeIntervalSince1970
+            // Dates have no postings: one pass over the dense array finds the slots in range (NaN fails both tests).
+            let slots = dates.indices.filter { dates[$0] >= lower && dates[$0] < upper }.map { Int32($0) }
+            return CompiledFilter.DateRange(lower: lower, upper: upper, slots: slots)
+        }
+        return CompiledFilter(conditions: fields, dateRange: dated, store: self)
     }
 
     /// The slots that carry one of the codes of a condition; the planner scans these when few.
@@ -91,8 +102,8 @@ final class PayloadStore {
 }
 
 /// A filter resolved against one store: per constrained field the admitted value codes and an
-/// exact count of the live points carrying any of them (the smallest such count bounds the
-/// conjunction from above; the planner starts from it).
+/// exact count of the live points carrying any of them, and for a time range the slots inside it.
+/// The smallest of these counts bounds the conjunction from above; the planner starts from it.
 final class CompiledFilter {
     struct Condition {
         let field: Int
@@ -100,23 +111,48 @@ final class CompiledFilter {
         let upperBound: Int
     }
 
+    /// A time range in seconds since 1970 (lower inclusive, upper exclusive) and the live slots
+    /// whose document date lies in it.
+    struct DateRange {
+        let lower: Double
+        let upper: Double
+        let slots: [Int32]
+    }
+
     let conditions: [Condition]
+    let dateRange: DateRange?
     private let store: PayloadStore
 
-    init(conditions: [Condition], store: PayloadStore) {
+    init(conditions: [Condition], dateRange: DateRange?, store: PayloadStore) {
         self.conditions = conditions
+        self.dateRange = dateRange
         self.store = store
     }
 
-    /// The condition whose values the fewest live points carry.
-    var mostSelective: Condition {
-        conditions.min { $0.upperBound < $1.upperBound }!
+    /// How many conditions the filter tests (the time range counts as one).
+    var conditionCount: Int { conditions.count + (dateRange == nil ? 0 : 1) }
+
+    /// The fewest live points a single condition admits: an upper bound on the matches.
+    var upperBound: Int {
+        let postings = conditions.map(\.upperBound).min() ?? Int.max
+        return min(postings, dateRange?.slots.count ?? Int.max)
+    }
+
+    /// The slots the most selective condition admits, a superset of the matches.
+    func candidateSlots() -> [Int32] {
+        let condition = conditions.min { $0.upperBound < $1.upperBound }
+        if let dateRange, dateRange.slots.count <= condition?.upperBound ?? Int.max { return dateRange.slots }
+        return store.slots(matching: condition!)
     }
 
     func admits(_ slot: Int32) -> Bool {
         let base = Int(slot) * PayloadStore.fieldCount
         for condition in conditions where !condition.codes.contains(store.codes[base + condition.field]) {
             return false
+        }
+        if let dateRange {
+            let date = store.dates[Int(slot)]
+            return date >= dateRange.lower && date < dateRange.upper
         }
         return true
     }

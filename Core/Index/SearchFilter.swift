@@ -1,28 +1,35 @@
-/// A conjunction of equality / IN conditions on the filterable payload fields. A field left `nil`
-/// is unconstrained; a field given a set matches a point whose value is any member of the set
-/// (one member is plain equality, an empty set matches nothing).
+import Foundation
+
+/// A conjunction of equality / IN conditions on the filterable payload fields and a time range on
+/// the document date. A field left `nil` is unconstrained; a field given a set matches a point
+/// whose value is any member of the set (one member is plain equality, an empty set matches
+/// nothing); a time range matches a point whose document date lies in it.
 public struct SearchFilter: Sendable, Hashable {
     public var authorIds: Set<String>?
     public var platforms: Set<String>?
     public var kinds: Set<String>?
     public var documentIds: Set<String>?
+    /// Document dates from `lowerBound` (inclusive) to `upperBound` (exclusive); a point without a
+    /// document date never matches a time range.
+    public var dates: Range<Date>?
 
     /// The filter that lets every point through.
     public static let none = SearchFilter()
 
     public init(
         authorIds: Set<String>? = nil, platforms: Set<String>? = nil,
-        kinds: Set<String>? = nil, documentIds: Set<String>? = nil
+        kinds: Set<String>? = nil, documentIds: Set<String>? = nil, dates: Range<Date>? = nil
     ) {
         self.authorIds = authorIds
         self.platforms = platforms
         self.kinds = kinds
         self.documentIds = documentIds
+        self.dates = dates
     }
 
     /// Whether the filter constrains nothing.
     public var isEmpty: Bool {
-        authorIds == nil && platforms == nil && kinds == nil && documentIds == nil
+        authorIds == nil && platforms == nil && kinds == nil && documentIds == nil && dates == nil
     }
 
     /// The value sets in the order of `PayloadField.allCases`.
@@ -41,6 +48,7 @@ public struct SearchFilter: Sendable, Hashable {
             && (platforms?.contains(payload.platform) ?? true)
             && (kinds?.contains(payload.kind) ?? true)
             && (documentIds?.contains(payload.documentId) ?? true)
+            && (dates.map { range in payload.documentDate.map(range.contains) ?? false } ?? true)
     }
 }
 

@@ -1,11 +1,11 @@
 import TwinlogCompression
 
-/// The envelope of a snapshot file, version 1 (all integers little-endian):
+/// The envelope of a snapshot file, version 2 (all integers little-endian):
 ///
 ///     offset  size  field
 ///          0     8  magic "TWLGHNSW"
-///          8     4  format version (1)
-///         12     4  flags (bit 0: body is zstd-compressed; always set in version 1)
+///          8     4  format version (2; version 1 bodies had no document dates)
+///         12     4  flags (bit 0: body is zstd-compressed; always set)
 ///         16     8  body length before compression
 ///         24     8  body length as stored (n)
 ///         32     n  body (zstd frame)
@@ -16,7 +16,7 @@ import TwinlogCompression
 /// layout is described in `VectorIndex+Snapshot.swift`.
 public struct SnapshotHeader: Sendable, Hashable {
     public static let magic: [UInt8] = Array("TWLGHNSW".utf8)
-    public static let currentVersion: UInt32 = 1
+    public static let currentVersion: UInt32 = 2
     static let headerSize = 32
     static let trailerSize = 4
     static let zstdFlag: UInt32 = 1
@@ -65,7 +65,9 @@ public struct SnapshotHeader: Sendable, Hashable {
         guard version <= currentVersion else {
             throw .corruptSnapshot("format version \(version) is newer than this build reads (\(currentVersion))")
         }
-        guard version == currentVersion else { throw .corruptSnapshot("unknown format version \(version)") }
+        guard version == currentVersion else {
+            throw .corruptSnapshot("format version \(version) is older than this build reads (\(currentVersion)); rebuild the index by replay")
+        }
         let flags = try reader.u32("flags")
         guard flags == zstdFlag else { throw .corruptSnapshot("unknown flags \(flags)") }
         let bodyLength = try reader.u64("body length")

@@ -2,7 +2,7 @@ import Foundation
 
 /// Snapshots: the whole index with the log position it reflects, in one checksummed file.
 ///
-/// Body layout, version 1 (inside the envelope of `SnapshotHeader`, little-endian):
+/// Body layout, version 2 (inside the envelope of `SnapshotHeader`, little-endian):
 ///
 ///     configuration   dimension, m, efConstruction, efSearch, exactSearchThreshold (u32 each), seed (u64)
 ///     level state     u64, so inserts after a load draw the same levels as without the save
@@ -10,7 +10,8 @@ import Foundation
 ///     slots           u32 count, entry point (i32, -1 when empty), top level (i32)
 ///     per slot        state u8 (0 live, 1 tombstone), level u8; live slots then carry the key and
 ///                     the payload (authorId, platform, kind, documentId, title, url, text) as
-///                     u32 length + UTF-8 each
+///                     u32 length + UTF-8 each, then the document date as the f64 bit pattern of
+///                     its seconds since 1970 (NaN when the payload has none)
 ///     free slots      u32 count + i32 slots: the tombstones in the order inserts will reuse them
 ///     vectors         count × dimension float32
 ///     links           per slot, per layer 0…level: u32 count + i32 neighbour slots
@@ -82,6 +83,7 @@ extension VectorIndex {
                              payload.title, payload.url, payload.text] {
                     out.string(text)
                 }
+                out.u64((payload.documentDate?.timeIntervalSince1970 ?? .nan).bitPattern)
             }
         }
         out.u32(UInt32(freeSlots.count))
@@ -144,12 +146,15 @@ extension VectorIndex {
             for field in ["authorId", "platform", "kind", "documentId", "title", "url", "text"] {
                 texts.append(try input.string("\(field) of slot \(slot)"))
             }
+            let storedDate = Double(bitPattern: try input.u64("document date of slot \(slot)"))
+            guard storedDate.isNaN || storedDate.isFinite else { throw .corruptSnapshot("slot \(slot) has an infinite document date") }
             guard index.store.slot(for: key) == nil else {
                 throw .corruptSnapshot("key \"\(key)\" is stored twice (slots \(index.store.slot(for: key)!) and \(slot))")
             }
             index.store.assign(slot, key: key, payload: ChunkPayload(
                 authorId: texts[0], platform: texts[1], kind: texts[2], documentId: texts[3],
-                title: texts[4], url: texts[5], text: texts[6]))
+                title: texts[4], url: texts[5], text: texts[6],
+                documentDate: storedDate.isNaN ? nil : Date(timeIntervalSince1970: storedDate)))
         }
         let freeCount = Int(try input.u32("free slot count"))
         guard freeCount == tombstones.count else {

@@ -116,10 +116,10 @@ public final class VectorIndex: @unchecked Sendable {
                     // The postings of the most selective condition bound the matches from above.
                     // Several broad conditions can still match few points together, and a walk for
                     // a filter that matches almost nothing visits the whole graph: count those.
-                    let condition = compiled.mostSelective
-                    let worthCounting = compiled.conditions.count > 1 && condition.upperBound <= 4 * threshold
-                    if condition.upperBound <= threshold || worthCounting {
-                        let matching = store.slots(matching: condition).filter { compiled.admits($0) }
+                    let bound = compiled.upperBound
+                    let worthCounting = compiled.conditionCount > 1 && bound <= 4 * threshold
+                    if bound <= threshold || worthCounting {
+                        let matching = compiled.candidateSlots().filter { compiled.admits($0) }
                         if matching.count <= threshold {
                             return hits(scored: graph.exactScan(query, k: k, slots: matching, filter: nil))
                         }

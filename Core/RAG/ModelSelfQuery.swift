@@ -5,7 +5,9 @@ import TwinlogGeneration
 /// into a few-shot ChatML prompt, and the model answers with a JSON object of filters. Every value
 /// is checked against what the index knows; a value that is not known is dropped, and an answer
 /// that is not a JSON object falls back to the rules (`SelfQuery`), so the model can narrow a
-/// search only with filters that exist. Generation is greedy and short (at most 48 tokens).
+/// search only with filters that exist. Generation is greedy and short (at most 48 tokens). The
+/// time range always comes from the rules: date arithmetic is exact there and a small model's
+/// guess at "last year" is not.
 public struct ModelSelfQuery: Sendable {
     public let generator: Generator
     public static let platforms = ["github", "medium", "linkedin", "article"]
@@ -17,8 +19,8 @@ public struct ModelSelfQuery: Sendable {
 
     /// The filters the model reads from `question`, or the rules' when its answer does not parse
     /// (blocking: call it off the cooperative pool).
-    public func extract(_ question: String, authorIds: [String]) throws -> SelfQuery.Extraction {
-        let rules = SelfQuery(authorIds: authorIds).extract(question)
+    public func extract(_ question: String, authorIds: [String], now: Date = Date()) throws -> SelfQuery.Extraction {
+        let rules = SelfQuery(authorIds: authorIds, now: now).extract(question)
         let prompt = generator.tokenizer.encode(ChatTemplate.render([
             ChatMessage(role: .system, content: "You turn questions into search filters. Answer with one JSON object and nothing else."),
             ChatMessage(role: .user, content: Self.instructions(question, authorIds: authorIds)),
@@ -26,7 +28,8 @@ public struct ModelSelfQuery: Sendable {
         let answer = try generator.generate(promptIDs: prompt, limits: GenerationLimits(maxTokens: 48, stopSequences: ["}"])).text
         guard let filters = Self.parse(answer, authorIds: authorIds) else { return rules }
         // The topic for the embedding drops the words that only named the filters, as the rules do.
-        return SelfQuery.Extraction(authorId: filters.authorId, platform: filters.platform, kind: filters.kind, topic: rules.topic)
+        return SelfQuery.Extraction(authorId: filters.authorId, platform: filters.platform, kind: filters.kind, dates: rules.dates,
+                                    topic: rules.topic)
     }
 
     static func instructions(_ question: String, authorIds: [String]) -> String {

@@ -6,8 +6,10 @@ import TwinlogRuntime
 /// self-query and the hybrid rerank helped (MRR 0.794 → 0.821, recall@5 0.917 → 0.929 on 84
 /// questions); expansion lowered recall in every form tried, so it is off.
 public struct RetrievalOptions: Sendable {
-    /// Read author, platform and kind filters from the question.
+    /// Read author, platform, kind and time-range filters from the question.
     public var selfQuery = true
+    /// With `selfQuery`, also read time ranges ("in 2023", "last year").
+    public var selfQueryDates = true
     /// Read them with the language model (`ModelSelfQuery`) instead of the rules, when the
     /// retriever has one. Off: on the evaluation in BENCHMARKS.md the rules do better.
     public var selfQueryModel = false
@@ -31,14 +33,21 @@ public struct RetrievalRequest: Sendable {
     public var authorId: String?
     public var platform: String?
     public var kind: String?
+    /// Only chunks of documents dated in this range.
+    public var dates: Range<Date>?
     public var k: Int
+    /// The instant relative time expressions in the question ("last year") count from.
+    public var now: Date
 
-    public init(question: String, authorId: String? = nil, platform: String? = nil, kind: String? = nil, k: Int = 5) {
+    public init(question: String, authorId: String? = nil, platform: String? = nil, kind: String? = nil, dates: Range<Date>? = nil,
+                k: Int = 5, now: Date = Date()) {
         self.question = question
         self.authorId = authorId
         self.platform = platform
         self.kind = kind
+        self.dates = dates
         self.k = k
+        self.now = now
     }
 }
 
@@ -111,8 +120,7 @@ public struct Retriever: Sendable {
         let authors = options.selfQuery ? index.authorIds : []
         var extractions = [SelfQuery.Extraction?](repeating: nil, count: requests.count)
         if options.selfQuery, options.selfQueryModel, let model = selfQueryModel, let executor = modelExecutor {
-            let questions = requests.map(\.question)
-            extractions = try await executor.run { try questions.map { try model.extract($0, authorIds: authors) } }
+            extractions = try await executor.run { try requests.map { try model.extract($0.question, authorIds: authors, now: $0.now) } }
         }
         let plans = zip(requests, extractions).map { plan($0, knownAuthors: authors, extraction: $1) }
         let started = clock.now
@@ -131,14 +139,15 @@ public struct Retriever: Sendable {
     /// else the rules) and the variants to search.
     public func plan(_ request: RetrievalRequest, knownAuthors: [String], extraction given: SelfQuery.Extraction? = nil) -> Plan {
         var filter = SearchFilter(authorIds: request.authorId.map { [$0] }, platforms: request.platform.map { [$0] },
-                                  kinds: request.kind.map { [$0] })
+                                  kinds: request.kind.map { [$0] }, dates: request.dates)
         var topic = request.question
         if options.selfQuery {
-            let extraction = given ?? SelfQuery(authorIds: knownAuthors).extract(request.question)
+            let extraction = given ?? SelfQuery(authorIds: knownAuthors, now: request.now).extract(request.question)
             topic = extraction.topic
             if filter.authorIds == nil, let author = extraction.authorId { filter.authorIds = [author] }
             if filter.platforms == nil, let platform = extraction.platform { filter.platforms = [platform] }
             if filter.kinds == nil, let kind = extraction.kind { filter.kinds = [kind] }
+            if filter.dates == nil, options.selfQueryDates, let dates = extraction.dates { filter.dates = dates }
         }
         let variants = options.expansion
             ? QueryExpansion(variants: options.variants).expand(request.question, topic: topic) : [request.question]

@@ -1,22 +1,30 @@
 import Foundation
 import TwinlogIndex
 
-/// Filters read from the question itself: whose texts, which platform, which kind. Rules first:
-/// an author is named by the words of their id (`ada-lovelace` is "Ada Lovelace", or "Ada" when no
-/// other author shares the first name); platforms and kinds by their names and a few synonyms.
+/// Filters read from the question itself: whose texts, which platform, which kind, which time.
+/// Rules first: an author is named by the words of their id (`ada-lovelace` is "Ada Lovelace", or
+/// "Ada" when no other author shares the first name); platforms and kinds by their names and a few
+/// synonyms; publication time ranges by `TimeExpressions`.
 /// The word lists are kept narrow on purpose: a wrong filter hides the answer, a missing one only
 /// widens the search. Filters the asker set explicitly always win over what is read here.
 public struct SelfQuery: Sendable {
     /// The author ids the index knows, to recognise names in questions.
     public var authorIds: [String]
+    /// The instant relative time expressions ("last year") count from.
+    public var now: Date
 
-    public init(authorIds: [String]) { self.authorIds = authorIds }
+    public init(authorIds: [String], now: Date = Date()) {
+        self.authorIds = authorIds
+        self.now = now
+    }
 
     /// What the question asks to filter on.
     public struct Extraction: Sendable, Equatable {
         public var authorId: String?
         public var platform: String?
         public var kind: String?
+        /// Document dates the question asks about (lower bound inclusive, upper exclusive).
+        public var dates: Range<Date>?
         /// The question without the words that only named the filters, for the embedding.
         public var topic: String
     }
@@ -32,7 +40,7 @@ public struct SelfQuery: Sendable {
     public func extract(_ question: String) -> Extraction {
         let words = Self.words(question)
         var consumed = Set<Int>()
-        var extraction = Extraction(authorId: nil, platform: nil, kind: nil, topic: question)
+        var extraction = Extraction(authorId: nil, platform: nil, kind: nil, dates: nil, topic: question)
 
         // Authors: the longest run of words matching the start of an author id wins.
         var best: (id: String, range: Range<Int>)?
@@ -59,6 +67,11 @@ public struct SelfQuery: Sendable {
                 extraction.kind = match.kind
                 consumed.insert(index)
             }
+        }
+        let named = extraction.authorId != nil || extraction.platform != nil || extraction.kind != nil
+        if let reading = TimeExpressions(now: now).read(words, aboutPublications: named) {
+            extraction.dates = reading.dates
+            consumed.formUnion(reading.consumed)
         }
         // A GitHub question is about repository files unless it says otherwise.
         if extraction.platform == "github", extraction.kind == nil { extraction.kind = "repository_file" }

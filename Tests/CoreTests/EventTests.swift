@@ -97,6 +97,11 @@ struct EventTests {
                                   vector: [0.5, -1.25, 3], model: "all-MiniLM-L6-v2", sourceTime: now)
         try check(chunk)
         #expect(chunk.vector == [0.5, -1.25, 3])
+        #expect(chunk.documentDate == now)
+        var dated = chunk
+        dated.publishedAt = now.addingTimeInterval(-86_400)
+        try check(dated)
+        #expect(dated.documentDate == now.addingTimeInterval(-86_400))
         try check(ChunkRemoved(chunkId: chunkId, documentId: docId, authorId: "jane-doe", reason: "document changed"))
         try check(DriftDetected(scope: "jane-doe", trigger: .manual, statistic: 0.1, pValue: 0.01, threshold: 0.05, windowSize: 200,
                                 newDocuments: 12, referenceDatasetVersion: nil, detectedAt: now))
@@ -105,6 +110,11 @@ struct EventTests {
         try check(ModelPublished(modelVersion: "m-1", baseModelSha256: chunkId, adapterPath: nil, adapterSha256: nil, datasetVersion: "ds-1",
                                  metrics: ["perplexity": 12.5], publishedAt: now))
         try check(QueryRequested(queryId: "q-1", question: "What is Twinlog?", platform: .linkedin, deadline: now))
+        let ranged = QueryRequested(queryId: "q-2", question: "What changed?", since: now.addingTimeInterval(-3_600), until: now, deadline: now)
+        try check(ranged)
+        #expect(try ranged.dates() == now.addingTimeInterval(-3_600)..<now)
+        #expect(try QueryRequested(queryId: "q-3", question: "?", since: now, deadline: now).dates() == now..<Date.distantFuture)
+        #expect(throws: EventError.self) { try QueryRequested(queryId: "q-4", question: "?", since: now, until: now, deadline: now).dates() }
         try check(QueryAnswered(queryId: "q-1", status: .ok, answer: "A twin.",
                                 sources: [.init(chunkId: chunkId, documentId: docId, title: "t", url: "u", score: 0.9)],
                                 modelVersion: "m-1", timings: ["total": 12.5], flags: []))

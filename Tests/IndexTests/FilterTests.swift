@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TwinlogIndex
 
@@ -21,7 +22,16 @@ struct FilterTests {
         SearchFilter(documentIds: ["doc-7", "doc-123", "doc-399"]),
         SearchFilter(authorIds: ["author-0"], kinds: ["prose"], documentIds: ["doc-14", "doc-21", "doc-28"]),
         SearchFilter(kinds: ["prose"]),
+        SearchFilter(dates: days(500..<3_000)),
+        SearchFilter(dates: days(1_000..<1_100)),
+        SearchFilter(authorIds: ["author-2"], dates: days(0..<2_000)),
     ]
+
+    /// Document dates from day `range.lowerBound` to day `range.upperBound` of the test rows.
+    static func days(_ range: Range<Int>) -> Range<Date> {
+        Date(timeIntervalSince1970: 1_577_836_800 + Double(range.lowerBound) * 86_400)
+            ..< Date(timeIntervalSince1970: 1_577_836_800 + Double(range.upperBound) * 86_400)
+    }
 
     @Test("every hit of every filtered search passes the filter", arguments: filters)
     func filtersAreHonoured(filter: SearchFilter) throws {
@@ -66,6 +76,27 @@ struct FilterTests {
             let hits = try Self.index.search(query, k: 10, filter: filter, efSearch: 1)
             #expect(hits.map(\.key) == (try Self.index.exactSearch(query, k: 10, filter: filter)).map(\.key))
         }
+    }
+
+    @Test("a time range keeps exactly the dated points inside it, on the exact plan and on the walk")
+    func timeRanges() throws {
+        // 100 days hold 92 dated rows (every 13th row has no date): answered exactly.
+        let narrow = SearchFilter(dates: Self.days(1_000..<1_100))
+        for query in Self.queries.prefix(10) {
+            let hits = try Self.index.search(query, k: 200, filter: narrow, efSearch: 1)
+            let expected = (1_000..<1_100).filter { $0 % 13 != 0 }.map(TestVectors.key)
+            #expect(Set(hits.map(\.key)) == Set(expected))
+        }
+        // Half the rows: a walk, whose hits all lie in the range and carry a date.
+        let broad = SearchFilter(dates: Self.days(0..<2_000))
+        for query in Self.queries.prefix(10) {
+            for hit in try Self.index.search(query, k: 10, filter: broad) {
+                let row = Int(hit.key.dropFirst("chunk-".count))!
+                #expect(row < 2_000 && row % 13 != 0, "\(hit.key) is outside the range or undated")
+            }
+        }
+        #expect(!SearchFilter(dates: Self.days(0..<4_000)).matches(TestVectors.payload(13)))
+        #expect(try Self.index.search(Self.queries[0], k: 10, filter: SearchFilter(dates: Self.days(5_000..<6_000))).isEmpty)
     }
 
     @Test("a filter no point passes returns nothing")

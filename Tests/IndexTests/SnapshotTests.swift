@@ -35,9 +35,11 @@ struct SnapshotTests {
         #expect(after.nodesPerLevel == before.nodesPerLevel && after.meanDegree == before.meanDegree)
         #expect(after.distinctDocuments == before.distinctDocuments)
         let filter = SearchFilter(documentIds: ["doc-3", "doc-40"])
+        let dated = SearchFilter(dates: Date(timeIntervalSince1970: 1_600_000_000)..<Date(timeIntervalSince1970: 1_650_000_000))
         for query in vectors.suffix(100) {
             #expect(try loaded.search(query, k: 10) == index.search(query, k: 10))
             #expect(try loaded.search(query, k: 10, filter: filter) == index.search(query, k: 10, filter: filter))
+            #expect(try loaded.search(query, k: 10, filter: dated) == index.search(query, k: 10, filter: dated))
         }
         // The level generator and free list travel too: the same writes keep both identical.
         for row in stride(from: 0, to: 200, by: 9) {
@@ -74,14 +76,18 @@ struct SnapshotTests {
         #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes + [0]) }
     }
 
-    @Test("a file of another kind or of a newer format version is refused with the reason")
+    @Test("a file of another kind or of another format version is refused with the reason")
     func foreignFiles() throws {
         var bytes = try Self.populated().0.encodeSnapshot()
         let notOurs = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(Array("hello world, this is not an index file".utf8)) }
         #expect("\(notOurs!)".contains("magic"))
-        bytes[8] = 2
+        bytes[8] = 3
         let newer = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes) }
         #expect("\(newer!)".contains("newer"))
+        // Version 1 stored no document dates: refused, so the index is rebuilt by replay.
+        bytes[8] = 1
+        let older = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes) }
+        #expect("\(older!)".contains("older") && "\(older!)".contains("replay"))
     }
 
     @Test("a missing file is an I/O error naming the path")

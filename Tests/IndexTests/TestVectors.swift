@@ -51,7 +51,12 @@ enum TestVectors {
         ChunkPayload(
             authorId: "author-\(row % 7)", platform: ["github", "medium", "linkedin"][row % 3],
             kind: row % 5 == 0 ? "code" : "prose", documentId: "doc-\(row / 10)",
-            title: "Title \(row)", url: "https://example.org/\(row)", text: "chunk text \(row)")
+            title: "Title \(row)", url: "https://example.org/\(row)", text: "chunk text \(row)", documentDate: date(row))
+    }
+
+    /// Row r is dated r days after 2020-01-01; every 13th row has no date.
+    static func date(_ row: Int) -> Date? {
+        row % 13 == 0 ? nil : Date(timeIntervalSince1970: 1_577_836_800 + Double(row) * 86_400)
     }
 
     static func key(_ row: Int) -> String { "chunk-\(row)" }

@@ -9,7 +9,7 @@ import TwinlogGateway
 
 @Suite("HTTP gateway over the request/reply topics")
 struct GatewayTests {
-    @Test("POST /v1/ask answers with sources; bad bodies are 400s that say why; /health and /metrics answer")
+    @Test("POST /v1/ask answers with sources, honours a time range; bad bodies are 400s that say why; /health and /metrics answer")
     func gateway() async throws {
         let fixture = try await InferenceConsumerTests.Fixture("inf-gateway")
         let consumer = try fixture.consumer()
@@ -47,6 +47,14 @@ struct GatewayTests {
         #expect(badPlatform.status == 400 && badPlatform.body.contains("unknown platform myspace"))
         let badK = try await call("/v1/ask", #"{"question": "moth", "k": 500}"#)
         #expect(badK.status == 400 && badK.body.contains("schema violation"))
+        let dated = try await call("/v1/ask", #"{"question": "partitions", "since": "2024-01-01", "until": "2025-01-01", "retrievalOnly": true}"#)
+        #expect(dated.status == 200)
+        let datedReply = try JSONDecoder().decode(QueryAnswered.self, from: Data(dated.body.utf8))
+        #expect(Set(datedReply.sources.map(\.chunkId)) == ["c-ada-pg", "c-ada-garden", "c-alan-run"])
+        let badDate = try await call("/v1/ask", #"{"question": "moth", "since": "last tuesday"}"#)
+        #expect(badDate.status == 400 && badDate.body.contains("since is not a date"))
+        let emptyRange = try await call("/v1/ask", #"{"question": "moth", "since": "2025-01-01", "until": "2024-01-01"}"#)
+        #expect(emptyRange.status == 400 && emptyRange.body.contains("is not before until"))
 
         let health = try await call("/health")
         #expect(health.status == 200)

@@ -32,8 +32,10 @@ struct InferenceConsumerTests {
         }
 
         func request(_ question: String, retrievalOnly: Bool = true, deadline: Date = Date().addingTimeInterval(60),
-                     authorId: String? = nil, platform: Platform? = nil, maxTokens: Int = 16) -> QueryRequested {
-            QueryRequested(queryId: UUID().uuidString, question: question, authorId: authorId, platform: platform, k: 3,
+                     authorId: String? = nil, platform: Platform? = nil, since: Date? = nil, until: Date? = nil,
+                     maxTokens: Int = 16) -> QueryRequested {
+            QueryRequested(queryId: UUID().uuidString, question: question, authorId: authorId, platform: platform,
+                           since: since, until: until, k: 3,
                            maxTokens: maxTokens, retrievalOnly: retrievalOnly, deadline: deadline)
         }
     }
@@ -75,7 +77,7 @@ struct InferenceConsumerTests {
         _ = await running.result
     }
 
-    @Test("filters are honoured: only the named author's LinkedIn chunks come back")
+    @Test("filters are honoured: only the named author's LinkedIn chunks, only a time range's chunks; an empty range is refused")
     func filters() async throws {
         let fixture = try await Fixture("inf-filter")
         let consumer = try fixture.consumer()
@@ -87,6 +89,16 @@ struct InferenceConsumerTests {
                                             timeout: .seconds(60))
         #expect(Set(explicit.sources.map(\.chunkId)).isSubset(of: ["c-ada-pg", "c-ada-garden"]))
         #expect(!explicit.sources.isEmpty)
+        // A time range read from the question, and one given explicitly.
+        let dated = try await client.ask(fixture.request("What did Grace Hopper write about Kafka partitions in 2025?"), timeout: .seconds(60))
+        #expect(dated.sources.map(\.chunkId) == ["c-grace-kafka"])
+        let ranged = try await client.ask(fixture.request("partitions and ordering", since: Corpus.juneFirst(2024), until: Corpus.juneFirst(2025)),
+                                          timeout: .seconds(60))
+        #expect(Set(ranged.sources.map(\.chunkId)) == ["c-ada-pg", "c-ada-garden", "c-alan-run"])
+        let empty = try await client.ask(fixture.request("partitions", since: Corpus.juneFirst(2025), until: Corpus.juneFirst(2024)),
+                                         timeout: .seconds(60))
+        #expect(empty.status == .invalidRequest)
+        #expect(empty.error?.contains("is not before until") == true)
         await client.close()
         running.cancel()
         _ = await running.result

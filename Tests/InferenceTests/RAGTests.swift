@@ -27,6 +27,56 @@ struct RAGTests {
         #expect(plain.authorId == nil && plain.platform == nil && plain.kind == nil)
     }
 
+    /// 2026-11-15T10:00:00Z, the "now" of the time-range cases.
+    static let now = Date(timeIntervalSince1970: 1_794_736_800)
+
+    static func utc(_ year: Int, _ month: Int = 1, _ day: Int = 1) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
+    @Test("self-query reads publication time ranges, absolute and relative, and drops their words from the topic")
+    func selfQueryTimeRanges() {
+        let query = SelfQuery(authorIds: Self.authors, now: Self.now)
+        let inYear = query.extract("What did Ada Lovelace post in 2023 about offsets?")
+        #expect(inYear.dates == Self.utc(2023)..<Self.utc(2024))
+        #expect(inYear.topic == "what did about offsets")
+        let cases: [(String, Range<Date>)] = [
+            ("What did Alan write in March 2024?", Self.utc(2024, 3)..<Self.utc(2024, 4)),
+            ("Ada's posts from 2023 on lighthouses", Self.utc(2023)..<Self.utc(2024)),
+            ("Which posts since 2025 mention Kafka?", Self.utc(2025)..<Date.distantFuture),
+            ("Which articles were published after May 2024?", Self.utc(2024, 6)..<Date.distantFuture),
+            ("What did Grace Hopper write before 2022?", Date.distantPast..<Self.utc(2022)),
+            ("Ada's posts between 2021 and 2023 on compilers", Self.utc(2021)..<Self.utc(2024)),
+            ("What did Alan post last year?", Self.utc(2025)..<Self.utc(2026)),
+            ("What did Alan post this month?", Self.utc(2026, 11)..<Self.utc(2026, 12)),
+            ("What has Alan written in the past 3 months?", Self.utc(2026, 8, 15).addingTimeInterval(36_000)..<Date.distantFuture),
+            ("What did Alan post yesterday?", Self.utc(2026, 11, 14)..<Self.utc(2026, 11, 15)),
+        ]
+        for (question, expected) in cases {
+            #expect(query.extract(question).dates == expected, "\(question)")
+        }
+        #expect(query.extract("What has Alan written in the past 3 months?").topic == "what has written")
+        // A year that is the question's subject, not a publication date, is left alone; so is "may".
+        #expect(query.extract("What happened in 2001 in Sydney?").dates == nil)
+        #expect(query.extract("May I ask what Ada wrote about offsets?").dates == nil)
+    }
+
+    @Test("the retriever's plan takes explicit dates first, then the question's, unless time ranges are off")
+    func planDates() throws {
+        let index = try VectorIndex(configuration: IndexConfiguration(dimension: 4))
+        var retriever = Retriever(index: index) { texts in texts.map { _ in [1, 0, 0, 0] } }
+        let question = "What did Ada Lovelace post in 2023 about offsets?"
+        let read = retriever.plan(RetrievalRequest(question: question, now: Self.now), knownAuthors: Self.authors)
+        #expect(read.filter.dates == Self.utc(2023)..<Self.utc(2024))
+        let explicit = Self.utc(2020)..<Self.utc(2021)
+        #expect(retriever.plan(RetrievalRequest(question: question, dates: explicit, now: Self.now), knownAuthors: Self.authors)
+            .filter.dates == explicit)
+        retriever.options.selfQueryDates = false
+        #expect(retriever.plan(RetrievalRequest(question: question, now: Self.now), knownAuthors: Self.authors).filter.dates == nil)
+    }
+
     @Test("BM25 ranks the text sharing the rare query terms first, and ignores stop words")
     func bm25() {
         let scores = BM25().scores(query: "how do partitions keep ordering", texts: [

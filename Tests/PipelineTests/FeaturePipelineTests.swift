@@ -53,12 +53,16 @@ struct FeaturePipelineTests {
         let url = "https://blog.example/long-read"
         let documentId = EventIDs.documentId(url: url)
         var paragraphs = Articles.paragraphs(chunks: 20, chunker: fixture.chunker, documentId: documentId)
-        let v1 = PipelineFixture.document(url, content: Articles.text(paragraphs))
+        var v1 = PipelineFixture.document(url, content: Articles.text(paragraphs))
+        let published = Date(timeIntervalSince1970: 1_700_000_000)
+        v1.publishedAt = published
         let before = fixture.chunkIds(v1)
         #expect(before.count == 20)
 
         try await fixture.send([v1])
         #expect(try await PipelineFixture.eventually { try await fixture.storedChunkIds(documentId) == before && Set(pipeline.index.keys) == before })
+        // The publication date travels warehouse → change event → chunk event → index payload.
+        #expect(before.allSatisfy { pipeline.index.payload(for: $0)?.documentDate == published })
 
         // One sentence in the middle paragraph is reworded with the same word pieces (two of its
         // words swap places): the chunker's cuts stay where they were, so only the chunks holding
@@ -68,7 +72,8 @@ struct FeaturePipelineTests {
         let other = words.indices.dropFirst(6).first { words[$0] != words[5] && !words[$0].hasSuffix(".") }!
         words.swapAt(5, other)
         paragraphs[middle][2] = words.joined(separator: " ")
-        let v2 = PipelineFixture.document(url, content: Articles.text(paragraphs))
+        var v2 = PipelineFixture.document(url, content: Articles.text(paragraphs))
+        v2.publishedAt = published
         let after = fixture.chunkIds(v2)
         let added = after.subtracting(before), gone = before.subtracting(after)
         #expect((1...3).contains(added.count) && added.count == gone.count, "one reworded sentence changed \(added.count) chunks")
