@@ -68,8 +68,7 @@ public struct SelfQuery: Sendable {
                 consumed.insert(index)
             }
         }
-        let named = extraction.authorId != nil || extraction.platform != nil || extraction.kind != nil
-        if let reading = TimeExpressions(now: now).read(words, aboutPublications: named) {
+        if let reading = TimeExpressions(now: now).read(words) {
             extraction.dates = reading.dates
             consumed.formUnion(reading.consumed)
         }

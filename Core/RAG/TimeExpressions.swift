@@ -5,10 +5,12 @@ import Foundation
 /// "last year", "this month", "the past 3 months", "today", "yesterday". Calendar units are UTC.
 /// "Last year" is the previous calendar year; "the past year" the 365 days before `now`.
 ///
-/// A year in a question is as often its subject ("the 2001 bushfires") as its date, and a wrong
-/// filter hides the answer, so the rules only read a range when the question is about what someone
-/// published: it names an author, a platform or a kind of text, or uses a publishing word
-/// (wrote, posted, published, said, reported, docs, …). A month name needs its year ("May" alone is a verb).
+/// A year in a question is as often its subject ("the 2001 bushfires", "the 2000-01 year") as its
+/// date, and a wrong filter hides the answer, so an expression only counts when it is attached to a
+/// publishing word — a verb (wrote, posted, published, reported, …), a kind of text (post,
+/// article, docs, …) or a platform — right before or after it, articles and possessives skipped:
+/// "posted in 2023", "a 2023 post", "on Medium in 2022", "the docs written before 2022". A month
+/// name needs its year ("May" alone is a verb).
 public struct TimeExpressions: Sendable {
     /// The instant relative expressions count from.
     public var now: Date
@@ -24,9 +26,11 @@ public struct TimeExpressions: Sendable {
     static let publishingWords: Set<String> = [
         "write", "wrote", "written", "writing", "writes", "post", "posted", "posts", "posting", "publish", "published",
         "article", "articles", "blog", "blogged", "piece", "pieces", "essay", "essays", "share", "shared", "say", "said",
-        "says", "mention", "mentioned", "note", "notes", "readme", "commit", "committed", "report", "reported", "reports",
-        "reporting", "docs", "documentation",
+        "says", "mention", "mentioned", "note", "notes", "readme", "readmes", "commit", "committed", "report", "reported",
+        "reports", "reporting", "docs", "documentation", "linkedin", "medium", "github", "repository", "repo",
     ]
+    /// Words skipped when looking for the publishing word next to an expression.
+    static let fillers: Set<String> = ["a", "an", "the", "her", "his", "their", "its", "my", "our", "your", "some", "any"]
     static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                          "november", "december"]
     static let units: [String: Calendar.Component] = [
@@ -42,14 +46,22 @@ public struct TimeExpressions: Sendable {
         return calendar
     }
 
-    /// The time range the words state, when the question is about publications (see the type's
-    /// note); `aboutPublications` says the caller already found an author, platform or kind.
-    public func read(_ words: [String], aboutPublications: Bool) -> Reading? {
-        guard aboutPublications || words.contains(where: Self.publishingWords.contains) else { return nil }
+    /// The first time range the words state next to a publishing word (see the type's note).
+    public func read(_ words: [String]) -> Reading? {
         for start in words.indices {
-            if let reading = readRange(words, at: start) { return reading }
+            if let reading = readRange(words, at: start), Self.isAttached(reading.consumed, in: words) { return reading }
         }
         return nil
+    }
+
+    /// Whether the nearest word before or after the expression, past fillers, is a publishing word.
+    static func isAttached(_ expression: Set<Int>, in words: [String]) -> Bool {
+        guard let first = expression.min(), let last = expression.max() else { return false }
+        var before = first - 1
+        while before >= 0, fillers.contains(words[before]) { before -= 1 }
+        var after = last + 1
+        while after < words.count, fillers.contains(words[after]) { after += 1 }
+        return (before >= 0 && publishingWords.contains(words[before])) || (after < words.count && publishingWords.contains(words[after]))
     }
 
     private func readRange(_ words: [String], at start: Int) -> Reading? {

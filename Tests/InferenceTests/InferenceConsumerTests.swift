@@ -90,7 +90,7 @@ struct InferenceConsumerTests {
         #expect(Set(explicit.sources.map(\.chunkId)).isSubset(of: ["c-ada-pg", "c-ada-garden"]))
         #expect(!explicit.sources.isEmpty)
         // A time range read from the question, and one given explicitly.
-        let dated = try await client.ask(fixture.request("What did Grace Hopper write about Kafka partitions in 2025?"), timeout: .seconds(60))
+        let dated = try await client.ask(fixture.request("What did Grace Hopper write in 2025 about Kafka partitions?"), timeout: .seconds(60))
         #expect(dated.sources.map(\.chunkId) == ["c-grace-kafka"])
         let ranged = try await client.ask(fixture.request("partitions and ordering", since: Corpus.juneFirst(2024), until: Corpus.juneFirst(2025)),
                                           timeout: .seconds(60))
