@@ -8,6 +8,8 @@ struct TextRenderer {
         "footer", "nav", "aside", "body", "html", "center", "fieldset", "caption",
     ]
     static let headings: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    /// Characters of output a heading repeating the title may follow and discard.
+    static let preTitleLimit = 40
 
     private var output = ""
     private var line = ""
@@ -58,7 +60,11 @@ struct TextRenderer {
             flushLine()
             requestBreak(2)
             let text = node.text
-            if let wanted = title, output.isEmpty, ContentExtractor.comparable(text) == wanted {
+            if let wanted = title, output.count <= Self.preTitleLimit, ContentExtractor.comparable(text) == wanted {
+                // What little came before the title is page chrome (an "Edit" button, a kicker).
+                output = ""
+                contentEnd = 0
+                pendingBreak = 0
                 title = nil
             } else if !text.isEmpty {
                 append(text, isHeading: true)
