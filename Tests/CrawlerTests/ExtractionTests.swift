@@ -185,4 +185,27 @@ struct ExtractionTests {
             Brace your elbows against your thighs, and use less water than you think.
             """)
     }
+
+    @Test("a layout table's cells render as blocks; a data table's rows stay one line each, <p> in cells or not")
+    func layoutTable() throws {
+        let html = """
+            <table><tr><td class="title">Ask HN: queues</td></tr>
+            <tr><td></td><td><div class="toptext">First paragraph.<p>Second paragraph.<pre><code>let x = 1
+              + 2</code></pre></div></td></tr></table>
+            <table><tr><th>key</th><th>value</th></tr><tr><td><p>a</p></td><td><p>1</p></td></tr></table>
+            """
+        #expect(ContentExtractor().fragmentText(of: try HTMLDocument(bytes: Array(html.utf8))) == """
+            Ask HN: queues
+
+            First paragraph.
+
+            Second paragraph.
+
+            let x = 1
+              + 2
+
+            key | value
+            a | 1
+            """)
+    }
 }
