@@ -8,11 +8,11 @@ import Foundation
 /// The approach: drop elements that are never content (scripts, forms, media, hidden elements);
 /// weigh every "good" paragraph (a text block of some length that is not mostly links) by its
 /// text; drop navigation, asides, headers, footers and elements whose class or id names
-/// boilerplate (cookie banners, share bars, related posts, comments, bylines) or that are the
-/// replies of a forum thread, unless such an element holds most of the page's good text (a site that calls its whole layout `widget` or
-/// `grid-for-nav`); then take the deepest element that still holds most of the good text, so a
-/// body split across columns stays whole while standfirsts, bios and sidebars fall away; finally
-/// drop link-heavy blocks inside it. No Swift library does this; the tree comes from libxml2 via
+/// boilerplate (cookie banners, share bars, related posts, comments, bylines) and the replies of
+/// a forum thread, unless such an element holds most of the page's good text (a site that calls
+/// its whole layout `widget` or `grid-for-nav`); then take the deepest element that still holds
+/// most of the good text, so a body split across columns stays whole while standfirsts, bios and
+/// sidebars fall away; finally drop link-heavy blocks inside it. No Swift library does this; the tree comes from libxml2 via
 /// `HTMLDocument`.
 public struct ContentExtractor: Sendable {
     /// The share of the page's good paragraph text the chosen container must hold.
@@ -135,6 +135,7 @@ final class ExtractionNode {
         return total == 0 ? 0 : Double(linkTextLength) / Double(total)
     }
 
+    /// Forgets the cached text measures of this node and its ancestors after its children changed.
     func invalidate() {
         var node: ExtractionNode? = self
         while let current = node {
