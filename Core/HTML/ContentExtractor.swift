@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds the main content of a page (the article, not its navigation, ads, banners and comments)
 /// and renders it as plain text that keeps the structure a reader needs: headings and paragraphs
 /// separated by blank lines, list items as `- item` / `1. item`, code blocks verbatim, table rows
@@ -6,11 +8,11 @@
 /// The approach: drop elements that are never content (scripts, forms, media, hidden elements);
 /// weigh every "good" paragraph (a text block of some length that is not mostly links) by its
 /// text; drop navigation, asides, headers, footers and elements whose class or id names
-/// boilerplate (cookie banners, share bars, related posts, comments, bylines), unless such an
-/// element holds most of the page's good text (a site that calls its whole layout `widget` or
-/// `grid-for-nav`); then take the deepest element that still holds most of the good text, so a
-/// body split across columns stays whole while standfirsts, bios and sidebars fall away; finally
-/// drop link-heavy blocks inside it. No Swift library does this; the tree comes from libxml2 via
+/// boilerplate (cookie banners, share bars, related posts, comments, bylines) and the replies of
+/// a forum thread, unless such an element holds most of the page's good text (a site that calls
+/// its whole layout `widget` or `grid-for-nav`); then take the deepest element that still holds
+/// most of the good text, so a body split across columns stays whole while standfirsts, bios and
+/// sidebars fall away; finally drop link-heavy blocks inside it. No Swift library does this; the tree comes from libxml2 via
 /// `HTMLDocument`.
 public struct ContentExtractor: Sendable {
     /// The share of the page's good paragraph text the chosen container must hold.
@@ -24,6 +26,7 @@ public struct ContentExtractor: Sendable {
         guard let root = ExtractionNode.build(document.root) else { return "" }
         let body = root.firstDescendant(named: "body") ?? root
         body.removeNeverContent()
+        body.removeThreadReplies()
         body.weigh()
         body.removeBoilerplate(protecting: body.weight / 2)
         body.weigh()
@@ -132,7 +135,8 @@ final class ExtractionNode {
         return total == 0 ? 0 : Double(linkTextLength) / Double(total)
     }
 
-    private func invalidate() {
+    /// Forgets the cached text measures of this node and its ancestors after its children changed.
+    func invalidate() {
         var node: ExtractionNode? = self
         while let current = node {
             current.cachedText = nil
@@ -150,6 +154,16 @@ final class ExtractionNode {
                 && !children.contains { !$0.isText && TextRenderer.blockTags.contains($0.name) && $0.textLength > 25 }
         default: return false
         }
+    }
+
+    /// An element whose only content is one section heading, maybe in further wrappers
+    /// (`<div class="sub_header-block"><h3>…</h3></div>`): part of the body whatever its wrapper
+    /// is called, unlike a page header, which holds a logo, links or a byline besides.
+    var isHeadingWrapper: Bool {
+        guard children.allSatisfy({ !$0.isText || $0.ownText.allSatisfy(\.isWhitespace) }) else { return false }
+        let elements = children.filter { !$0.isText }
+        guard elements.count == 1, let only = elements.first else { return false }
+        return ["h2", "h3", "h4", "h5", "h6"].contains(only.name) || only.isHeadingWrapper
     }
 
     /// Characters of good paragraph text below this node (see `weigh`).
@@ -207,7 +221,14 @@ final class ExtractionNode {
 
     // MARK: Pruning
 
-    /// Removes scripts, styles, forms, media and hidden elements.
+    /// Text of a few symbols and no letter or digit: a heading's permalink (`¶`, `#`, `§`).
+    var isSymbolOnly: Bool {
+        let text = self.text
+        return !text.isEmpty && text.count <= 3
+            && !text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+    }
+
+    /// Removes scripts, styles, forms, media, hidden elements and links that are only a symbol.
     func removeNeverContent() {
         children.removeAll { !$0.isText && Boilerplate.isNeverContent($0) }
         for child in children where !child.isText { child.removeNeverContent() }
@@ -216,10 +237,12 @@ final class ExtractionNode {
 
     /// Removes navigation, asides, headers, footers and elements named as boilerplate, except
     /// ones holding more than `protecting` characters of good text (unless they are comments,
-    /// cookie banners and the like, which never are the content).
+    /// cookie banners and the like, which never are the content), and wire-story sign-offs.
     func removeBoilerplate(protecting: Int) {
         children.removeAll { child in
-            guard !child.isText, let kind = Boilerplate.kind(of: child) else { return false }
+            guard !child.isText else { return false }
+            if Boilerplate.isSignOff(child) { return true }
+            guard let kind = Boilerplate.kind(of: child) else { return false }
             return kind == .always || child.weight <= protecting
         }
         for child in children where !child.isText { child.removeBoilerplate(protecting: protecting) }
@@ -260,7 +283,7 @@ enum Boilerplate {
         "screen-reader-text", "widget", "banner", "footer", "navbar", "masthead", "author-bio", "authorbio", "bio", "readnext",
         "read-next", "more-stories", "cta", "tags", "tag-list", "taglist", "post-meta", "entry-meta", "article-meta", "metadata",
         "dateline", "timestamp", "toolbar", "paywall", "references", "reference", "reflist", "infobox", "navbox", "hatnote", "editsection",
-        "mw-editsection", "noprint", "catlinks",
+        "mw-editsection", "noprint", "catlinks", "sign-off", "signoff",
     ]
     /// Class/id words that mark boilerplate unless the element also calls itself content.
     static let weakWords: Set<String> = ["header", "nav", "menu", "navigation", "author", "date", "tag", "hidden", "print", "meta"]
@@ -270,6 +293,7 @@ enum Boilerplate {
 
     static func isNeverContent(_ node: ExtractionNode) -> Bool {
         if neverContent.contains(node.name) { return true }
+        if node.name == "a", node.isSymbolOnly { return true }
         if node.attributes["hidden"] != nil || node.attributes["aria-hidden"] == "true" { return true }
         if let style = node.attributes["style"]?.lowercased().filter({ !$0.isWhitespace }),
            style.contains("display:none") || style.contains("visibility:hidden") { return true }
@@ -283,7 +307,7 @@ enum Boilerplate {
     static let alwaysWords: Set<String> = [
         "cookie", "cookies", "consent", "gdpr", "comment", "comments", "disqus", "share", "sharing", "social", "related",
         "newsletter", "subscribe", "subscription", "signup", "popup", "modal", "outbrain", "taboola", "adsbygoogle",
-        "advert", "advertisement", "sponsored", "recommendations", "reactions",
+        "advert", "advertisement", "sponsored", "recommendations", "reactions", "reply", "replies",
     ]
     /// Inline elements are judged by their block, not their own class (`<a class="reference">`).
     static let inline: Set<String> = ["a", "span", "code", "em", "strong", "b", "i", "abbr", "time", "small", "mark", "kbd", "samp", "var"]
@@ -291,26 +315,67 @@ enum Boilerplate {
     static func kind(of node: ExtractionNode) -> Kind? {
         if structural.contains(node.name) { return .unlessMostOfThePage }
         if let role = node.attributes["role"]?.lowercased(), hiddenRoles.contains(role) { return .unlessMostOfThePage }
+        if isMarkedComment(node) { return .always }
         if ["body", "html", "main", "article", "pre", "code"].contains(node.name) || inline.contains(node.name) { return nil }
         let words = classWords(node)
         guard !words.isEmpty else { return nil }
-        if words.contains(where: alwaysWords.contains) { return .always }
+        if words.contains(where: isAlwaysWord) { return .always }
         if words.contains(where: strongWords.contains) { return .unlessMostOfThePage }
-        if words.contains(where: weakWords.contains), !words.contains(where: contentWords.contains) { return .unlessMostOfThePage }
+        if words.contains(where: weakWords.contains), !words.contains(where: contentWords.contains), !node.isHeadingWrapper {
+            return .unlessMostOfThePage
+        }
         return nil
     }
 
-    /// The words of an element's class, id and data-component: whole names and their parts split at `-` and `_`
-    /// (`post-meta` gives `post-meta`, `post` and `meta`; CSS-module hashes such as `css-1x2y` add
-    /// nothing useful and are ignored by matching only known words).
+    /// `comment` also as the start of a word (`commentlist`, `commentarea`), but not `commentary`,
+    /// which news sites use for opinion articles.
+    static func isAlwaysWord(_ word: String) -> Bool {
+        alwaysWords.contains(word) || (word.hasPrefix("comment") && !word.hasPrefix("commentary"))
+    }
+
+    /// A comment by its microdata (`itemprop="comment"`, a schema.org `Comment` or `UserComments`),
+    /// which holds on any element, `<article>` included.
+    static func isMarkedComment(_ node: ExtractionNode) -> Bool {
+        if let property = node.attributes["itemprop"]?.lowercased(),
+           property.split(whereSeparator: \.isWhitespace).contains(where: { $0 == "comment" || $0 == "comments" }) {
+            return true
+        }
+        guard let type = node.attributes["itemtype"]?.split(separator: "/").last?.lowercased() else { return false }
+        return type == "comment" || type == "usercomments"
+    }
+
+    /// Openings of the parts of the credit line a wire story ends with ("Reporting by …; Editing
+    /// by …"), in lower case.
+    static let signOffOpenings = ["reporting by ", "additional reporting by ", "writing by ", "editing by ", "compiled by "]
+
+    /// A block that is a wire story's credit line: parts separated by `;`, maybe in parentheses,
+    /// each a credit opening followed by a few names — at most 80 characters, so a sentence of the
+    /// story that happens to start with "Reporting by" stays.
+    static func isSignOff(_ node: ExtractionNode) -> Bool {
+        guard node.isParagraphLike || node.name == "p" else { return false }
+        let text = node.text.trimmingCharacters(in: CharacterSet(charactersIn: "() ."))
+        guard !text.isEmpty, text.count < 250 else { return false }
+        return text.split(separator: ";").allSatisfy { part in
+            let part = part.trimmingCharacters(in: .whitespaces).lowercased()
+            return part.count <= 80 && signOffOpenings.contains { part.hasPrefix($0) }
+        }
+    }
+
+    /// The words of an element's class, id and data-component, and of a custom element's name
+    /// (`<x-comment>`): whole names, their parts split at `-` and `_` (`post-meta` gives
+    /// `post-meta`, `post` and `meta`) and their BEM blocks split at `_` only (`sign-off__text`
+    /// gives `sign-off`). CSS-module hashes such as `css-1x2y` add nothing useful and are ignored
+    /// by matching only known words.
     static func classWords(_ node: ExtractionNode) -> [String] {
-        let names = [node.attributes["class"], node.attributes["id"], node.attributes["data-component"]]
+        var names = [node.attributes["class"], node.attributes["id"], node.attributes["data-component"]]
             .compactMap { $0 }.joined(separator: " ").lowercased()
             .split(whereSeparator: \.isWhitespace)
+        if node.name.contains("-") { names.append(Substring(node.name)) }
         var words: [String] = []
         for name in names {
             words.append(String(name))
             words += name.split(whereSeparator: { $0 == "-" || $0 == "_" }).map(String.init)
+            if name.contains("_") { words += name.split(separator: "_").map(String.init) }
         }
         return words
     }

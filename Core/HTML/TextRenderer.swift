@@ -8,6 +8,8 @@ struct TextRenderer {
         "footer", "nav", "aside", "body", "html", "center", "fieldset", "caption",
     ]
     static let headings: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    /// Characters of output a heading repeating the title may follow and discard.
+    static let preTitleLimit = 40
 
     private var output = ""
     private var line = ""
@@ -58,7 +60,11 @@ struct TextRenderer {
             flushLine()
             requestBreak(2)
             let text = node.text
-            if let wanted = title, output.isEmpty, ContentExtractor.comparable(text) == wanted {
+            if let wanted = title, output.count <= Self.preTitleLimit, ContentExtractor.comparable(text) == wanted {
+                // What little came before the title is page chrome (an "Edit" button, a kicker).
+                output = ""
+                contentEnd = 0
+                pendingBreak = 0
                 title = nil
             } else if !text.isEmpty {
                 append(text, isHeading: true)
@@ -88,9 +94,21 @@ struct TextRenderer {
         case "tr":
             flushLine()
             requestBreak(1)
-            let cells = node.children.filter { $0.name == "td" || $0.name == "th" }.map(\.text).filter { !$0.isEmpty }
-            if !cells.isEmpty { append(cells.joined(separator: " | ")) }
-            requestBreak(1)
+            let cells = node.children.filter { $0.name == "td" || $0.name == "th" }
+            if cells.contains(where: Self.holdsBlocks) {
+                // A layout table (Hacker News, 1990s sites): its cells are regions of the page, not data.
+                for cell in cells {
+                    flushLine()
+                    requestBreak(2)
+                    for child in cell.children { walk(child, title: &title) }
+                    flushLine()
+                    requestBreak(2)
+                }
+            } else {
+                let texts = cells.map(\.text).filter { !$0.isEmpty }
+                if !texts.isEmpty { append(texts.joined(separator: " | ")) }
+                requestBreak(1)
+            }
         case _ where Self.blockTags.contains(node.name):
             flushLine()
             requestBreak(2)
@@ -100,6 +118,15 @@ struct TextRenderer {
         default:
             for child in node.children { walk(child, title: &title) }
         }
+    }
+
+    /// Elements a data table's cell does not hold, but a layout table's cell does.
+    static let layoutBlocks: Set<String> = ["pre", "ul", "ol", "blockquote", "table", "h1", "h2", "h3", "h4", "h5", "h6"]
+
+    /// A cell holding page regions: one of `layoutBlocks`, or more than one paragraph (a
+    /// documentation table wraps each cell's text in a single `<p>`).
+    private static func holdsBlocks(_ cell: ExtractionNode) -> Bool {
+        cell.firstDescendant { $0 !== cell && layoutBlocks.contains($0.name) } != nil || cell.descendants(named: "p").count > 1
     }
 
     private func appendRaw(_ node: ExtractionNode, to raw: inout String) {
