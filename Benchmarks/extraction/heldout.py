@@ -5,7 +5,7 @@ used to tune them (the 48 pages of make_pages.py were). Same conventions as make
 """
 import os
 
-from make_pages import ANALYTICS, COMMENT, COOKIE, OTHER_TITLES, block_html, body_html, expected, head, inline
+from make_pages import ANALYTICS, COMMENT, OTHER_TITLES, block_html, body_html, head, inline, write_pages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGES = os.path.join(HERE, "heldout")
@@ -124,19 +124,7 @@ TEMPLATES = [squarespace, jekyll, discourse, notion, reuters]
 
 
 def main():
-    os.makedirs(PAGES, exist_ok=True)
-    for name in os.listdir(PAGES):
-        os.remove(os.path.join(PAGES, name))
-    count = 0
-    for body in BODIES:
-        for template in TEMPLATES:
-            count += 1
-            stem = f"{count:02d}-{template.__name__}-{body['slug']}"
-            with open(os.path.join(PAGES, stem + ".html"), "w") as f:
-                f.write(template(body))
-            with open(os.path.join(PAGES, stem + ".txt"), "w") as f:
-                f.write(expected(body["blocks"]))
-    print(f"wrote {count} pages to {PAGES}")
+    write_pages(PAGES, [(body, template) for body in BODIES for template in TEMPLATES])
 
 
 if __name__ == "__main__":

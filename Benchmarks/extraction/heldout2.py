@@ -9,7 +9,7 @@ submitted post's text is the content and every comment is not.
 import html
 import os
 
-from make_pages import ANALYTICS, COOKIE, OTHER_TITLES, block_html, body_html, expected, head, inline, plain
+from make_pages import ANALYTICS, COOKIE, OTHER_TITLES, block_html, body_html, head, inline, plain, write_pages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGES = os.path.join(HERE, "heldout2")
@@ -227,19 +227,7 @@ TEMPLATES = [wordpress_blocks, hackernews, reddit, quarto, beehiiv, helpcenter, 
 
 
 def main():
-    os.makedirs(PAGES, exist_ok=True)
-    for name in os.listdir(PAGES):
-        os.remove(os.path.join(PAGES, name))
-    count = 0
-    for body in BODIES:
-        for template in TEMPLATES:
-            count += 1
-            stem = f"{count:02d}-{template.__name__.replace('_', '-')}-{body['slug']}"
-            with open(os.path.join(PAGES, stem + ".html"), "w") as f:
-                f.write(template(body))
-            with open(os.path.join(PAGES, stem + ".txt"), "w") as f:
-                f.write(expected(body["blocks"]))
-    print(f"wrote {count} pages to {PAGES}")
+    write_pages(PAGES, [(body, template) for body in BODIES for template in TEMPLATES])
 
 
 if __name__ == "__main__":

@@ -460,21 +460,24 @@ TEMPLATES = [wordpress, ghost, substack, medium, devto, github, sphinx, mkdocs, 
              blogger, hugo, nextjs, oldschool, wiki]
 
 
+def write_pages(folder, pairs):
+    """Empties `folder` and writes each (body, template) pair as NN-template-slug.html with its
+    expected text beside it as .txt."""
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        os.remove(os.path.join(folder, name))
+    for count, (body, template) in enumerate(pairs, start=1):
+        stem = f"{count:02d}-{template.__name__.replace('_', '-')}-{body['slug']}"
+        with open(os.path.join(folder, stem + ".html"), "w") as f:
+            f.write(template(body))
+        with open(os.path.join(folder, stem + ".txt"), "w") as f:
+            f.write(expected(body["blocks"]))
+    print(f"wrote {len(pairs)} pages to {folder}")
+
+
 def main():
-    os.makedirs(PAGES, exist_ok=True)
-    for name in os.listdir(PAGES):
-        os.remove(os.path.join(PAGES, name))
-    count = 0
-    for index, body in enumerate(BODIES):
-        for offset in (0, 7):
-            template = TEMPLATES[(index + offset) % len(TEMPLATES)]
-            stem = f"{count + 1:02d}-{template.__name__}-{body['slug']}"
-            with open(os.path.join(PAGES, stem + ".html"), "w") as f:
-                f.write(template(body))
-            with open(os.path.join(PAGES, stem + ".txt"), "w") as f:
-                f.write(expected(body["blocks"]))
-            count += 1
-    print(f"wrote {count} pages to {PAGES}")
+    write_pages(PAGES, [(body, TEMPLATES[(index + offset) % len(TEMPLATES)])
+                        for index, body in enumerate(BODIES) for offset in (0, 7)])
 
 
 if __name__ == "__main__":
