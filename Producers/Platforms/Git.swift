@@ -4,7 +4,8 @@ import TwinlogRuntime
 /// The git commands the repository crawler needs, run with `ChildProcess` on a blocking
 /// executor. Output goes through temporary files (ChildProcess redirects to files, not pipes).
 /// git never prompts for credentials, never follows HTTP redirects (each would bypass the
-/// address check) and speaks only https, http and local-file transports.
+/// address check) and speaks only https, http and local-file transports; a network command is
+/// pinned (`pin`) to the address the check approved, so DNS cannot send it elsewhere after.
 struct Git: Sendable {
     /// The repository folder (a working tree or a bare repository).
     var directory: String
@@ -19,6 +20,14 @@ struct Git: Sendable {
         var blob: String
         var size: Int
         var path: String
+    }
+
+    /// The global options that make git's libcurl connect `host:port` to `address` (the one the
+    /// address check approved) instead of resolving the name again; none for an IP literal, which
+    /// is never resolved.
+    static func pin(host: String, port: Int, address: String) -> [String] {
+        guard host.contains(where: \.isLetter), !host.contains(":") else { return [] }
+        return ["-c", "http.curloptResolve=\(host):\(port):\(address)"]
     }
 
     /// Runs git with `arguments` and returns its standard output; throws with the command on failure.

@@ -83,15 +83,16 @@ struct GitHubCrawler: Crawler {
         components.user = nil
         components.password = nil
         let repository = EventIDs.canonicalURL(components.string ?? target.location)
-        try await context.options.fetch.addressPolicy.checking(host: host, url: target.location)
+        let address = try await context.options.fetch.addressPolicy.checking(host: host, url: target.location)
+        let pin = Git.pin(host: host, port: components.port ?? (scheme == "https" ? 443 : 80), address: address)
         let cache = context.options.repository.cacheDirectory + "/" + EventIDs.sha256Hex(repository).prefix(16) + ".git"
         if FileManager.default.fileExists(atPath: cache + "/HEAD") {
-            _ = try await Git.run(["fetch", "--quiet", "--prune", "--update-head-ok", "origin", "+refs/heads/*:refs/heads/*"], in: cache)
+            _ = try await Git.run(pin + ["fetch", "--quiet", "--prune", "--update-head-ok", "origin", "+refs/heads/*:refs/heads/*"], in: cache)
         } else {
             do { try FileManager.default.createDirectory(atPath: context.options.repository.cacheDirectory, withIntermediateDirectories: true) } catch {
                 throw CrawlError(url: target.location, .invalidSource("cannot create the repository cache: \(error)"))
             }
-            _ = try await Git.run(["clone", "--bare", "--quiet", repository, cache], in: nil)
+            _ = try await Git.run(pin + ["clone", "--bare", "--quiet", repository, cache], in: nil)
         }
         return (repository, Git(directory: cache), segments.first)
     }

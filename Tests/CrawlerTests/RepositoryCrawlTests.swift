@@ -109,6 +109,56 @@ struct RepositoryCrawlTests {
         await services.close()
     }
 
+    @Test("a repository over http is cloned into the cache with git pinned to the checked address, then fetched on a re-crawl")
+    func remoteRepository() async throws {
+        let repo = try Repository()
+        let served = FileManager.default.temporaryDirectory.appendingPathComponent("served-\(UUID().uuidString.prefix(8))").path
+        defer {
+            for folder in [repo.path, served, repo.path + "-cache"] { try? FileManager.default.removeItem(atPath: folder) }
+        }
+        try repo.write("README.md", "# Remote\n")
+        try repo.write("src/app.py", "print('one')\n")
+        _ = try repo.commit("first")
+        // A bare copy served over git's dumb HTTP protocol (static files plus info/refs) at /notes:
+        // the crawler clones the canonical URL, without ".git", as GitHub serves both.
+        let bare = served + "/notes"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        #expect(try ChildProcess.run(["git", "clone", "-q", "--bare", repo.path, bare]) == 0)
+        #expect(try ChildProcess.run(["git", "-C", bare, "update-server-info"]) == 0)
+        let server = try await FixtureServer.start([:], files: served)
+
+        let services = try await CrawlServices.start("remote")
+        let options = CrawlServices.testOptions(cache: repo.path + "-cache")
+        // "localhost" is a name git would resolve itself; the crawl pins it to the address it checked.
+        let location = "http://localhost:\(server.port)/notes.git"
+        let repository = "http://localhost:\(server.port)/notes"
+        let crawl1 = await services.crawl([CrawlTarget(location: location)], options: options)
+        #expect(crawl1.failures.isEmpty, "\(crawl1.failures)")
+        let events1 = try EmittedEvents(try await services.emittedSoFar())
+        #expect(Set(events1.captured.map(\.documentId)) == Set(["README.md", "src/app.py"].map {
+            EventIDs.documentId(repository: repository, path: $0)
+        }))
+        #expect(events1.captured.first?.metadata["repository"] == repository)
+        #expect(!server.requests("/notes/info/refs").isEmpty)
+        // git connects where the pin says, not where "localhost" resolves: pinned to 127.0.0.2, where
+        // nothing listens, the same clone fails.
+        let misdirected = try? await Git.run(Git.pin(host: "localhost", port: server.port, address: "127.0.0.2")
+                                             + ["clone", "--bare", "--quiet", repository, served + "/elsewhere"], in: nil)
+        #expect(misdirected == nil)
+
+        try repo.write("src/app.py", "print('two')\n")
+        _ = try repo.commit("second")
+        #expect(try ChildProcess.run(["git", "-C", repo.path, "push", "-q", bare, "main"]) == 0)
+        #expect(try ChildProcess.run(["git", "-C", bare, "update-server-info"]) == 0)
+        let crawl2 = await services.crawl([CrawlTarget(location: location)], options: options)
+        #expect(crawl2.failures.isEmpty, "\(crawl2.failures)")
+        #expect(crawl2.stats.captured == 1)
+        let events2 = try EmittedEvents(Array(try await services.emittedSoFar().dropFirst(2)))
+        #expect(events2.captured.map(\.content) == ["print('two')"])
+        await services.close()
+        await server.stop()
+    }
+
     @Test("a folder that is not a git repository fails with a clear error")
     func notARepository() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString.prefix(8))").path

@@ -59,8 +59,9 @@ final class FixtureServer: Sendable {
     /// The requests received so far for `path`.
     func requests(_ path: String) -> [Seen] { log.requests(path) }
 
-    /// Starts serving `routes` (path → reply); unknown paths answer 404.
-    static func start(_ routes: [String: Route]) async throws -> FixtureServer {
+    /// Starts serving `routes` (path → reply), then the files under `folder` as they are at the
+    /// time of each request (for git's dumb HTTP protocol); anything else answers 404.
+    static func start(_ routes: [String: Route], files folder: String? = nil) async throws -> FixtureServer {
         let log = Log()
         let router = Router()
         router.get("**") { request, _ -> Response in
@@ -68,7 +69,12 @@ final class FixtureServer: Sendable {
             let entry = Seen(path: path, ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
                              userAgent: request.headers[.userAgent])
             let nth = log.record(entry)
-            guard let route = routes[path] else { return Response(status: .notFound) }
+            guard let route = routes[path] else {
+                guard let folder, !path.contains(".."), let data = FileManager.default.contents(atPath: folder + path) else {
+                    return Response(status: .notFound)
+                }
+                return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            }
             let reply = route(nth, entry)
             var headers = HTTPFields()
             for (name, value) in reply.headers {
