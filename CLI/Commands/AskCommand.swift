@@ -26,18 +26,16 @@ struct AskCommand: AsyncParsableCommand {
         _ = try bounds()
     }
 
-    /// `--since` and `--until` as instants, checked.
+    /// `--since` and `--until` as instants, checked as the inference consumer will check them.
     private func bounds() throws -> (since: Date?, until: Date?) {
-        func parse(_ text: String?, _ name: String) throws -> Date? {
-            guard let text else { return nil }
-            guard let date = EventTime.parseBound(text) else {
-                throw ValidationError("--\(name) is not a date (2024-01-31) or an RFC 3339 timestamp: \(text)")
-            }
-            return date
+        do {
+            let since = try since.map { text throws(EventError) in try EventTime.parseBound(text, field: "since") }
+            let until = try until.map { text throws(EventError) in try EventTime.parseBound(text, field: "until") }
+            _ = try QueryRequested.dates(since: since, until: until)
+            return (since, until)
+        } catch {
+            throw ValidationError("--\(error)")
         }
-        let since = try parse(since, "since"), until = try parse(until, "until")
-        if let since, let until, since >= until { throw ValidationError("--since must be before --until") }
-        return (since, until)
     }
 
     func run() async throws {

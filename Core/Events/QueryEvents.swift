@@ -40,7 +40,11 @@ public struct QueryRequested: TwinlogEvent {
     }
 
     /// The explicit time range, when `since` or `until` is set; throws when it is empty.
-    public func dates() throws(EventError) -> Range<Date>? {
+    public func dates() throws(EventError) -> Range<Date>? { try Self.dates(since: since, until: until) }
+
+    /// The time range from `since` (inclusive) to `until` (exclusive), either open when absent; nil
+    /// when both are; throws when it is empty.
+    public static func dates(since: Date?, until: Date?) throws(EventError) -> Range<Date>? {
         guard since != nil || until != nil else { return nil }
         let lower = since ?? .distantPast, upper = until ?? .distantFuture
         guard lower < upper else {

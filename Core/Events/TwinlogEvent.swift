@@ -65,10 +65,13 @@ public enum EventTime {
     /// Parses an RFC 3339 timestamp with or without fractional seconds, in any offset.
     public static func parse(_ text: String) -> Date? { try? style.parse(text) }
 
-    /// Parses what a person types for a time bound: a timestamp as `parse` reads it, or a calendar
-    /// date (`2024-03-01`), meaning its midnight UTC.
-    public static func parseBound(_ text: String) -> Date? {
+    /// Parses what a person types for the time bound `field` (`since`, `until`): a timestamp as
+    /// `parse` reads it, or a calendar date (`2024-03-01`), meaning its midnight UTC.
+    public static func parseBound(_ text: String, field: String) throws(EventError) -> Date {
         if let instant = parse(text) { return instant }
-        return try? Date.ISO8601FormatStyle().year().month().day().parse(text)
+        guard let day = try? Date.ISO8601FormatStyle().year().month().day().parse(text) else {
+            throw EventError("\(field) is not a date (2024-01-31) or an RFC 3339 timestamp: \(text)")
+        }
+        return day
     }
 }

@@ -113,18 +113,17 @@ public struct AskGateway: Sendable {
             }
             kind = known
         }
-        var bounds: [Date?] = []
-        for (name, text) in [("since", body.since), ("until", body.until)] {
-            guard let text else { bounds.append(nil); continue }
-            guard let date = EventTime.parseBound(text) else {
-                return Self.json(.badRequest, ["error": "\(name) is not a date (2024-01-31) or an RFC 3339 timestamp: \(text)"])
-            }
-            bounds.append(date)
+        let since: Date?, until: Date?
+        do {
+            since = try body.since.map { text throws(EventError) in try EventTime.parseBound(text, field: "since") }
+            until = try body.until.map { text throws(EventError) in try EventTime.parseBound(text, field: "until") }
+        } catch {
+            return Self.json(.badRequest, ["error": "\(error)"])
         }
         let requested = body.timeoutSeconds.map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? configuration.defaultTimeout
         let timeout = min(max(requested, .milliseconds(1)), configuration.maxTimeout)
         let query = QueryRequested(queryId: UUID().uuidString, question: body.question, authorId: body.author, platform: platform,
-                                   kind: kind, since: bounds[0], until: bounds[1], k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
+                                   kind: kind, since: since, until: until, k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
                                    deadline: Date().addingTimeInterval(Double(timeout.components.seconds)
                                                                        + Double(timeout.components.attoseconds) / 1e18))
         do {

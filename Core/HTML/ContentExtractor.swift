@@ -12,8 +12,8 @@ import Foundation
 /// a forum thread, unless such an element holds most of the page's good text (a site that calls
 /// its whole layout `widget` or `grid-for-nav`); then take the deepest element that still holds
 /// most of the good text, so a body split across columns stays whole while standfirsts, bios and
-/// sidebars fall away; finally drop link-heavy blocks inside it. No Swift library does this; the tree comes from libxml2 via
-/// `HTMLDocument`.
+/// sidebars fall away; finally drop link-heavy blocks inside it. No Swift library does this; the
+/// tree comes from libxml2 via `HTMLDocument`.
 public struct ContentExtractor: Sendable {
     /// The share of the page's good paragraph text the chosen container must hold.
     static let containerShare = 0.7

@@ -121,7 +121,7 @@ struct TextRenderer {
     }
 
     /// Elements a data table's cell does not hold, but a layout table's cell does.
-    static let layoutBlocks: Set<String> = ["pre", "ul", "ol", "blockquote", "table", "h1", "h2", "h3", "h4", "h5", "h6"]
+    static let layoutBlocks = headings.union(["pre", "ul", "ol", "blockquote", "table"])
 
     /// A cell holding page regions: one of `layoutBlocks`, or more than one paragraph (a
     /// documentation table wraps each cell's text in a single `<p>`).

@@ -40,11 +40,13 @@ public struct TimeExpressions: Sendable {
     static let numberWords = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                               "nine": 9, "ten": 10, "twelve": 12]
 
-    private var calendar: Calendar {
+    /// The Gregorian calendar in UTC, built once.
+    private static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
-    }
+    }()
+    private var calendar: Calendar { Self.calendar }
 
     /// The first time range the words state next to a publishing word (see the type's note).
     public func read(_ words: [String]) -> Reading? {

@@ -63,12 +63,15 @@ enum Corpus {
         }
     }
 
-    /// 1 June of a year, midnight UTC.
-    static func juneFirst(_ year: Int) -> Date {
+    /// Midnight UTC of a calendar day.
+    static func utc(_ year: Int, _ month: Int = 1, _ day: Int = 1) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: 6, day: 1))!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
     }
+
+    /// 1 June of a year, midnight UTC.
+    static func juneFirst(_ year: Int) -> Date { utc(year, 6) }
 
     /// A fresh index holding the corpus.
     static func index() async throws -> VectorIndex {

@@ -30,31 +30,25 @@ struct RAGTests {
     /// 2026-11-15T10:00:00Z, the "now" of the time-range cases.
     static let now = Date(timeIntervalSince1970: 1_794_736_800)
 
-    static func utc(_ year: Int, _ month: Int = 1, _ day: Int = 1) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
-    }
-
     @Test("self-query reads publication time ranges, absolute and relative, and drops their words from the topic")
     func selfQueryTimeRanges() {
         let query = SelfQuery(authorIds: Self.authors, now: Self.now)
         let inYear = query.extract("What did Ada Lovelace post in 2023 about offsets?")
-        #expect(inYear.dates == Self.utc(2023)..<Self.utc(2024))
+        #expect(inYear.dates == Corpus.utc(2023)..<Corpus.utc(2024))
         #expect(inYear.topic == "what did about offsets")
         let cases: [(String, Range<Date>)] = [
-            ("What did Alan write in March 2024?", Self.utc(2024, 3)..<Self.utc(2024, 4)),
-            ("Ada's posts from 2023 on lighthouses", Self.utc(2023)..<Self.utc(2024)),
-            ("Which posts since 2025 mention Kafka?", Self.utc(2025)..<Date.distantFuture),
-            ("Per the 2023 docs, how are snapshots stored?", Self.utc(2023)..<Self.utc(2024)),
-            ("On Medium in 2022, what did Grace write?", Self.utc(2022)..<Self.utc(2023)),
-            ("Which articles were published after May 2024?", Self.utc(2024, 6)..<Date.distantFuture),
-            ("What did Grace Hopper write before 2022?", Date.distantPast..<Self.utc(2022)),
-            ("Ada's posts between 2021 and 2023 on compilers", Self.utc(2021)..<Self.utc(2024)),
-            ("What did Alan post last year?", Self.utc(2025)..<Self.utc(2026)),
-            ("What did Alan post this month?", Self.utc(2026, 11)..<Self.utc(2026, 12)),
-            ("What has Alan written in the past 3 months?", Self.utc(2026, 8, 15).addingTimeInterval(36_000)..<Date.distantFuture),
-            ("What did Alan post yesterday?", Self.utc(2026, 11, 14)..<Self.utc(2026, 11, 15)),
+            ("What did Alan write in March 2024?", Corpus.utc(2024, 3)..<Corpus.utc(2024, 4)),
+            ("Ada's posts from 2023 on lighthouses", Corpus.utc(2023)..<Corpus.utc(2024)),
+            ("Which posts since 2025 mention Kafka?", Corpus.utc(2025)..<Date.distantFuture),
+            ("Per the 2023 docs, how are snapshots stored?", Corpus.utc(2023)..<Corpus.utc(2024)),
+            ("On Medium in 2022, what did Grace write?", Corpus.utc(2022)..<Corpus.utc(2023)),
+            ("Which articles were published after May 2024?", Corpus.utc(2024, 6)..<Date.distantFuture),
+            ("What did Grace Hopper write before 2022?", Date.distantPast..<Corpus.utc(2022)),
+            ("Ada's posts between 2021 and 2023 on compilers", Corpus.utc(2021)..<Corpus.utc(2024)),
+            ("What did Alan post last year?", Corpus.utc(2025)..<Corpus.utc(2026)),
+            ("What did Alan post this month?", Corpus.utc(2026, 11)..<Corpus.utc(2026, 12)),
+            ("What has Alan written in the past 3 months?", Corpus.utc(2026, 8, 15).addingTimeInterval(36_000)..<Date.distantFuture),
+            ("What did Alan post yesterday?", Corpus.utc(2026, 11, 14)..<Corpus.utc(2026, 11, 15)),
         ]
         for (question, expected) in cases {
             #expect(query.extract(question).dates == expected, "\(question)")
@@ -73,8 +67,8 @@ struct RAGTests {
         var retriever = Retriever(index: index) { texts in texts.map { _ in [1, 0, 0, 0] } }
         let question = "What did Ada Lovelace post in 2023 about offsets?"
         let read = retriever.plan(RetrievalRequest(question: question, now: Self.now), knownAuthors: Self.authors)
-        #expect(read.filter.dates == Self.utc(2023)..<Self.utc(2024))
-        let explicit = Self.utc(2020)..<Self.utc(2021)
+        #expect(read.filter.dates == Corpus.utc(2023)..<Corpus.utc(2024))
+        let explicit = Corpus.utc(2020)..<Corpus.utc(2021)
         #expect(retriever.plan(RetrievalRequest(question: question, dates: explicit, now: Self.now), knownAuthors: Self.authors)
             .filter.dates == explicit)
         retriever.options.selfQueryDates = false
