@@ -64,7 +64,8 @@ public final class CrawlEngine: Sendable {
         let started = ContinuousClock.now
         var stats = CrawlStats()
         var failures: [CrawlError] = []
-        let context = CrawlContext(fetcher: fetcher, state: state, options: options, cleaner: TextCleaner(masking: options.masking), now: Date())
+        let context = CrawlContext(fetcher: fetcher, state: state, options: options, cleaner: TextCleaner(masking: options.masking), now: Date(),
+                                   logger: logger)
         await withTaskGroup(of: (CrawlStats, [CrawlError]).self) { group in
             var pending = targets[...]
             func startNext() {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TwinlogEvents
 import TwinlogHTML
 
@@ -42,6 +43,8 @@ struct CrawlContext: Sendable {
     var options: CrawlOptions
     var cleaner: TextCleaner
     var now: Date
+    /// Where a crawler reports items it skips for a reason worth knowing (a malformed notebook).
+    var logger: Logger
 
     /// Reads crawl state, turning a database failure into a `CrawlError` of the source.
     func stateRead<T: Sendable>(_ url: String, _ body: (CrawlStateStore) async throws -> T) async throws(CrawlError) -> T {

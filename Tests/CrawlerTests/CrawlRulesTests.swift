@@ -164,4 +164,131 @@ struct CrawlRulesTests {
         #expect(!RepositoryOptions.isText([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00]))
         #expect(!RepositoryOptions.isText([0x61, 0xFF, 0x62]))
     }
+
+    @Test("repository files: every configuration kind is kept with its language")
+    func configurationFiles() {
+        let options = RepositoryOptions()
+        let expected = [
+            "config/app.yaml": "yaml", ".github/workflows/ci.yml": "yaml", "docker-compose.yml": "yaml",
+            "deploy/docker-compose.prod.yaml": "yaml", "pyproject.toml": "toml", "Cargo.toml": "toml", "package.json": "json",
+            "setup.cfg": "ini", "tox.ini": "ini", ".env.example": "env", "api/.env.sample": "env", ".env.template": "env",
+            "Dockerfile": "dockerfile", "Dockerfile.dev": "dockerfile", "images/api.dockerfile": "dockerfile",
+            "Makefile": "makefile", "makefile": "makefile", "GNUmakefile": "makefile",
+            "requirements.txt": "requirements", "requirements-dev.txt": "requirements", "notebooks/train.ipynb": "notebook",
+        ]
+        for (path, language) in expected {
+            #expect(options.language(of: path) == language, "\(path)")
+            #expect(options.language(of: path, size: 100) == language, "\(path)")
+        }
+        #expect(options.language(of: "vendor/lib/config.yaml") == nil)
+        #expect(options.language(of: "node_modules/x/package.json") == nil)
+    }
+
+    @Test("repository files: lockfiles are skipped")
+    func lockfiles() {
+        let options = RepositoryOptions()
+        for path in ["package-lock.json", "web/package-lock.json", "npm-shrinkwrap.json", "poetry.lock", "Pipfile.lock", "yarn.lock",
+                     "pnpm-lock.yaml", "Cargo.lock", "go.sum", "Gemfile.lock", "requirements.lock"] {
+            #expect(options.language(of: path) == nil, "\(path)")
+        }
+    }
+
+    @Test("repository files: a name that looks like a secret is never kept, .env.example is")
+    func secrets() {
+        let secrets = [".env", "api/.env", ".env.production", ".env.local", ".ENV.Production", ".env.example.local", "server.pem",
+                       "tls/server.key", "cert.p12", "cert.pfx", "release.keystore", "android.jks", "id_rsa", "id_rsa.pub",
+                       "home/.ssh/id_ed25519", "id_ed25519.pub", "id_dsa", "id_ecdsa", "credentials.json", "gcp/credentials-prod.json",
+                       "client_secret_1234.json", "secrets.yaml", "config/secrets.toml", "secrets.json", ".npmrc", ".pypirc", ".netrc"]
+        let options = RepositoryOptions()
+        for path in secrets {
+            #expect(RepositoryOptions.looksLikeSecret(path), "\(path)")
+            #expect(options.language(of: path) == nil, "\(path)")
+        }
+        // Keeping a secret by name cannot be configured: the rule comes first.
+        var permissive = RepositoryOptions()
+        permissive.namedFiles[".env"] = "env"
+        permissive.languages["pem"] = "text"
+        #expect(permissive.language(of: ".env") == nil)
+        #expect(permissive.language(of: "server.pem") == nil)
+        for path in [".env.example", ".env.sample", ".env.template", "config.yaml", "keys.md", "monkey.py", "keymap.json",
+                     "id_card.py", "docs/secrets-management.md", "credentials.md", "environment.yml"] {
+            #expect(!RepositoryOptions.looksLikeSecret(path), "\(path)")
+        }
+        #expect(options.language(of: ".env.example") == "env")
+        #expect(options.language(of: "docs/secrets-management.md") == "markdown")
+    }
+
+    @Test("repository files: JSON over 256 KiB and notebooks over 4 MiB are skipped; other files up to maxFileBytes are kept")
+    func sizeLimits() {
+        var options = RepositoryOptions()
+        #expect(options.language(of: "data/dump.json", size: 256 << 10) == "json")
+        #expect(options.language(of: "data/dump.json", size: (256 << 10) + 1) == nil)
+        #expect(options.language(of: "config.yaml", size: 300 << 10) == "yaml")
+        #expect(options.language(of: "config.yaml", size: (1 << 20) + 1) == nil)
+        #expect(options.language(of: "train.ipynb", size: 4 << 20) == "notebook")
+        #expect(options.language(of: "train.ipynb", size: (4 << 20) + 1) == nil)
+        #expect(options.language(of: "config.yaml", size: 0) == nil)
+        options.maxFileBytes = 1000
+        #expect(options.language(of: "package.json", size: 1001) == nil)
+        #expect(options.language(of: "train.ipynb", size: 5000) == "notebook")
+    }
+
+    @Test("repository blobs are read in runs of bounded total size, in order; a larger file is a run of its own")
+    func readChunks() {
+        let files = [10, 20, 40, 100, 5].enumerated().map { (Git.Entry(mode: "100644", blob: "b\($0.offset)", size: $0.element, path: "f\($0.offset)"), "text") }
+        let runs = GitHubCrawler.chunks(files, maxBytes: 50)
+        #expect(runs.map { $0.map(\.0.size) } == [[10, 20], [40], [100], [5]])
+        #expect(GitHubCrawler.chunks([], maxBytes: 50).isEmpty)
+    }
+
+    @Test("notebooks: cells in order behind percent markers, source as a string or an array, outputs and counts never included")
+    func notebookText() throws {
+        let notebook = #"""
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "display_name": "KERNEL_META_MARKER"}},
+             "cells": [
+              {"cell_type": "markdown", "metadata": {}, "source": ["# Training\n", "\n", "We use lr=3e-4."]},
+              {"cell_type": "code", "execution_count": 42, "metadata": {"tags": ["CELL_META_MARKER"]},
+               "source": "model = load(\"bert-base-uncased\")\nmodel.fit(epochs=3)",
+               "outputs": [{"output_type": "stream", "name": "stdout", "text": ["OUTPUT_ONLY_MARKER 0.93\n"]},
+                           {"output_type": "execute_result", "execution_count": 42, "data": {"text/plain": ["OUTPUT_ONLY_MARKER"]}, "metadata": {}}]},
+              {"cell_type": "raw", "metadata": {}, "source": ["port: 8080\n"]},
+              {"cell_type": "code", "execution_count": null, "metadata": {}, "source": [], "outputs": []}
+             ]}
+            """#
+        let text = try Notebook.text(of: Array(notebook.utf8))
+        #expect(text == """
+            # %% [markdown]
+            # Training
+
+            We use lr=3e-4.
+
+            # %% [code]
+            model = load("bert-base-uncased")
+            model.fit(epochs=3)
+
+            # %% [raw]
+            port: 8080
+
+            # %% [code]
+
+
+            """)
+        for absent in ["OUTPUT_ONLY_MARKER", "0.93", "42", "CELL_META_MARKER", "KERNEL_META_MARKER", "execution_count", "outputs"] {
+            #expect(!text.contains(absent), "\(absent)")
+        }
+    }
+
+    @Test("notebooks: invalid JSON, no cells array, or a cell without a known type or a source is malformed")
+    func malformedNotebooks() {
+        let malformed = [
+            "{\"cells\": [", "[]", "{\"nbformat\": 3, \"worksheets\": [{\"cells\": []}]}", "{\"cells\": {}}",
+            #"{"cells": [{"cell_type": "code"}]}"#, #"{"cells": [{"cell_type": "code", "source": 3}]}"#,
+            #"{"cells": [{"cell_type": "code", "source": ["a", 1]}]}"#, #"{"cells": [{"cell_type": "heading", "source": "x"}]}"#,
+            #"{"cells": ["x"]}"#,
+        ]
+        for json in malformed {
+            #expect(throws: Notebook.Malformed.self, "\(json)") { try Notebook.text(of: Array(json.utf8)) }
+        }
+        #expect((try? Notebook.text(of: Array(#"{"cells": []}"#.utf8))) == "")
+    }
 }

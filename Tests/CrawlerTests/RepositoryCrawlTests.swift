@@ -87,8 +87,10 @@ struct RepositoryCrawlTests {
         let crawl2 = await services.crawl([target], options: options)
         #expect(crawl2.stats.captured == 2)
         #expect(crawl2.stats.removed == 1)
-        #expect(crawl2.stats.fetched == 2)
-        #expect(crawl2.stats.unchanged == 2)
+        // Read: the changed and the new file, and the binary notes/data.txt again (crawl state
+        // records captured documents only, and a file it does not know is read); README.md is not.
+        #expect(crawl2.stats.fetched == 3)
+        #expect(crawl2.stats.unchanged == 1)
         let events2 = try EmittedEvents(Array(try await services.emittedSoFar().dropFirst(3)))
         #expect(events2.captured.map(\.documentId).sorted() == [repo.id("docs/guide.md"), repo.id("src/main.swift")].sorted())
         #expect(events2.captured(repo.id("src/main.swift"))?.content == "print(\"hello, world\")")
@@ -98,7 +100,8 @@ struct RepositoryCrawlTests {
 
         let crawl3 = await services.crawl([target], options: options)
         #expect(crawl3.stats.emitted == 0)
-        #expect(crawl3.stats.unchanged == 1)
+        #expect(crawl3.stats.unchanged == 3)
+        #expect(crawl3.stats.fetched == 1)
 
         try repo.write("vendor/lib.js", "var vendored = 2;\n")
         _ = try repo.commit("vendored only")
@@ -106,6 +109,112 @@ struct RepositoryCrawlTests {
         #expect(crawl4.stats.emitted == 0)
         #expect(crawl4.failures.isEmpty)
         #expect(try await services.emittedSoFar().count == 6)
+        await services.close()
+    }
+
+    @Test("configuration files and notebooks are captured with their language; lockfiles, secrets and large JSON are not; a malformed notebook is skipped without failing the crawl")
+    func configurationAndNotebooks() async throws {
+        let repo = try Repository()
+        defer { try? FileManager.default.removeItem(atPath: repo.path) }
+        try repo.write("config/server.yaml", "server:\n  port: 8443\n")
+        try repo.write("pyproject.toml", "[tool.train]\nlearning_rate = 3e-4\n")
+        try repo.write("package.json", "{\"name\": \"relay\", \"scripts\": {\"start\": \"node relay.js\"}}\n")
+        try repo.write("setup.cfg", "[metadata]\nname = relay\n")
+        try repo.write(".env.example", "MODEL_ID=bert-base-uncased\n")
+        try repo.write("Dockerfile", "FROM python:3.12\nEXPOSE 8443\n")
+        try repo.write("Makefile", "run:\n\tpython -m relay\n")
+        try repo.write("requirements.txt", "torch==2.3.0\n")
+        try repo.write("data/dump.json", "[" + String(repeating: "1,", count: 140_000) + "1]\n")
+        try repo.write(".env", "API_KEY=sk-live-do-not-capture\n")
+        try repo.write(".env.production", "API_KEY=sk-live-do-not-capture\n")
+        try repo.write("credentials.json", "{\"token\": \"sk-live-do-not-capture\"}\n")
+        try repo.write("secrets.yaml", "token: sk-live-do-not-capture\n")
+        try repo.write("server.pem", "-----BEGIN PRIVATE KEY-----\n")
+        try repo.write("poetry.lock", "[[package]]\nname = \"torch\"\n")
+        try repo.write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n")
+        try repo.write("notebooks/train.ipynb", #"""
+            {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Fine-tuning\n", "Batch size 32."]},
+                       {"cell_type": "code", "execution_count": 7, "metadata": {}, "source": "trainer.train(epochs=3)",
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "OUTPUT_ONLY_MARKER loss=0.12"}]}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """#)
+        try repo.write("notebooks/broken.ipynb", #"{"cells": [{"cell_type": "code", "source": "x = 1""#)
+        try repo.write("notebooks/old.ipynb", #"{"nbformat": 3, "worksheets": [{"cells": []}]}"#)
+        let commit = try repo.commit("configuration")
+
+        let services = try await CrawlServices.start("config")
+        let options = CrawlServices.testOptions(cache: repo.path + "-cache")
+        let crawl = await services.crawl([CrawlTarget(location: repo.path)], options: options)
+        #expect(crawl.failures.isEmpty, "\(crawl.failures)")
+        let events = try EmittedEvents(try await services.emittedSoFar())
+        let languages = [
+            "config/server.yaml": "yaml", "pyproject.toml": "toml", "package.json": "json", "setup.cfg": "ini", ".env.example": "env",
+            "Dockerfile": "dockerfile", "Makefile": "makefile", "requirements.txt": "requirements", "notebooks/train.ipynb": "notebook",
+        ]
+        #expect(Set(events.captured.map(\.documentId)) == Set(languages.keys.map(repo.id)))
+        for (path, language) in languages {
+            #expect(events.captured(repo.id(path))?.metadata == ["repository": "file://" + repo.path, "commit": commit, "path": path,
+                                                                  "language": language], "\(path)")
+        }
+        #expect(!events.captured.contains { $0.content.contains("sk-live-do-not-capture") })
+        #expect(events.captured(repo.id("config/server.yaml"))?.content == "server:\n  port: 8443")
+        #expect(events.captured(repo.id("notebooks/train.ipynb"))?.content
+                == "# %% [markdown]\n# Fine-tuning\nBatch size 32.\n\n# %% [code]\ntrainer.train(epochs=3)")
+        // The two malformed notebooks were read and skipped like a binary file: counted, not failed.
+        #expect(crawl.stats.fetched == languages.count + 2)
+        #expect(crawl.stats.failed == 0)
+        #expect(crawl.stats.captured == languages.count)
+        await services.close()
+    }
+
+    @Test("a re-crawl at the same commit emits only the newly kept config files; dropping them again removes them")
+    func newlyKeptAtSameCommit() async throws {
+        let repo = try Repository()
+        defer { try? FileManager.default.removeItem(atPath: repo.path) }
+        try repo.write("README.md", "# Relay\n")
+        try repo.write("src/relay.py", "PORT = 8443\n")
+        try repo.write("Dockerfile", "FROM python:3.12\n")
+        try repo.write("config/model.yaml", "model: bert-base-uncased\n")
+        try repo.write(".github/workflows/ci.yml", "on: push\n")
+        try repo.write("pyproject.toml", "[project]\nname = \"relay\"\n")
+        let head = try repo.commit("first")
+        let target = CrawlTarget(location: repo.path)
+        let services = try await CrawlServices.start("newkept")
+
+        // Options as they were before configuration files were kept.
+        var old = CrawlServices.testOptions(cache: repo.path + "-cache")
+        for extensionName in ["yaml", "yml", "toml"] { old.repository.languages[extensionName] = nil }
+        let crawl1 = await services.crawl([target], options: old)
+        #expect(crawl1.failures.isEmpty, "\(crawl1.failures)")
+        #expect(crawl1.stats.captured == 3)
+        let before = try await services.emittedSoFar()
+        #expect(Set(try EmittedEvents(before).captured.map(\.documentId)) == Set(["README.md", "src/relay.py", "Dockerfile"].map(repo.id)))
+
+        let new = CrawlServices.testOptions(cache: repo.path + "-cache")
+        let crawl2 = await services.crawl([target], options: new)
+        #expect(crawl2.failures.isEmpty, "\(crawl2.failures)")
+        let added = try EmittedEvents(Array(try await services.emittedSoFar().dropFirst(before.count)))
+        #expect(added.captured.map(\.documentId).sorted() == ["config/model.yaml", ".github/workflows/ci.yml", "pyproject.toml"].map(repo.id).sorted())
+        #expect(added.captured.allSatisfy { $0.metadata["commit"] == head })
+        #expect(added.removed.isEmpty)
+        #expect(crawl2.stats.fetched == 3)
+        #expect(crawl2.stats.unchanged == 3)
+
+        // Everything is known and nothing changed: nothing is read, nothing emitted.
+        let crawl3 = await services.crawl([target], options: new)
+        #expect(crawl3.stats.emitted == 0)
+        #expect(crawl3.stats.fetched == 0)
+        #expect(crawl3.stats.unchanged == 6)
+
+        // Back to the old options at the same commit: the files that stopped qualifying are removed.
+        let crawl4 = await services.crawl([target], options: old)
+        #expect(crawl4.stats.removed == 3)
+        #expect(crawl4.stats.captured == 0)
+        #expect(crawl4.stats.fetched == 0)
+        let all = try await services.emittedSoFar()
+        #expect(all.count == before.count + 6)
+        #expect(try EmittedEvents(Array(all.suffix(3))).removed.map(\.documentId).sorted()
+                == ["config/model.yaml", ".github/workflows/ci.yml", "pyproject.toml"].map(repo.id).sorted())
         await services.close()
     }
 
