@@ -17,14 +17,20 @@ public struct Chunk: Sendable, Hashable, Codable {
     public let tokenCount: Int
     /// Where `text` lies in the document, as UTF-8 byte offsets.
     public let utf8Range: Range<Int>
+    /// The trail of the section the chunk lies in, outermost first (["Installation", "From
+    /// source"], ["class Trainer", "def run(self)"]); empty for chunks cut without structure.
+    /// Not part of the id: the text alone identifies a chunk within its document.
+    public let trail: [String]
 
-    public init(documentId: String, index: Int, text: String, tokenCount: Int, utf8Range: Range<Int>) {
+    public init(documentId: String, index: Int, text: String, tokenCount: Int, utf8Range: Range<Int>,
+                trail: [String] = []) {
         self.id = Chunk.id(documentId: documentId, text: text)
         self.documentId = documentId
         self.index = index
         self.text = text
         self.tokenCount = tokenCount
         self.utf8Range = utf8Range
+        self.trail = trail
     }
 
     /// The stable chunk id: lowercase hex SHA-256 of the UTF-8 of `documentId + "\n" + text`.

@@ -42,17 +42,19 @@ public struct Chunker: Sendable {
         }
     }
 
-    /// The pieces (as index ranges) that start inside each byte range; segments without pieces are dropped.
-    private static func pieceRanges(of segments: [Range<Int>], pieces: [WordPiece]) -> [Range<Int>] {
+    /// The pieces (as index ranges) of `within` that start inside each byte range; a piece before
+    /// a segment joins it, pieces after the last join the last; segments without pieces are dropped.
+    static func pieceRanges(of segments: [Range<Int>], pieces: [WordPiece], within: Range<Int>? = nil) -> [Range<Int>] {
+        let within = within ?? 0..<pieces.count
         var result: [Range<Int>] = []
-        var next = 0
+        var next = within.lowerBound
         for segment in segments {
             let start = next
-            while next < pieces.count, pieces[next].utf8Range.lowerBound < segment.upperBound { next += 1 }
+            while next < within.upperBound, pieces[next].utf8Range.lowerBound < segment.upperBound { next += 1 }
             if next > start { result.append(start..<next) }
         }
-        if next < pieces.count, let last = result.popLast() {
-            result.append(last.lowerBound..<pieces.count)
+        if next < within.upperBound, let last = result.popLast() {
+            result.append(last.lowerBound..<within.upperBound)
         }
         return result
     }
@@ -60,7 +62,7 @@ public struct Chunker: Sendable {
     /// Packs consecutive segments into spans of at most `window` pieces. The next span starts with
     /// the previous span's trailing segments that total at most `overlap` pieces (and still leave
     /// room for the segment that did not fit); a segment longer than the window is cut into windows.
-    private static func pack(_ segments: [Range<Int>], pieces: [WordPiece], window: Int, overlap: Int) -> [Range<Int>] {
+    static func pack(_ segments: [Range<Int>], pieces: [WordPiece], window: Int, overlap: Int) -> [Range<Int>] {
         var spans: [Range<Int>] = []
         var current: [Range<Int>] = []
         var size = 0
@@ -97,7 +99,7 @@ public struct Chunker: Sendable {
     /// After a cut between words the next window starts at the first word start at most `overlap`
     /// pieces back (or, when one long word covers all of those, at that word's start); after a cut
     /// inside a word it starts exactly `overlap` pieces back.
-    private static func windows(over range: Range<Int>, pieces: [WordPiece], window: Int, overlap: Int) -> [Range<Int>] {
+    static func windows(over range: Range<Int>, pieces: [WordPiece], window: Int, overlap: Int) -> [Range<Int>] {
         func nextWordStart(after index: Int) -> Int {
             (index + 1..<range.upperBound).first { pieces[$0].startsWord } ?? range.upperBound
         }

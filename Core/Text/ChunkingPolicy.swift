@@ -68,6 +68,31 @@ public struct ChunkingPolicy: Sendable, Hashable {
         case .repositoryFile: ChunkingPolicy(checked: .lines, 254, 32)
         }
     }
+
+    /// The defaults for structure-aware chunking (`Chunker.chunks(of:documentId:policy:format:reserveTokens:)`),
+    /// whose windows include the tokens reserved for the header the caller prepends (title, trail), and why:
+    /// - prose: as `defaults(for: .post)` (sentences, 128, 16); posts have no sections.
+    /// - article, markdown: sentences, 192-token windows, 32 overlap. all-MiniLM-L6-v2 was tuned on
+    ///   at most 128 pieces, but the window now holds the header too: with a typical reserve of
+    ///   32–64 tokens the text itself stays at 128–160 pieces, near the tuned length, while a
+    ///   typical section (a heading and a paragraph or two) fits whole instead of being cut in
+    ///   its middle at 128; the encoder reads 256 positions, so nothing is truncated. 32 tokens is
+    ///   about one sentence carried across a cut inside a long section.
+    /// - code, notebook, plain: lines, 254-token windows (the embedder's whole input), 24 overlap.
+    ///   Code splits into many pieces, so the full window keeps a function-sized section
+    ///   together; since the trail in the header now names the enclosing definition, the overlap
+    ///   no longer has to carry a signature into the next chunk, only a statement or two of
+    ///   context across a cut inside a long section.
+    /// - config: lines, 254, 16. Keys and values are short lines and the trail names the
+    ///   enclosing keys, so one or two lines of context are enough.
+    public static func structuredPolicy(for format: TextFormat) -> ChunkingPolicy {
+        switch format {
+        case .prose: defaults(for: .post)
+        case .article, .markdown: ChunkingPolicy(checked: .sentences, 192, 32)
+        case .code, .notebook, .plain: ChunkingPolicy(checked: .lines, 254, 24)
+        case .config: ChunkingPolicy(checked: .lines, 254, 16)
+        }
+    }
 }
 
 /// A chunking policy's numbers are out of range; the reason says which and what is allowed.
