@@ -135,7 +135,7 @@ let package = Package(
         .target(name: "TwinlogApp", dependencies: [
             "Crawlers", "WarehouseConsumer", "CDCConsumer", "FeatureConsumer", "IndexConsumer", "InferenceConsumer",
             "DriftConsumer", "TrainingConsumer", "TwinlogTraining", "TwinlogAsk", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
-            "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
+            "TwinlogMetrics", "TwinlogPostgres", "TwinlogRAG", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

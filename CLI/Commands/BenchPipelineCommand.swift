@@ -34,13 +34,13 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         let chunker = Chunker(tokenizer: embedder.tokenizer)
         if only.contains("catchup") {
             let corpus = Self.corpus(documents, tag: "catchup")
-            let chunks = corpus.flatMap { chunker.chunks(of: $0.content, documentId: $0.documentId, kind: .post) }
-            print("corpus: \(documents) documents, \(chunks.count) chunks, \(chunks.reduce(0) { $0 + $1.tokenCount } / max(1, chunks.count)) word pieces per chunk on average")
+            let chunks = corpus.flatMap { Self.pieces(of: $0, chunker: chunker) }
+            print("corpus: \(documents) documents, \(chunks.count) chunks, \(chunks.reduce(0) { $0 + $1.chunk.tokenCount } / max(1, chunks.count)) word pieces per chunk on average")
 
             // The reference: the embedder alone on a slice of the same chunks, in batches as large as
             // the consumer's, measured before and after the catch-up so a change of machine load
             // during the run shows instead of skewing the ratio unseen.
-            let sample = Array(chunks.prefix(standaloneChunks)).map(\.text)
+            let sample = Array(chunks.prefix(standaloneChunks)).map(\.embeddedText)
             func standaloneRate() async -> Double {
                 let started = ContinuousClock.now
                 for start in stride(from: 0, to: sample.count, by: 512) { _ = await embedder.embed(Array(sample[start..<min(start + 512, sample.count)])) }
@@ -193,7 +193,7 @@ struct BenchPipelineCommand: AsyncParsableCommand {
             }
         }
         let chunker = Chunker(tokenizer: embedder.tokenizer)
-        let expected = corpus.reduce(0) { $0 + Set(chunker.chunks(of: $1.content, documentId: $1.documentId, kind: .post).map(\.id)).count }
+        let expected = corpus.reduce(0) { $0 + Self.pieces(of: $1, chunker: chunker).count }
         var samples: [Double] = []
         let deadline = ContinuousClock.now + .seconds(seconds + 120)
         while samples.count < expected, ContinuousClock.now < deadline {
@@ -213,4 +213,12 @@ struct BenchPipelineCommand: AsyncParsableCommand {
     }
 
 
+
+    /// What the feature consumer makes of a corpus document under the default chunking scheme.
+    static func pieces(of document: DocumentCaptured, chunker: Chunker) -> [ChunkingScheme.Piece] {
+        let row = DocumentRow(documentId: document.documentId, authorId: document.authorId, platform: document.platform, kind: document.kind,
+                              title: document.title, url: document.sourceUrl, content: document.content, contentHash: document.contentHash,
+                              capturedAt: document.capturedAt)
+        return ChunkingScheme.current.pieces(of: row, content: document.content, chunker: chunker)
+    }
 }

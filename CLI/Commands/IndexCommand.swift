@@ -51,7 +51,8 @@ struct IndexStatsCommand: ParsableCommand {
             exact below \(c.exactSearchThreshold) points
             graph           top level \(stats.maxLevel), nodes per level \(stats.nodesPerLevel), \
             mean layer-0 degree \(String(format: "%.1f", stats.meanDegree))
-            memory          \(ByteCountFormatter.string(fromByteCount: Int64(stats.memoryBytes), countStyle: .memory)) in vectors and links
+            memory          \(ByteCountFormatter.string(fromByteCount: Int64(stats.memoryBytes), countStyle: .memory)) in vectors and links, \
+            \(ByteCountFormatter.string(fromByteCount: Int64(stats.lexicalMemoryBytes), countStyle: .memory)) in the BM25 index
             payloads        \(stats.distinctAuthors) authors, \(stats.distinctPlatforms) platforms, \
             \(stats.distinctKinds) kinds, \(stats.distinctDocuments) documents
             """)

@@ -1,8 +1,11 @@
 import ArgumentParser
+import FeatureConsumer
 import Foundation
 import Logging
 import TwinlogApp
+import TwinlogKafka
 import TwinlogMetrics
+import TwinlogRAG
 
 /// Runs Twinlog's consumers in this process as services of one ServiceGroup until SIGINT or
 /// SIGTERM, then shuts them down gracefully (stop fetching, finish the batch in flight, commit,
@@ -36,6 +39,19 @@ struct RunCommand: AsyncParsableCommand {
     var trainingMaxLength: Int?
     @Option(name: .customLong("preference-steps"), help: "DPO steps on the preference pairs after the supervised run (default: 0, no DPO).")
     var preferenceSteps = 0
+    @Option(help: ArgumentHelp("How the feature consumer chunks: \(ChunkingScheme.Style.allCases.map(\.rawValue).joined(separator: ", ")) (default \(ChunkingScheme.current.style.rawValue)); for evaluation.",
+                               valueName: "scheme"))
+    var chunking: ChunkingScheme.Style?
+    @Option(name: .customLong("retrieval-without"),
+            help: ArgumentHelp("Comma-separated retrieval steps to switch off, for evaluation: \(RetrievalStep.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "steps"))
+    var retrievalWithout: String?
+    @Option(name: .customLong("fusion"), help: "How dense and BM25 scores combine: weighted or rrf (default weighted).")
+    var fusion: RetrievalOptions.Fusion?
+    @Option(name: .customLong("semantic-weight"), help: "The cosine share of the weighted fusion, 0–1 (default 0.7).")
+    var semanticWeight: Double?
+    @Option(name: .customLong("source-boost"), help: "What chunks of a source the question names gain, 0–1 (default 0.1).")
+    var sourceBoost: Double?
     @Option(name: .customLong("shutdown-timeout"),
             help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run).")
     var shutdownTimeout: Double = 120
@@ -49,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         if let trainingSteps, trainingSteps <= 0 { throw ValidationError("--training-steps must be positive") }
         if let trainingMaxLength, trainingMaxLength < 2 { throw ValidationError("--training-max-length must be at least 2") }
         if preferenceSteps < 0 { throw ValidationError("--preference-steps must be ≥ 0") }
+        _ = try retrievalOptions()
     }
 
     func run() async throws {
@@ -63,11 +80,65 @@ struct RunCommand: AsyncParsableCommand {
         settings.training.preferenceSteps = preferenceSteps
         if let trainingSteps { settings.training.training.steps = trainingSteps }
         if let trainingMaxLength { settings.training.training.maxSequenceLength = trainingMaxLength }
+        settings.retrieval = try retrievalOptions()
+        if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
+        // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they are).
+        do {
+            let admin = try KafkaAdmin(configuration: config.kafka)
+            var failure: (any Error)?
+            do { try await admin.createTopics(config.topics.specs) } catch { failure = error }
+            await admin.close()
+            if let failure { throw failure }
+        } catch {
+            logger.warning("could not create the topics; the consumers need them to exist", metadata: ["error": "\(error)"])
+        }
         let process = try await ConsumerProcess(selected, settings: settings, extra: metricsFile.map { [MetricsFileWriter(path: $0)] } ?? [],
                                                 handleSignals: true, maximumShutdown: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)
         logger.info("running \(selected.map(\.name).joined(separator: ", ")); Ctrl-C to stop")
         try await process.run()
         logger.info("stopped")
     }
+
+    /// The retrieval options the flags ask for, checked.
+    private func retrievalOptions() throws -> RetrievalOptions {
+        var options = RetrievalOptions()
+        for name in (retrievalWithout ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let step = RetrievalStep(rawValue: name) else {
+                throw ValidationError("--retrieval-without: unknown step '\(name)' (known: \(RetrievalStep.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            step.switchOff(&options)
+        }
+        if let fusion { options.fusion = fusion }
+        for (flag, value) in [("--semantic-weight", semanticWeight), ("--source-boost", sourceBoost)] {
+            if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(flag) must be between 0 and 1, got \(value)") }
+        }
+        if let semanticWeight { options.semanticWeight = semanticWeight }
+        if let sourceBoost { options.sourceBoostWeight = sourceBoost }
+        return options
+    }
 }
+
+/// A retrieval step `run --retrieval-without` can switch off, to measure what each one adds.
+enum RetrievalStep: String, CaseIterable {
+    /// Filters read from the question (author, platform, kind, dates).
+    case selfQuery = "self-query"
+    /// Boosting the sources the question names.
+    case sourceBoost = "source-boost"
+    /// BM25 candidates and the fusion of BM25 with cosine similarity.
+    case bm25
+    /// At most two chunks per document.
+    case diversity
+
+    func switchOff(_ options: inout RetrievalOptions) {
+        switch self {
+        case .selfQuery: options.selfQuery = false
+        case .sourceBoost: options.sourceBoost = false
+        case .bm25: options.hybrid = false
+        case .diversity: options.maxChunksPerDocument = nil
+        }
+    }
+}
+
+extension RetrievalOptions.Fusion: ExpressibleByArgument {}
+extension ChunkingScheme.Style: ExpressibleByArgument {}

@@ -10,7 +10,7 @@ import TwinlogText
 public struct ChunkSetPlanner {
     /// A chunk to embed and publish, with the document row it belongs to.
     public struct NewChunk: Sendable {
-        public var chunk: Chunk
+        public var piece: ChunkingScheme.Piece
         public var document: DocumentRow
         public var position: ChangePosition
     }
@@ -35,16 +35,18 @@ public struct ChunkSetPlanner {
     }
 
     private let chunker: Chunker
+    private let scheme: ChunkingScheme
     private let initial: [String: ChunkSetState]
     private var states: [String: ChunkSetState]
-    /// The chunks (by id) and row of each document re-chunked in this batch.
-    private var rechunked: [String: (row: DocumentRow, chunks: [String: Chunk])] = [:]
+    /// The pieces (by id) and row of each document re-chunked in this batch.
+    private var rechunked: [String: (row: DocumentRow, pieces: [String: ChunkingScheme.Piece])] = [:]
     private var reasons: [String: String] = [:]
     private var plan = Plan()
 
     /// Starts from the stored states of every document the batch may touch.
-    public init(chunker: Chunker, stored: [String: ChunkSetState]) {
+    public init(chunker: Chunker, scheme: ChunkingScheme = .current, stored: [String: ChunkSetState]) {
         self.chunker = chunker
+        self.scheme = scheme
         initial = stored
         states = stored
     }
@@ -56,7 +58,10 @@ public struct ChunkSetPlanner {
         case .upsert(let row, _):
             var state = states[row.documentId] ?? .unseen(row.documentId)
             guard state.position < position else { plan.duplicates += 1; return }
-            if state.exists, state.contentHash == row.contentHash {
+            // Same content under the same scheme changes nothing. Under another scheme the document
+            // is re-chunked, when the change carries its text (an update that left a TOASTed text
+            // alone does not: that document moves to the new scheme with its next content change).
+            if state.exists, state.contentHash == row.contentHash, state.chunker == scheme.version || row.content == nil {
                 state.authorId = row.authorId
                 state.position = position
                 states[row.documentId] = state
@@ -66,19 +71,14 @@ public struct ChunkSetPlanner {
             guard let content = row.content else {
                 throw EventError("document \(row.documentId) changed content (hash \(row.contentHash)) but the change does not carry it")
             }
-            var chunks: [String: Chunk] = [:]
-            var ids: [String] = []
-            // A repeated passage gives a repeated id: the chunk set keeps it once, at its first place.
-            for chunk in chunker.chunks(of: content, documentId: row.documentId, kind: row.kind.chunkingKind) where chunks[chunk.id] == nil {
-                chunks[chunk.id] = chunk
-                ids.append(chunk.id)
-            }
+            let pieces = scheme.pieces(of: row, content: content, chunker: chunker)
             state.authorId = row.authorId
             state.contentHash = row.contentHash
-            state.chunkIds = ids
+            state.chunker = scheme.version
+            state.chunkIds = pieces.map(\.id)
             state.position = position
             states[row.documentId] = state
-            rechunked[row.documentId] = (row, chunks)
+            rechunked[row.documentId] = (row, Dictionary(uniqueKeysWithValues: pieces.map { ($0.id, $0) }))
             reasons[row.documentId] = "document changed"
         case .delete(let documentId, _):
             let state = states[documentId] ?? .unseen(documentId)
@@ -99,6 +99,7 @@ public struct ChunkSetPlanner {
         var gone = state
         gone.authorId = nil
         gone.contentHash = nil
+        gone.chunker = nil
         gone.chunkIds = []
         gone.position = position
         states[state.documentId] = gone
@@ -116,9 +117,9 @@ public struct ChunkSetPlanner {
             var final = state
             final.unsettledIds = []
             var touched = Set<String>()
-            if let (row, chunks) = rechunked[documentId] {
+            if let (row, pieces) = rechunked[documentId] {
                 for id in state.chunkIds where !had.contains(id) || before.unsettledIds.contains(id) {
-                    plan.embed.append(NewChunk(chunk: chunks[id]!, document: row, position: state.position))
+                    plan.embed.append(NewChunk(piece: pieces[id]!, document: row, position: state.position))
                     touched.insert(id)
                 }
                 plan.unchangedChunks += state.chunkIds.count - touched.count
@@ -141,16 +142,5 @@ public struct ChunkSetPlanner {
             plan.final.append(final)
         }
         return plan
-    }
-}
-
-extension TwinlogEvents.DocumentKind {
-    /// The text module's kind, which picks the chunking policy.
-    var chunkingKind: TwinlogText.DocumentKind {
-        switch self {
-        case .post: .post
-        case .article: .article
-        case .repositoryFile: .repositoryFile
-        }
     }
 }

@@ -38,6 +38,8 @@ public final class FeatureConsumer: Service {
         public var consumer: KafkaConsumer.Options
         /// The most change events per batch (one transaction, one embedder call).
         public var maxBatch = 2000
+        /// How documents are cut into chunks and what is embedded for each.
+        public var chunking = ChunkingScheme.current
         /// How often the consumer lag gauge is refreshed.
         public var lagInterval: Duration = .seconds(5)
         public var metrics: any MetricsFactory = TwinlogMetrics.factory
@@ -163,7 +165,7 @@ public final class FeatureConsumer: Service {
             }
         }
         let stored = try await store.load(db, documentIds: documentIds.sorted(), authorIds: authorIds.sorted(), everything: truncate)
-        var planner = ChunkSetPlanner(chunker: chunker, stored: stored)
+        var planner = ChunkSetPlanner(chunker: chunker, scheme: configuration.chunking, stored: stored)
         for (record, change) in changes {
             do { try planner.apply(change) } catch {
                 rejected.append(deadLetter(record, reason: "\(error)"))
@@ -175,7 +177,7 @@ public final class FeatureConsumer: Service {
         if !plan.isEmpty {
             try await db.transaction { db in try await store.save(db, plan.pending) }
             let embedStarted = ContinuousClock.now
-            let vectors = await embedder.embed(plan.embed.map(\.chunk.text))
+            let vectors = await embedder.embed(plan.embed.map(\.piece.embeddedText))
             let embedTime = ContinuousClock.now - embedStarted
             outcome.embedSeconds = embedTime.inSeconds
             metrics.embedSeconds.recordNanoseconds(embedTime.inNanoseconds)
@@ -214,11 +216,12 @@ public final class FeatureConsumer: Service {
         let model = embedder.modelDirectory.lastPathComponent
         for (new, vector) in zip(plan.embed, vectors) {
             let row = new.document
-            let event = ChunkEmbedded(chunkId: new.chunk.id, documentId: row.documentId, authorId: row.authorId, platform: row.platform,
-                                      kind: row.kind, title: row.title, url: row.url, text: new.chunk.text, chunkIndex: new.chunk.index,
-                                      vector: vector, model: model, sourceTime: row.capturedAt,
-                                      publishedAt: row.publishedAt)
-            records.append(try EventCodec.record(event, topic: topic, source: Self.eventSource, id: "\(new.chunk.id)@\(new.position)"))
+            let piece = new.piece
+            let event = ChunkEmbedded(chunkId: piece.id, documentId: row.documentId, authorId: row.authorId, platform: row.platform,
+                                      kind: row.kind, title: row.title, url: row.url, text: piece.chunk.text, chunkIndex: piece.chunk.index,
+                                      vector: vector, model: model, sourceTime: row.capturedAt, publishedAt: row.publishedAt,
+                                      source: piece.source.isEmpty ? nil : piece.source, section: piece.section.isEmpty ? nil : piece.section)
+            records.append(try EventCodec.record(event, topic: topic, source: Self.eventSource, id: "\(piece.id)@\(new.position)"))
         }
         return records
     }

@@ -238,7 +238,8 @@ public final class IndexMaterializer: Service {
             }
             try index.upsert(key: event.chunkId, vector: vector, payload: ChunkPayload(
                 authorId: event.authorId, platform: event.platform.rawValue, kind: event.kind.rawValue,
-                documentId: event.documentId, title: event.title, url: event.url, text: event.text, documentDate: event.documentDate))
+                documentId: event.documentId, title: event.title, url: event.url, text: event.text, documentDate: event.documentDate,
+                source: event.source ?? "", section: event.section ?? ""))
             outcome.upserted += 1
             outcome.freshness.append(Date().timeIntervalSince(event.sourceTime))
         case ChunkRemoved.eventType:

@@ -208,9 +208,11 @@ public final class InferenceConsumer: Service {
         let clock = ContinuousClock()
         var timings = retrieval.timings
         var sources = retrieval.chunks.map(Self.source)
+        let flags = work.flags + retrieval.flags
+        let report = Self.report(retrieval)
         func failure(_ status: QueryAnswered.Status, _ error: String, version: String? = nil) -> QueryAnswered {
             QueryAnswered(queryId: request.queryId, status: status, error: error, sources: sources, modelVersion: version,
-                          timings: timings, flags: work.flags)
+                          timings: timings, flags: flags, retrieval: report)
         }
         let current = model.current()
         var answer: String?
@@ -233,12 +235,30 @@ public final class InferenceConsumer: Service {
         }
         timings["total"] = (clock.now - work.received).inMilliseconds
         return QueryAnswered(queryId: request.queryId, status: .ok, answer: answer, sources: sources,
-                             modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: work.flags)
+                             modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: flags,
+                             retrieval: report)
     }
 
     private static func source(_ chunk: RetrievedChunk) -> QueryAnswered.Source {
         QueryAnswered.Source(chunkId: chunk.chunkId, documentId: chunk.payload.documentId, title: chunk.payload.title,
-                             url: chunk.payload.url, score: chunk.score)
+                             url: chunk.payload.url, score: chunk.score, source: chunk.payload.source.isEmpty ? nil : chunk.payload.source,
+                             section: chunk.payload.section.isEmpty ? nil : chunk.payload.section)
+    }
+
+    /// The filters a retrieval searched with and the sources it boosted, as the reply reports them.
+    static func report(_ retrieval: Retrieval) -> QueryAnswered.RetrievalReport {
+        let filter = retrieval.filter
+        var filters: [String: [String]] = [:]
+        for (name, values) in [("author", filter.authorIds), ("platform", filter.platforms), ("kind", filter.kinds),
+                               ("source", filter.sources)] {
+            if let values { filters[name] = values.sorted() }
+        }
+        if let dates = filter.dates {
+            if dates.lowerBound != .distantPast { filters["since"] = [EventTime.format(dates.lowerBound)] }
+            if dates.upperBound != .distantFuture { filters["until"] = [EventTime.format(dates.upperBound)] }
+        }
+        return QueryAnswered.RetrievalReport(filters: filters, readFromQuestion: retrieval.filtersRead,
+                                             boostedSources: retrieval.boostedSources)
     }
 
     private func reply(_ answer: QueryAnswered, to topic: String, correlationId: String) -> OutgoingRecord {

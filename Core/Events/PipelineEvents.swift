@@ -66,10 +66,15 @@ public struct ChunkEmbedded: TwinlogEvent {
     /// When the document was published, when its source says (absent in events written before
     /// the field existed).
     public var publishedAt: Date?
+    /// Where the document comes from: a repository (`owner/name`) or a site's host (optional).
+    public var source: String?
+    /// The chunk's heading or definition trail in its document, outermost first, joined by " > "
+    /// (optional).
+    public var section: String?
 
     public init(chunkId: String, documentId: String, authorId: String, platform: Platform, kind: DocumentKind,
                 title: String, url: String, text: String, chunkIndex: Int, vector: [Float], model: String, sourceTime: Date,
-                publishedAt: Date? = nil) {
+                publishedAt: Date? = nil, source: String? = nil, section: String? = nil) {
         self.chunkId = chunkId
         self.documentId = documentId
         self.authorId = authorId
@@ -84,6 +89,8 @@ public struct ChunkEmbedded: TwinlogEvent {
         self.model = model
         self.sourceTime = sourceTime
         self.publishedAt = publishedAt
+        self.source = source
+        self.section = section
     }
 
     /// The date a time-range question tests: the publication date, else the capture time.

@@ -77,12 +77,36 @@ public struct QueryAnswered: TwinlogEvent {
         public var title: String
         public var url: String
         public var score: Double
-        public init(chunkId: String, documentId: String, title: String, url: String, score: Double) {
+        /// The repository (`owner/name`) or site the chunk comes from.
+        public var source: String?
+        /// The chunk's heading or definition trail in its document.
+        public var section: String?
+        public init(chunkId: String, documentId: String, title: String, url: String, score: Double, source: String? = nil,
+                    section: String? = nil) {
             self.chunkId = chunkId
             self.documentId = documentId
             self.title = title
             self.url = url
             self.score = score
+            self.source = source
+            self.section = section
+        }
+    }
+
+    /// What retrieval applied, so an asker can see why a source was or was not found.
+    public struct RetrievalReport: Codable, Sendable, Equatable {
+        /// Conditions searched with, by field (`author`, `platform`, `kind`, `source`, `since`,
+        /// `until`; dates in RFC 3339).
+        public var filters: [String: [String]]
+        /// The fields of `filters` read from the question rather than given by the asker.
+        public var readFromQuestion: [String]
+        /// Sources the question named, whose chunks were ranked up.
+        public var boostedSources: [String]
+
+        public init(filters: [String: [String]], readFromQuestion: [String], boostedSources: [String]) {
+            self.filters = filters
+            self.readFromQuestion = readFromQuestion
+            self.boostedSources = boostedSources
         }
     }
 
@@ -94,11 +118,15 @@ public struct QueryAnswered: TwinlogEvent {
     public var modelVersion: String?
     /// Milliseconds per stage (`retrieve`, `rerank`, `generate`, `total`, …).
     public var timings: [String: Double]
-    /// Guardrail findings such as `prompt_injection`.
+    /// Guardrail findings such as `prompt_injection`, and retrieval notes such as
+    /// `self_query_filter_relaxed`.
     public var flags: [String]
+    /// What retrieval applied (absent in error replies and in events written before it existed).
+    public var retrieval: RetrievalReport?
 
     public init(queryId: String, status: Status, answer: String? = nil, error: String? = nil, sources: [Source] = [],
-                modelVersion: String? = nil, timings: [String: Double] = [:], flags: [String] = []) {
+                modelVersion: String? = nil, timings: [String: Double] = [:], flags: [String] = [],
+                retrieval: RetrievalReport? = nil) {
         self.queryId = queryId
         self.status = status
         self.answer = answer
@@ -107,5 +135,6 @@ public struct QueryAnswered: TwinlogEvent {
         self.modelVersion = modelVersion
         self.timings = timings
         self.flags = flags
+        self.retrieval = retrieval
     }
 }

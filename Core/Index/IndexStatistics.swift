@@ -13,6 +13,8 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     public let meanDegree: Double
     /// Bytes held by vectors and links (payload strings not included).
     public let memoryBytes: Int
+    /// Bytes held by the lexical (BM25) index: postings, per-chunk term lists, the dictionary.
+    public let lexicalMemoryBytes: Int
     public let distinctAuthors: Int
     public let distinctPlatforms: Int
     public let distinctKinds: Int
@@ -50,7 +52,7 @@ extension VectorIndex {
                                      efSearch: c.efSearch, exactSearchThreshold: c.exactSearchThreshold),
                 liveCount: graph.liveCount, tombstoneCount: graph.tombstoneCount, maxLevel: graph.maxLevel,
                 nodesPerLevel: perLevel, meanDegree: graph.count == 0 ? 0 : Double(links) / Double(graph.count),
-                memoryBytes: graph.memoryBytes, distinctAuthors: store.distinctValues(.author),
+                memoryBytes: graph.memoryBytes, lexicalMemoryBytes: lexical.memoryBytes, distinctAuthors: store.distinctValues(.author),
                 distinctPlatforms: store.distinctValues(.platform), distinctKinds: store.distinctValues(.kind),
                 distinctDocuments: store.distinctValues(.document), logPositionBytes: storedLogPosition.count)
         }

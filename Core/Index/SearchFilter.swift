@@ -9,6 +9,8 @@ public struct SearchFilter: Sendable, Hashable {
     public var platforms: Set<String>?
     public var kinds: Set<String>?
     public var documentIds: Set<String>?
+    /// Sources (`ChunkPayload.source`: a repository, a site).
+    public var sources: Set<String>?
     /// Document dates from `lowerBound` (inclusive) to `upperBound` (exclusive); a point without a
     /// document date never matches a time range.
     public var dates: Range<Date>?
@@ -18,18 +20,19 @@ public struct SearchFilter: Sendable, Hashable {
 
     public init(
         authorIds: Set<String>? = nil, platforms: Set<String>? = nil,
-        kinds: Set<String>? = nil, documentIds: Set<String>? = nil, dates: Range<Date>? = nil
+        kinds: Set<String>? = nil, documentIds: Set<String>? = nil, dates: Range<Date>? = nil, sources: Set<String>? = nil
     ) {
         self.authorIds = authorIds
         self.platforms = platforms
         self.kinds = kinds
         self.documentIds = documentIds
         self.dates = dates
+        self.sources = sources
     }
 
     /// Whether the filter constrains nothing.
     public var isEmpty: Bool {
-        authorIds == nil && platforms == nil && kinds == nil && documentIds == nil && dates == nil
+        authorIds == nil && platforms == nil && kinds == nil && documentIds == nil && sources == nil && dates == nil
     }
 
     /// The value sets in the order of `PayloadField.allCases`.
@@ -39,6 +42,7 @@ public struct SearchFilter: Sendable, Hashable {
         if let platforms { result.append((.platform, platforms)) }
         if let kinds { result.append((.kind, kinds)) }
         if let documentIds { result.append((.document, documentIds)) }
+        if let sources { result.append((.source, sources)) }
         return result
     }
 
@@ -48,13 +52,14 @@ public struct SearchFilter: Sendable, Hashable {
             && (platforms?.contains(payload.platform) ?? true)
             && (kinds?.contains(payload.kind) ?? true)
             && (documentIds?.contains(payload.documentId) ?? true)
+            && (sources?.contains(payload.source) ?? true)
             && (dates.map { range in payload.documentDate.map(range.contains) ?? false } ?? true)
     }
 }
 
 /// The payload fields a filter can test; their raw values index the per-slot code table.
 enum PayloadField: Int, CaseIterable {
-    case author = 0, platform, kind, document
+    case author = 0, platform, kind, document, source
 
     func value(of payload: ChunkPayload) -> String {
         switch self {
@@ -62,6 +67,7 @@ enum PayloadField: Int, CaseIterable {
         case .platform: payload.platform
         case .kind: payload.kind
         case .document: payload.documentId
+        case .source: payload.source
         }
     }
 }

@@ -1,10 +1,10 @@
 import TwinlogCompression
 
-/// The envelope of a snapshot file, version 2 (all integers little-endian):
+/// The envelope of a snapshot file, version 3 (all integers little-endian):
 ///
 ///     offset  size  field
 ///          0     8  magic "TWLGHNSW"
-///          8     4  format version (2; version 1 bodies had no document dates)
+///          8     4  format version (3; version 1 bodies had no document dates, 2 no source or section)
 ///         12     4  flags (bit 0: body is zstd-compressed; always set)
 ///         16     8  body length before compression
 ///         24     8  body length as stored (n)
@@ -16,7 +16,7 @@ import TwinlogCompression
 /// layout is described in `VectorIndex+Snapshot.swift`.
 public struct SnapshotHeader: Sendable, Hashable {
     public static let magic: [UInt8] = Array("TWLGHNSW".utf8)
-    public static let currentVersion: UInt32 = 2
+    public static let currentVersion: UInt32 = 3
     static let headerSize = 32
     static let trailerSize = 4
     static let zstdFlag: UInt32 = 1

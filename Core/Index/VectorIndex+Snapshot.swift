@@ -2,7 +2,7 @@ import Foundation
 
 /// Snapshots: the whole index with the log position it reflects, in one checksummed file.
 ///
-/// Body layout, version 2 (inside the envelope of `SnapshotHeader`, little-endian):
+/// Body layout, version 3 (inside the envelope of `SnapshotHeader`, little-endian):
 ///
 ///     configuration   dimension, m, efConstruction, efSearch, exactSearchThreshold (u32 each), seed (u64)
 ///     level state     u64, so inserts after a load draw the same levels as without the save
@@ -11,7 +11,11 @@ import Foundation
 ///     per slot        state u8 (0 live, 1 tombstone), level u8; live slots then carry the key and
 ///                     the payload (authorId, platform, kind, documentId, title, url, text) as
 ///                     u32 length + UTF-8 each, then the document date as the f64 bit pattern of
-///                     its seconds since 1970 (NaN when the payload has none)
+///                     its seconds since 1970 (NaN when the payload has none), then the source and
+///                     the section as u32 length + UTF-8 each
+///
+/// The lexical (BM25) index is not stored: it is a pure function of the payloads, rebuilt from
+/// them while loading, so it always reflects the same log position as the vectors.
 ///     free slots      u32 count + i32 slots: the tombstones in the order inserts will reuse them
 ///     vectors         count × dimension float32
 ///     links           per slot, per layer 0…level: u32 count + i32 neighbour slots
@@ -84,6 +88,8 @@ extension VectorIndex {
                     out.string(text)
                 }
                 out.u64((payload.documentDate?.timeIntervalSince1970 ?? .nan).bitPattern)
+                out.string(payload.source)
+                out.string(payload.section)
             }
         }
         out.u32(UInt32(freeSlots.count))
@@ -148,13 +154,15 @@ extension VectorIndex {
             }
             let storedDate = Double(bitPattern: try input.u64("document date of slot \(slot)"))
             guard storedDate.isNaN || storedDate.isFinite else { throw .corruptSnapshot("slot \(slot) has an infinite document date") }
+            let source = try input.string("source of slot \(slot)")
+            let section = try input.string("section of slot \(slot)")
             guard index.store.slot(for: key) == nil else {
                 throw .corruptSnapshot("key \"\(key)\" is stored twice (slots \(index.store.slot(for: key)!) and \(slot))")
             }
-            index.store.assign(slot, key: key, payload: ChunkPayload(
+            index.assign(slot, key: key, payload: ChunkPayload(
                 authorId: texts[0], platform: texts[1], kind: texts[2], documentId: texts[3],
                 title: texts[4], url: texts[5], text: texts[6],
-                documentDate: storedDate.isNaN ? nil : Date(timeIntervalSince1970: storedDate)))
+                documentDate: storedDate.isNaN ? nil : Date(timeIntervalSince1970: storedDate), source: source, section: section))
         }
         let freeCount = Int(try input.u32("free slot count"))
         guard freeCount == tombstones.count else {

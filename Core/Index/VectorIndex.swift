@@ -20,6 +20,7 @@ public final class VectorIndex: @unchecked Sendable {
     private let scratchPool = ScratchPool()
     let graph: HNSWGraph
     let store = PayloadStore()
+    let lexical = LexicalIndex()
     var freeSlots: [Int32] = []
     var storedLogPosition: [UInt8] = []
 
@@ -64,17 +65,17 @@ public final class VectorIndex: @unchecked Sendable {
         lock.withWriteLock {
             if let slot = store.slot(for: key) {
                 if !sameVector(slot, vector) { relink(slot, vector) }
-                store.assign(slot, key: key, payload: payload)
+                assign(slot, key: key, payload: payload)
             } else if let slot = freeSlots.popLast() {
                 graph.revive(slot)
                 relink(slot, vector)
-                store.assign(slot, key: key, payload: payload)
+                assign(slot, key: key, payload: payload)
             } else {
                 let slot = graph.appendSlot()
                 write(vector, to: slot)
                 graph.setLevel(slot, graph.levelGenerator.nextLevel())
                 graph.link(slot)
-                store.assign(slot, key: key, payload: payload)
+                assign(slot, key: key, payload: payload)
             }
         }
     }
@@ -86,6 +87,7 @@ public final class VectorIndex: @unchecked Sendable {
         lock.withWriteLock {
             guard let slot = store.slot(for: key) else { return false }
             store.remove(slot)
+            lexical.remove(slot)
             graph.markDeleted(slot)
             freeSlots.append(slot)
             return true
@@ -165,6 +167,13 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     // MARK: - Under the write lock
+
+    /// Stores the payload at a slot and indexes its text for lexical search.
+    func assign(_ slot: Int32, key: String, payload: ChunkPayload) {
+        let previous = store.payloads.indices.contains(Int(slot)) ? store.payloads[Int(slot)] : nil
+        store.assign(slot, key: key, payload: payload)
+        if previous.map({ !$0.hasSameLexicalFields(as: payload) }) ?? true { lexical.set(slot, fields: payload.lexicalFields) }
+    }
 
     private func sameVector(_ slot: Int32, _ vector: [Float]) -> Bool {
         let stored = graph.vector(slot)

@@ -8,11 +8,22 @@ public struct QueryExpansion: Sendable {
     public init(variants: Int = 3) { self.variants = variants }
 
     public func expand(_ question: String, topic: String) -> [String] {
-        let keywords = BM25.terms(topic).joined(separator: " ")
+        let keywords = Self.keywords(of: topic).joined(separator: " ")
         var result: [String] = []
         for candidate in [question, topic, keywords] where !candidate.isEmpty && !result.contains(candidate) {
             result.append(candidate)
         }
         return Array(result.prefix(max(1, variants)))
     }
+
+    /// Lowercased alphanumeric words without English stop words and question verbs.
+    static func keywords(of text: String) -> [String] {
+        text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { !stopWords.contains($0) }
+    }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "did", "do", "does", "for", "from", "has", "have", "he",
+        "her", "his", "how", "i", "in", "is", "it", "its", "of", "on", "or", "she", "that", "the", "their", "them", "they",
+        "this", "to", "was", "what", "when", "where", "which", "who", "why", "with", "write", "wrote", "you", "your",
+    ]
 }

@@ -2,27 +2,43 @@ import Foundation
 import TwinlogIndex
 import TwinlogRuntime
 
-/// Which steps of retrieval run. The defaults are what the evaluation in BENCHMARKS.md supports:
-/// self-query and the hybrid rerank helped (MRR 0.794 → 0.821, recall@5 0.917 → 0.929 on 84
-/// questions); expansion lowered recall in every form tried, so it is off.
+/// Which steps of retrieval run, each switchable for the evaluation in BENCHMARKS.md (measured on
+/// real repositories: `Benchmarks/rag/realworld/`).
 public struct RetrievalOptions: Sendable {
+    /// How dense and lexical scores combine into one ranking.
+    public enum Fusion: String, Sendable, CaseIterable {
+        /// `semanticWeight` × cosine + the rest × BM25 scaled to [0, 1] by the best candidate's.
+        case weighted
+        /// Reciprocal rank fusion: Σ 1 / (60 + rank) over the dense and the lexical ranking.
+        case reciprocalRank = "rrf"
+    }
+
     /// Read author, platform, kind and time-range filters from the question.
     public var selfQuery = true
     /// With `selfQuery`, also read time ranges ("in 2023", "last year").
     public var selfQueryDates = true
     /// Read them with the language model (`ModelSelfQuery`) instead of the rules, when the
-    /// retriever has one. Off: on the evaluation in BENCHMARKS.md the rules do better.
+    /// retriever has one. Off: on the synthetic evaluation the rules did better.
     public var selfQueryModel = false
+    /// Boost the chunks of sources (repositories, sites) the question names (`SourceCatalogue`).
+    public var sourceBoost = true
+    /// What a named source's chunks gain: added to the weighted score, or to each RRF term's rank share.
+    public var sourceBoostWeight = 0.1
     /// Search several variants of the question and merge the results.
     public var expansion = false
     /// How many variants expansion searches (see `QueryExpansion`).
     public var variants = 3
-    /// Rerank the merged candidates by a hybrid of embedding similarity and BM25.
-    public var rerank = true
-    /// Candidates fetched per variant, as a multiple of k (at least 20).
+    /// Score candidates by fusing cosine similarity with BM25 (else by cosine alone).
+    public var hybrid = true
+    /// Add the lexical index's best matches to the dense candidates (the lexical first stage).
+    public var lexicalCandidates = true
+    public var fusion = Fusion.weighted
+    /// Candidates fetched per variant and per stage, as a multiple of k (at least 20).
     public var candidateFactor = 4
-    /// The weight of embedding similarity in the hybrid score; BM25 gets the rest.
-    public var semanticWeight = 0.9
+    /// The weight of embedding similarity in the weighted fusion; BM25 gets the rest.
+    public var semanticWeight = 0.7
+    /// At most this many chunks of one document in the results (nil: no limit).
+    public var maxChunksPerDocument: Int? = 2
 
     public init() {}
 }
@@ -67,11 +83,19 @@ public struct RetrievedChunk: Sendable, Equatable {
     }
 }
 
-/// What retrieval did: the chunks, the filter it searched with, the variants, and stage timings.
+/// What retrieval did: the chunks, the filter it searched with, the sources it boosted, the
+/// variants, what it flagged, and stage timings.
 public struct Retrieval: Sendable {
     public var chunks: [RetrievedChunk]
     public var filter: SearchFilter
+    /// The filter fields read from the question (`author`, `platform`, `kind`, `dates`) and kept.
+    public var filtersRead: [String]
+    /// Sources the question named, whose chunks were boosted.
+    public var boostedSources: [String]
     public var variants: [String]
+    /// `self_query_filter_relaxed` when filters read from the question left fewer than k chunks
+    /// and the rest was filled without them.
+    public var flags: [String]
     /// Milliseconds per stage: `embed`, `search`, `rerank`.
     public var timings: [String: Double]
 }
@@ -83,7 +107,6 @@ public struct Retriever: Sendable {
     public typealias Embed = @Sendable ([String]) async throws -> [[Float]]
 
     public var options: RetrievalOptions
-    public var bm25 = BM25()
     private let index: VectorIndex
     private let embed: Embed
     private let selfQueryModel: ModelSelfQuery?
@@ -100,10 +123,15 @@ public struct Retriever: Sendable {
         modelExecutor = selfQueryModel.map { _ in BlockingExecutor(label: "twinlog.rag.self-query") }
     }
 
-    /// What a request will search: its filter, its variants, and the topic used for reranking.
+    /// What a request will search: its filter (explicit conditions and those read from the
+    /// question), the sources to boost, its variants, and the topic used for lexical scoring.
     public struct Plan: Sendable {
         public var request: RetrievalRequest
         public var filter: SearchFilter
+        /// The asker's own conditions: what remains when the ones read from the question are dropped.
+        public var explicitFilter: SearchFilter
+        public var filtersRead: [String]
+        public var boostedSources: [String]
         public var variants: [String]
         public var topic: String
     }
@@ -118,11 +146,12 @@ public struct Retriever: Sendable {
     public func retrieve(_ requests: [RetrievalRequest]) async throws -> [Retrieval] {
         let clock = ContinuousClock()
         let authors = options.selfQuery ? index.authorIds : []
+        let catalogue = options.sourceBoost ? SourceCatalogue(sources: index.sources) : nil
         var extractions = [SelfQuery.Extraction?](repeating: nil, count: requests.count)
         if options.selfQuery, options.selfQueryModel, let model = selfQueryModel, let executor = modelExecutor {
             extractions = try await executor.run { try requests.map { try model.extract($0.question, authorIds: authors, now: $0.now) } }
         }
-        let plans = zip(requests, extractions).map { plan($0, knownAuthors: authors, extraction: $1) }
+        let plans = zip(requests, extractions).map { plan($0, knownAuthors: authors, catalogue: catalogue, extraction: $1) }
         let started = clock.now
         let vectors = try await embed(plans.flatMap(\.variants))
         let embedding = (clock.now - started).inMilliseconds
@@ -136,61 +165,150 @@ public struct Retriever: Sendable {
     }
 
     /// The filter (explicit filters first, then what self-query reads: `extraction` when given,
-    /// else the rules) and the variants to search.
-    public func plan(_ request: RetrievalRequest, knownAuthors: [String], extraction given: SelfQuery.Extraction? = nil) -> Plan {
-        var filter = SearchFilter(authorIds: request.authorId.map { [$0] }, platforms: request.platform.map { [$0] },
-                                  kinds: request.kind.map { [$0] }, dates: request.dates)
+    /// else the rules), the sources the question names, and the variants to search.
+    public func plan(_ request: RetrievalRequest, knownAuthors: [String], catalogue: SourceCatalogue? = nil,
+                     extraction given: SelfQuery.Extraction? = nil) -> Plan {
+        let explicit = SearchFilter(authorIds: request.authorId.map { [$0] }, platforms: request.platform.map { [$0] },
+                                    kinds: request.kind.map { [$0] }, dates: request.dates)
+        var filter = explicit
+        var read: [String] = []
         var topic = request.question
         if options.selfQuery {
             let extraction = given ?? SelfQuery(authorIds: knownAuthors, now: request.now).extract(request.question)
             topic = extraction.topic
-            if filter.authorIds == nil, let author = extraction.authorId { filter.authorIds = [author] }
-            if filter.platforms == nil, let platform = extraction.platform { filter.platforms = [platform] }
-            if filter.kinds == nil, let kind = extraction.kind { filter.kinds = [kind] }
-            if filter.dates == nil, options.selfQueryDates, let dates = extraction.dates { filter.dates = dates }
+            if filter.authorIds == nil, let author = extraction.authorId { filter.authorIds = [author]; read.append("author") }
+            if filter.platforms == nil, let platform = extraction.platform { filter.platforms = [platform]; read.append("platform") }
+            if filter.kinds == nil, let kind = extraction.kind { filter.kinds = [kind]; read.append("kind") }
+            if filter.dates == nil, options.selfQueryDates, let dates = extraction.dates { filter.dates = dates; read.append("dates") }
         }
         let variants = options.expansion
             ? QueryExpansion(variants: options.variants).expand(request.question, topic: topic) : [request.question]
-        return Plan(request: request, filter: filter, variants: variants, topic: topic)
+        return Plan(request: request, filter: filter, explicitFilter: explicit, filtersRead: read,
+                    boostedSources: catalogue?.references(in: request.question) ?? [], variants: variants, topic: topic)
     }
 
-    /// Filtered search per variant, merge by chunk id (best similarity), rerank, top k.
+    /// Searches with the plan's filter. When filters read from the question leave fewer than k
+    /// chunks, they are relaxed: what they found keeps its place at the top, the rest is filled
+    /// from a search with the asker's filters alone, and the reply is flagged — a wrong guess
+    /// (a "post" that meant no platform) never empties the answer, a right one still leads it.
     func search(_ plan: Plan, vectors: [[Float]]) throws -> Retrieval {
+        var retrieval = try search(plan, filter: plan.filter, vectors: vectors)
+        let k = plan.request.k
+        guard retrieval.chunks.count < k, !plan.filtersRead.isEmpty else { return retrieval }
+        let wider = try search(plan, filter: plan.explicitFilter, vectors: vectors)
+        let found = Set(retrieval.chunks.map(\.chunkId))
+        let fill = wider.chunks.filter { !found.contains($0.chunkId) }
+        guard !fill.isEmpty else { return retrieval }
+        retrieval.chunks += fill.prefix(k - retrieval.chunks.count)
+        retrieval.flags.append("self_query_filter_relaxed")
+        return retrieval
+    }
+
+    /// Dense candidates per variant and lexical candidates (each also restricted to the named
+    /// sources when there are some), fused, boosted, limited per document, top k.
+    private func search(_ plan: Plan, filter: SearchFilter, vectors: [[Float]]) throws -> Retrieval {
         let clock = ContinuousClock()
         var timings: [String: Double] = [:]
         var started = clock.now
-        let perVariant = max(20, plan.request.k * options.candidateFactor)
-        var merged: [String: RetrievedChunk] = [:]
-        for vector in vectors {
-            for hit in try index.search(vector, k: perVariant, filter: plan.filter) {
-                let similarity = Double(hit.score)
-                if merged[hit.key].map({ similarity > $0.similarity }) ?? true {
-                    merged[hit.key] = RetrievedChunk(chunkId: hit.key, score: similarity, similarity: similarity, payload: hit.payload)
+        let perStage = max(20, plan.request.k * options.candidateFactor)
+        var filters = [filter]
+        if !plan.boostedSources.isEmpty {
+            var named = filter
+            named.sources = Set(plan.boostedSources)
+            filters.append(named)
+        }
+        var similarity: [String: Double] = [:]
+        var payloads: [String: ChunkPayload] = [:]
+        for filter in filters {
+            for vector in vectors {
+                for hit in try index.search(vector, k: perStage, filter: filter) {
+                    similarity[hit.key] = max(similarity[hit.key] ?? -1, Double(hit.score))
+                    payloads[hit.key] = hit.payload
                 }
+            }
+            if options.hybrid, options.lexicalCandidates {
+                for hit in try index.lexicalSearch(plan.topic, k: perStage, filter: filter) where payloads[hit.key] == nil {
+                    payloads[hit.key] = hit.payload
+                }
+            }
+        }
+        let lexicalOnly = payloads.keys.filter { similarity[$0] == nil }.sorted()
+        if !lexicalOnly.isEmpty, let query = vectors.first {
+            for (key, value) in zip(lexicalOnly, try index.similarities(query, keys: lexicalOnly)) {
+                similarity[key] = Double(value ?? -1)
             }
         }
         timings["search"] = (clock.now - started).inMilliseconds
 
         started = clock.now
-        var candidates = merged.values.sorted { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
-        if options.rerank, !candidates.isEmpty {
-            candidates = rerank(candidates, query: plan.topic)
+        let keys = payloads.keys.sorted()
+        var candidates = keys.map { RetrievedChunk(chunkId: $0, score: similarity[$0]!, similarity: similarity[$0]!, payload: payloads[$0]!) }
+        if options.hybrid, !candidates.isEmpty {
+            candidates = fuse(candidates, lexical: index.lexicalScores(plan.topic, keys: keys))
         }
+        if options.sourceBoost {
+            let named = Set(plan.boostedSources)
+            let words = Set(SourceCatalogue.questionWords(plan.request.question))
+            let boost = options.hybrid && options.fusion == .reciprocalRank ? options.sourceBoostWeight / 60 : options.sourceBoostWeight
+            for index in candidates.indices {
+                let payload = candidates[index].payload
+                if named.contains(payload.source) { candidates[index].score += boost }
+                if payload.kind == "repository_file", Self.namesFile(payload.title, words: words) { candidates[index].score += boost }
+            }
+        }
+        candidates.sort { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
+        let chosen = Self.diversify(candidates, k: plan.request.k, perDocument: options.maxChunksPerDocument)
         timings["rerank"] = (clock.now - started).inMilliseconds
-        return Retrieval(chunks: Array(candidates.prefix(plan.request.k)), filter: plan.filter, variants: plan.variants, timings: timings)
+        return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead,
+                         boostedSources: plan.boostedSources, variants: plan.variants, flags: [], timings: timings)
     }
 
-    /// Hybrid score: `semanticWeight` × similarity + the rest × BM25 scaled to [0, 1] by the best
-    /// candidate's BM25.
-    func rerank(_ candidates: [RetrievedChunk], query: String) -> [RetrievedChunk] {
-        let lexical = bm25.scores(query: query, texts: candidates.map { "\($0.payload.title) \($0.payload.text)" })
-        let best = lexical.max() ?? 0
-        let weight = options.semanticWeight
-        return zip(candidates, lexical).map { candidate, score in
-            var candidate = candidate
-            candidate.score = weight * candidate.similarity + (1 - weight) * (best > 0 ? score / best : 0)
-            return candidate
-        }.sorted { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
+    /// Scores every candidate from its cosine similarity and its BM25 score (statistics of the
+    /// whole index), by the configured fusion.
+    func fuse(_ candidates: [RetrievedChunk], lexical: [Double]) -> [RetrievedChunk] {
+        switch options.fusion {
+        case .weighted:
+            let best = lexical.max() ?? 0
+            let weight = options.semanticWeight
+            return zip(candidates, lexical).map { candidate, score in
+                var candidate = candidate
+                candidate.score = weight * candidate.similarity + (1 - weight) * (best > 0 ? score / best : 0)
+                return candidate
+            }
+        case .reciprocalRank:
+            func ranks(_ values: [Double]) -> [Int] {
+                let order = values.indices.sorted { (values[$0], candidates[$1].chunkId) > (values[$1], candidates[$0].chunkId) }
+                var rank = [Int](repeating: 0, count: values.count)
+                for (position, index) in order.enumerated() { rank[index] = position + 1 }
+                return rank
+            }
+            let dense = ranks(candidates.map(\.similarity)), sparse = ranks(lexical)
+            return candidates.indices.map { index in
+                var candidate = candidates[index]
+                candidate.score = 1 / Double(60 + dense[index]) + (lexical[index] > 0 ? 1 / Double(60 + sparse[index]) : 0)
+                return candidate
+            }
+        }
+    }
+
+    /// Whether the question's words name the repository file whose path is `path`: its name with
+    /// an extension (`setup.cfg`, `train.py`) or without one (`Makefile`). A user who names a file
+    /// wants that file.
+    static func namesFile(_ path: String, words: Set<String>) -> Bool {
+        guard let name = path.split(separator: "/").last?.lowercased(), name.count >= 4 else { return false }
+        return words.contains(name)
+    }
+
+    /// The best `k` of a ranking with at most `perDocument` chunks of any one document (nil: no
+    /// limit), so one long README cannot fill every place.
+    static func diversify(_ ranked: [RetrievedChunk], k: Int, perDocument: Int?) -> [RetrievedChunk] {
+        guard let perDocument else { return Array(ranked.prefix(k)) }
+        var taken: [String: Int] = [:]
+        var chosen: [RetrievedChunk] = []
+        for chunk in ranked where chosen.count < k && taken[chunk.payload.documentId, default: 0] < perDocument {
+            taken[chunk.payload.documentId, default: 0] += 1
+            chosen.append(chunk)
+        }
+        return chosen
     }
 }
-

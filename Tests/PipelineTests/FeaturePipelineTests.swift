@@ -25,13 +25,13 @@ enum Articles {
         return "In part \(paragraph) note \(index) the " + picked.joined(separator: " ") + "."
     }
 
-    /// Paragraphs of sentences whose chunks number exactly `chunks` under the article policy.
-    static func paragraphs(chunks: Int, chunker: Chunker, documentId: String) -> [[String]] {
+    /// Paragraphs of sentences whose chunks number exactly `chunks`, as `count` counts them.
+    static func paragraphs(chunks: Int, count chunkCount: (String) -> Int) -> [[String]] {
         var paragraphs: [[String]] = [[]]
         while true {
             if paragraphs[paragraphs.count - 1].count == 5 { paragraphs.append([]) }
             paragraphs[paragraphs.count - 1].append(sentence(paragraphs.count, paragraphs[paragraphs.count - 1].count))
-            let count = chunker.chunks(of: text(paragraphs), documentId: documentId, kind: .article).count
+            let count = chunkCount(text(paragraphs))
             if count == chunks { return paragraphs }
             precondition(count < chunks, "one sentence added two chunks")
         }
@@ -52,7 +52,7 @@ struct FeaturePipelineTests {
         let pipeline = try await RunningPipeline(fixture, features: fixture.featureConfiguration(registry: metrics))
         let url = "https://blog.example/long-read"
         let documentId = EventIDs.documentId(url: url)
-        var paragraphs = Articles.paragraphs(chunks: 20, chunker: fixture.chunker, documentId: documentId)
+        var paragraphs = Articles.paragraphs(chunks: 20) { fixture.chunkIds(PipelineFixture.document(url, content: $0)).count }
         var v1 = PipelineFixture.document(url, content: Articles.text(paragraphs))
         let published = Date(timeIntervalSince1970: 1_700_000_000)
         v1.publishedAt = published
@@ -106,15 +106,17 @@ struct FeaturePipelineTests {
         #expect(tombstones.sorted() == gone.sorted())
 
         // The vanished chunks cannot be found, even by their own text; the new ones are found first.
-        let oldChunks = fixture.chunker.chunks(of: v1.content, documentId: documentId, kind: .article).filter { gone.contains($0.id) }
-        for chunk in oldChunks {
-            let hits = try pipeline.index.search(await fixture.embedder.embed(chunk.text), k: 20)
+        func pieces(_ document: DocumentCaptured) -> [ChunkingScheme.Piece] {
+            fixture.pieces(documentId: documentId, platform: document.platform, kind: document.kind, title: document.title,
+                           url: document.sourceUrl, content: document.content)
+        }
+        for piece in pieces(v1) where gone.contains(piece.id) {
+            let hits = try pipeline.index.search(await fixture.embedder.embed(piece.embeddedText), k: 20)
             #expect(hits.allSatisfy { !gone.contains($0.key) })
         }
-        let newChunks = fixture.chunker.chunks(of: v2.content, documentId: documentId, kind: .article).filter { added.contains($0.id) }
-        for chunk in newChunks {
-            let top = try pipeline.index.search(await fixture.embedder.embed(chunk.text), k: 1).first
-            #expect(top?.key == chunk.id)
+        for piece in pieces(v2) where added.contains(piece.id) {
+            let top = try pipeline.index.search(await fixture.embedder.embed(piece.embeddedText), k: 1).first
+            #expect(top?.key == piece.id)
         }
 
         let text = metrics.render()
@@ -125,7 +127,7 @@ struct FeaturePipelineTests {
         await fixture.dropSlot()
     }
 
-    @Test("deleting a document makes none of its chunks searchable; erasing an author makes nothing of theirs searchable",
+    @Test("deleting a document makes none of its chunks searchable; erasing an author makes nothing of theirs searchable, by vector or by term",
           .timeLimit(.minutes(5)))
     func deleteAndErase() async throws {
         let fixture = try await PipelineFixture("erase")
@@ -153,6 +155,12 @@ struct FeaturePipelineTests {
             #expect(hits.allSatisfy { $0.payload.authorId != adaId })
         }
         #expect(try pipeline.index.search(await fixture.embedder.embed(ada[0].content), k: 10, filter: SearchFilter(authorIds: [adaId])).isEmpty)
+        // Nor the lexical index: its vocabulary is exactly the remaining chunks' terms ("ada" of her
+        // site's name is gone), and her own words find nothing of hers.
+        let remainingTerms = Set(remaining.compactMap { pipeline.index.payload(for: $0) }.flatMap { $0.lexicalFields.flatMap { LexicalTerms.terms($0.text) } })
+        #expect(Set(pipeline.index.lexicalVocabulary) == remainingTerms)
+        #expect(!pipeline.index.lexicalVocabulary.contains("ada"))
+        #expect(try pipeline.index.lexicalSearch(ada[0].content, k: 10).allSatisfy { $0.payload.authorId != adaId })
         // The chunk sets keep nothing of the person: no row names them.
         #expect(try await fixture.db.query("SELECT 1 FROM feature_chunk_sets WHERE author_id = \(adaId)").isEmpty)
         await pipeline.stop()

@@ -109,7 +109,16 @@ struct PipelineFixture {
 
     /// The chunk ids the pipeline should hold for `document`.
     func chunkIds(_ document: DocumentCaptured) -> Set<String> {
-        Set(chunker.chunks(of: document.content, documentId: document.documentId, kind: document.kind == .post ? .post : .article).map(\.id))
+        Set(pieces(documentId: document.documentId, platform: document.platform, kind: document.kind, title: document.title,
+                   url: document.sourceUrl, content: document.content).map(\.id))
+    }
+
+    /// What the feature consumer makes of a document under the default chunking scheme.
+    func pieces(documentId: String, platform: Platform, kind: TwinlogEvents.DocumentKind, title: String, url: String,
+                content: String) -> [ChunkingScheme.Piece] {
+        let row = DocumentRow(documentId: documentId, authorId: "any", platform: platform, kind: kind, title: title, url: url,
+                              content: content, contentHash: EventIDs.contentHash(content), capturedAt: Date())
+        return ChunkingScheme.current.pieces(of: row, content: content, chunker: chunker)
     }
 
     /// The chunk ids stored for a document by the feature consumer.

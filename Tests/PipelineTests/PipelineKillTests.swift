@@ -124,11 +124,12 @@ struct PipelineKillTests {
     /// The chunk ids the warehouse's documents should have, computed independently with the chunker.
     private func expectedChunks(_ fixture: PipelineFixture) async throws -> Set<String> {
         var ids = Set<String>()
-        for row in try await fixture.db.query("SELECT document_id, kind, content FROM documents") {
-            let kind = TwinlogText.DocumentKind(rawValue: try row.decode(String.self, "kind")) ?? .article
-            for chunk in fixture.chunker.chunks(of: try row.decode(String.self, "content"), documentId: try row.decode(String.self, "document_id"), kind: kind) {
-                ids.insert(chunk.id)
-            }
+        for row in try await fixture.db.query("SELECT document_id, platform, kind, title, source_url, content FROM documents") {
+            let pieces = fixture.pieces(
+                documentId: try row.decode(String.self, "document_id"), platform: Platform(rawValue: try row.decode(String.self, "platform"))!,
+                kind: TwinlogEvents.DocumentKind(rawValue: try row.decode(String.self, "kind"))!, title: try row.decode(String.self, "title"),
+                url: try row.decode(String.self, "source_url"), content: try row.decode(String.self, "content"))
+            ids.formUnion(pieces.map(\.id))
         }
         return ids
     }

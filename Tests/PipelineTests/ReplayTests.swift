@@ -8,7 +8,8 @@ import TwinlogKafka
 
 @Suite("Replays rebuild the chunk sets and the index", .serialized)
 struct ReplayTests {
-    @Test("replaying the features and then the index gives the live run's chunk sets, chunk ids and vectors", .timeLimit(.minutes(6)))
+    @Test("replaying the features and then the index gives the live run's chunk sets, chunk ids, vectors and BM25 index",
+          .timeLimit(.minutes(6)))
     func replayEqualsLive() async throws {
         let fixture = try await PipelineFixture("replay")
         let pipeline = try await RunningPipeline(fixture)
@@ -44,6 +45,11 @@ struct ReplayTests {
         for key in expected {
             #expect(replayed.vector(for: key) == liveIndex.vector(for: key), "the vector of \(key) differs")
             #expect(replayed.payload(for: key) == liveIndex.payload(for: key))
+        }
+        // The lexical index is part of the view: the same vocabulary, the same scores, the same ranking.
+        #expect(replayed.lexicalVocabulary == liveIndex.lexicalVocabulary)
+        for query in ["part note", Articles.sentence(3, 0, seed: 3), "Ada Lovelace"] {
+            #expect(try replayed.lexicalSearch(query, k: 10) == liveIndex.lexicalSearch(query, k: 10))
         }
     }
 }

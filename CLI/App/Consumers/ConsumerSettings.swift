@@ -1,8 +1,10 @@
 import Foundation
+import FeatureConsumer
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogRAG
 import TrainingConsumer
 
 /// What the consumers of one process are built from: the configuration, the index snapshot, and
@@ -20,6 +22,10 @@ public struct ConsumerSettings: Sendable {
     public var twinAuthor: String?
     /// How the training consumer builds datasets, trains and promotes.
     public var training = TrainingSettings()
+    /// How the feature consumer chunks documents and what it embeds.
+    public var chunking = ChunkingScheme.current
+    /// Which retrieval steps the inference consumer runs.
+    public var retrieval = RetrievalOptions()
 
     /// `indexSnapshot` defaults to `.twinlog/index/<chunk topic>.hnsw` under the working directory.
     public init(config: TwinlogConfiguration, models: ModelStore = ModelStore(), indexSnapshot: URL? = nil) {

@@ -14,6 +14,7 @@ extension ConsumerComponent {
         let replica = try await IndexMaterializer(replicaConfiguration)
         var configuration = InferenceConsumer.Configuration(kafka: settings.kafka, topics: settings.topics)
         configuration.consumer = settings.consumerOptions(InferenceConsumer.consumerName)
+        configuration.retrieval = settings.retrieval
         let generator = try await settings.models.generator()
         let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: try await settings.models.embedder(), generator: generator)
         let models = try await ModelWatcher(kafka: settings.kafka, topics: settings.topics, base: generator, inference: consumer)

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Retrieval quality on real repositories, through the real pipeline.
+
+Clones the pinned repositories of repos.json from local bare mirrors, crawls them with
+`twinlog crawl`, materializes them with `twinlog run` (warehouse, CDC, features, index) in a
+namespace of their own per chunking scheme, then asks every question of questions.jsonl with
+`twinlog ask --questions … --retrieval-only` over the topics while `twinlog run --only inference`
+serves with one set of retrieval steps after another. Prints recall@5 and MRR per step, for the
+tune and the score half, and writes the raw replies next to the work folder.
+
+A question is found when a file listed as its answer is among the top 5 sources; its reciprocal
+rank is 1 / the rank of the first such source. Unanswerable questions are left out of both.
+
+Needs the local broker and PostgreSQL (infra/dev/up) and a built twinlog (release by default).
+
+    python3 Benchmarks/rag/realworld/run.py --mirrors /work/.mirror
+    python3 Benchmarks/rag/realworld/run.py --mirrors /work/.mirror --rows full --sweep semantic-weight=0.5,0.7,0.9
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+# name, chunking scheme, retrieval steps switched off
+ROWS = [
+    ("dense only", "plain", "self-query,source-boost,bm25,diversity"),
+    ("+ structure-aware chunks", "structured", "self-query,source-boost,bm25,diversity"),
+    ("+ headers", "structured-headers", "self-query,source-boost,bm25,diversity"),
+    ("+ BM25 fusion", "structured-headers", "self-query,source-boost,diversity"),
+    ("+ source-aware self-query", "structured-headers", "diversity"),
+    ("+ diversity (defaults)", "structured-headers", ""),
+]
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(command, env, **kwargs):
+    return subprocess.run(command, env=env, check=True, text=True, **kwargs)
+
+
+def mirror_of(mirrors, repo):
+    """The bare git directory of `owner/name` under the mirrors folder (owner+name/repo or owner+name)."""
+    base = os.path.join(mirrors, repo.replace("/", "+"))
+    for candidate in (os.path.join(base, "repo"), base):
+        if os.path.isfile(os.path.join(candidate, "HEAD")):
+            return candidate
+    sys.exit(f"no bare mirror of {repo} under {mirrors} (fetch it with the search tool's fetch)")
+
+
+def prepare_clones(repos, mirrors, work):
+    """Clones each pinned commit to work/repos/owner/name (the crawler reads a local repository's HEAD)."""
+    paths = {}
+    for entry in repos:
+        repo, commit = entry["repo"], entry["commit"]
+        path = os.path.join(work, "repos", repo)
+        if not os.path.isdir(os.path.join(path, ".git")):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            subprocess.run(["git", "clone", "-q", "--no-checkout", mirror_of(mirrors, repo), path], check=True)
+        subprocess.run(["git", "-C", path, "checkout", "-q", "--detach", commit], check=True)
+        paths[repo] = path
+    return paths
+
+
+def psql(env, sql):
+    out = subprocess.run(["psql", env["TWINLOG_DATABASE_URL"], "-Atq", "-c", sql], env=env, check=True, text=True,
+                         stdout=subprocess.PIPE).stdout.strip()
+    return out
+
+
+def namespace_env(base_env, namespace):
+    env = dict(base_env)
+    env["TWINLOG_TOPIC_PREFIX"] = namespace + "."
+    env["TWINLOG_DATABASE_SCHEMA"] = namespace
+    return env
+
+
+def start(twinlog, args, env, log_path):
+    handle = open(log_path, "w")
+    return subprocess.Popen([twinlog] + args, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def build_namespace(twinlog, scheme, namespace, clones, env, work):
+    """Crawls every clone into a fresh namespace and runs the pipeline until the index snapshot
+    holds every chunk of every document; returns the snapshot path."""
+    env = namespace_env(env, namespace)
+    psql(env, f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
+    slot = f"twinlog_cdc_{namespace}"
+    psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
+    run([twinlog, "topics", "create"], env, stdout=subprocess.DEVNULL)
+    for repo, path in clones.items():
+        run([twinlog, "crawl", path, "--author", repo.split("/")[0]], env, stdout=subprocess.DEVNULL)
+    snapshot = os.path.join(work, namespace + ".hnsw")
+    if os.path.exists(snapshot):
+        os.remove(snapshot)
+    started = time.time()
+    process = start(twinlog, ["run", "--only", "warehouse,cdc,features,index", "--chunking", scheme, "--index-snapshot", snapshot,
+                              "--snapshot-interval", "3"], env, os.path.join(work, namespace + ".pipeline.log"))
+    try:
+        while True:
+            time.sleep(3)
+            if process.poll() is not None:
+                sys.exit(f"the pipeline stopped early; see {work}/{namespace}.pipeline.log")
+            try:
+                documents = int(psql(env, f'SELECT count(*) FROM "{namespace}".documents'))
+                settled = psql(env, f'''SELECT count(*), coalesce(sum(cardinality(f.chunk_ids)), 0)
+                    FROM "{namespace}".documents d JOIN "{namespace}".feature_chunk_sets f USING (document_id)
+                    WHERE f.content_hash = d.content_hash AND cardinality(f.unsettled_ids) = 0''').split("|")
+            except subprocess.CalledProcessError:
+                continue
+            if documents == 0 or int(settled[0]) < documents or not os.path.exists(snapshot):
+                continue
+            stats = json.loads(subprocess.run([twinlog, "index", "stats", "--json", snapshot], env=env, check=True, text=True,
+                                              stdout=subprocess.PIPE).stdout)
+            live = stats["statistics"]["live_count"]
+            if live == int(settled[1]):
+                log(f"{namespace} ({scheme}): {documents} documents, {live} chunks in {time.time() - started:.0f} s, "
+                    f"BM25 {stats['statistics']['lexical_memory_bytes'] / max(live, 1):.0f} B/chunk")
+                return snapshot, documents, live
+    finally:
+        stop(process)
+
+
+def ask_all(twinlog, namespace, snapshot, without, extra, questions_path, env, work, label):
+    """Serves with `twinlog run --only inference` and the given steps off; returns id → reply."""
+    env = namespace_env(env, namespace)
+    args = ["run", "--only", "inference", "--index-snapshot", snapshot]
+    if without:
+        args += ["--retrieval-without", without]
+    args += extra
+    safe = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    process = start(twinlog, args, env, os.path.join(work, f"{namespace}.{safe}.inference.log"))
+    try:
+        time.sleep(2)
+        out = subprocess.run([twinlog, "ask", "--questions", questions_path, "--retrieval-only", "--k", "5", "--timeout", "120",
+                              "--concurrency", "4"], env=env, check=True, text=True, stdout=subprocess.PIPE).stdout
+    finally:
+        stop(process)
+    replies = {}
+    for line in out.splitlines():
+        record = json.loads(line)
+        replies[record["id"]] = record.get("reply")
+    with open(os.path.join(work, f"{namespace}.{safe}.replies.jsonl"), "w") as handle:
+        for key in sorted(replies):
+            handle.write(json.dumps({"id": key, "reply": replies[key]}) + "\n")
+    return replies
+
+
+SOURCE_URL = re.compile(r"/repos/([^/]+)/([^/]+)/blob/[0-9a-f]+/(.+)$")
+
+
+def source_file(source):
+    match = SOURCE_URL.search(source.get("url", ""))
+    return f"{match.group(1)}/{match.group(2)}:{match.group(3)}" if match else None
+
+
+def score(questions, replies):
+    """recall@5, MRR, answerable questions with no source, and the ids missed, per half."""
+    result = {}
+    for half in ("tune", "score"):
+        found = reciprocal = empty = 0.0
+        missed = []
+        subset = [q for q in questions if q["half"] == half and q["answers"]]
+        for question in subset:
+            reply = replies.get(question["id"]) or {}
+            files = [source_file(s) for s in reply.get("sources", [])]
+            if not files:
+                empty += 1
+            ranks = [rank for rank, file in enumerate(files[:5], start=1) if file in question["answers"]]
+            if ranks:
+                found += 1
+                reciprocal += 1 / ranks[0]
+            else:
+                missed.append(question["id"])
+        count = max(len(subset), 1)
+        result[half] = {"recall": found / count, "mrr": reciprocal / count, "empty": int(empty), "count": len(subset), "missed": missed}
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mirrors", required=True, help="folder of bare mirrors, owner+name/repo (the search tool's fetch)")
+    parser.add_argument("--twinlog", default=os.path.join(ROOT, ".build", "release", "twinlog"))
+    parser.add_argument("--work", default=os.path.join(ROOT, ".twinlog", "realworld"))
+    parser.add_argument("--questions", default=os.path.join(HERE, "questions.jsonl"))
+    parser.add_argument("--repos", default=os.path.join(HERE, "repos.json"))
+    parser.add_argument("--rows", default="all", help="all (the ablation), full (only the defaults row), or none (sweeps only)")
+    parser.add_argument("--sweep", action="append", default=[],
+                        help="extra rows on the full pipeline: FLAG=V1,V2 (a run flag: semantic-weight, source-boost, fusion)")
+    parser.add_argument("--verbose", action="store_true", help="list the missed question ids per row")
+    parser.add_argument("--namespace-prefix", default="rw_", help="namespaces are <prefix><scheme> (topics, schema, snapshot)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the namespaces a previous run with the same prefix built, when their snapshots exist; for sweeps")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env_file = os.path.join(ROOT, "infra", "dev", "env.sh")
+    exported = subprocess.run(["bash", "-c", f"source {env_file} && env -0"], check=True, stdout=subprocess.PIPE).stdout
+    for entry in exported.split(b"\0"):
+        if b"=" in entry:
+            key, value = entry.decode().split("=", 1)
+            env.setdefault(key, value)
+    os.makedirs(args.work, exist_ok=True)
+    twinlog = os.path.abspath(args.twinlog)
+    repos = json.load(open(args.repos))
+    questions = [json.loads(line) for line in open(args.questions) if line.strip()]
+    clones = prepare_clones(repos, args.mirrors, args.work)
+
+    rows = {"all": ROWS, "full": [ROWS[-1]], "none": []}[args.rows]
+    for sweep in args.sweep:
+        flag, values = sweep.split("=", 1)
+        for value in values.split(","):
+            rows = rows + [(f"defaults, --{flag} {value}", "structured-headers", "", ["--" + flag, value])]
+    namespaces = {}
+    print("| step | recall@5 (tune) | MRR (tune) | recall@5 (score) | MRR (score) | no source (score) |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        name, scheme, without = row[0], row[1], row[2]
+        extra = row[3] if len(row) > 3 else []
+        if scheme not in namespaces:
+            namespace = args.namespace_prefix + scheme.replace("-", "_")
+            snapshot = os.path.join(args.work, namespace + ".hnsw")
+            if args.reuse and os.path.exists(snapshot):
+                namespaces[scheme] = (namespace, snapshot, "?", "?")
+            else:
+                namespaces[scheme] = (namespace,) + build_namespace(twinlog, scheme, namespace, clones, env, args.work)
+        namespace, snapshot = namespaces[scheme][0], namespaces[scheme][1]
+        replies = ask_all(twinlog, namespace, snapshot, without, extra, args.questions, env, args.work, name)
+        result = score(questions, replies)
+        tune, scored = result["tune"], result["score"]
+        print(f"| {name} | {tune['recall']:.3f} | {tune['mrr']:.3f} | {scored['recall']:.3f} | {scored['mrr']:.3f} | {scored['empty']} |",
+              flush=True)
+        if args.verbose:
+            log(f"  missed (tune): {' '.join(tune['missed'])}")
+            log(f"  missed (score): {' '.join(scored['missed'])}")
+    for scheme, (namespace, _, documents, chunks) in namespaces.items():
+        log(f"{scheme}: {documents} documents, {chunks} chunks (namespace {namespace})")
+        # An unread replication slot would keep PostgreSQL's WAL forever.
+        slot = f"twinlog_cdc_{namespace}"
+        psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
+
+
+if __name__ == "__main__":
+    main()
