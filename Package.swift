@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "CrawlerTests", dependencies: [
-            "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink",
+            "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/CrawlerTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: [

@@ -79,7 +79,12 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a member name in quotes") }
+            let keyStart = position
             let key = try string()
+            // Parsers disagree on which of two equal names wins (Foundation's decoder keeps the
+            // first, this one would keep the last), so a value could pass validation as one and be
+            // used as the other: a repeated name is refused.
+            guard members[key] == nil else { throw JSONParseError(offset: keyStart, reason: "member \"\(key)\" appears twice") }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             members[key] = try value()

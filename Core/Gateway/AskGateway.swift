@@ -120,7 +120,13 @@ public struct AskGateway: Sendable {
         } catch {
             return Self.json(.badRequest, ["error": "\(error)"])
         }
-        let requested = body.timeoutSeconds.map { Duration.milliseconds(Int64(max(0, $0) * 1000)) } ?? configuration.defaultTimeout
+        var requested = configuration.defaultTimeout
+        if let seconds = body.timeoutSeconds {
+            guard let asked = Duration.seconds(clamping: seconds, to: configuration.maxTimeout) else {
+                return Self.json(.badRequest, ["error": "timeoutSeconds must be a finite number of seconds"])
+            }
+            requested = asked
+        }
         let timeout = min(max(requested, .milliseconds(1)), configuration.maxTimeout)
         let query = QueryRequested(queryId: UUID().uuidString, question: body.question, authorId: body.author, platform: platform,
                                    kind: kind, since: since, until: until, k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,

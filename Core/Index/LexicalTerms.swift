@@ -44,7 +44,7 @@ public enum LexicalTerms {
 
     /// The lowercased parts of an identifier: split at `_`, `.`, and camel-case humps
     /// (`HTTPServer` → http, server; `gpt2Config` → gpt2, config). A plain word is its own part.
-    static func identifierParts(_ token: Substring) -> [String] {
+    public static func identifierParts(_ token: Substring) -> [String] {
         var parts: [String] = []
         var current = ""
         let characters = Array(token)

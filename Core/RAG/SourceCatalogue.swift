@@ -1,3 +1,5 @@
+import TwinlogIndex
+
 /// The sources the index holds (repositories as `owner/name`, sites by host, feeds) and the names
 /// a question may call them by, derived from the source's own name — never from a hand-written
 /// list — so a question that says "in nanoGPT", "the Kafka client" or "the handbook" points at the
@@ -91,24 +93,7 @@ public struct SourceCatalogue: Sendable {
     /// The words of a name: split at separators and camel-case humps, lowercased
     /// (`LLM-Engineers-Handbook` → llm, engineers, handbook; `nanoGPT` → nano, gpt).
     static func nameWords(_ name: String) -> [String] {
-        var words: [String] = []
-        for piece in name.split(whereSeparator: { !($0.isLetter || $0.isNumber) }) {
-            var current = ""
-            let characters = Array(piece)
-            for (offset, character) in characters.enumerated() {
-                if character.isUppercase, !current.isEmpty {
-                    let previous = characters[offset - 1]
-                    let nextIsLower = offset + 1 < characters.count && characters[offset + 1].isLowercase
-                    if previous.isLowercase || (previous.isUppercase && nextIsLower) {
-                        words.append(current.lowercased())
-                        current = ""
-                    }
-                }
-                current.append(character)
-            }
-            if !current.isEmpty { words.append(current.lowercased()) }
-        }
-        return words
+        name.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).flatMap { LexicalTerms.identifierParts($0) }
     }
 
     /// A question's (or name's) words for matching: lowercased runs of letters, digits and inner

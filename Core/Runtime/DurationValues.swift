@@ -9,4 +9,13 @@ extension Duration {
 
     /// Whole nanoseconds.
     public var inNanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+
+    /// A number of seconds that came from outside (a header, robots.txt, a request body) as a
+    /// duration clamped to `0...limit`; nil when it is not a finite number. The clamp comes before
+    /// the conversion to integer nanoseconds, so no value (`inf`, `nan`, `1e300`) can trap.
+    public static func seconds(clamping value: Double, to limit: Duration) -> Duration? {
+        guard value.isFinite else { return nil }
+        let ceiling = min(limit.inSeconds, 9e9)
+        return .nanoseconds(Int64(min(max(value, 0), ceiling) * 1e9))
+    }
 }

@@ -114,8 +114,8 @@ public final class HTTPFetcher: Sendable {
                 guard rules.allows(target.pathAndQuery) else {
                     throw CrawlError(url: url, .robotsDisallowed("\(target.origin)/robots.txt disallows \(target.pathAndQuery) for \(options.robotsAgent)"))
                 }
-                if let crawlDelay = rules.crawlDelay {
-                    delay = max(delay, min(.milliseconds(Int64(crawlDelay * 1000)), options.maxCrawlDelay))
+                if let crawlDelay = rules.crawlDelay, let asked = Duration.seconds(clamping: crawlDelay, to: options.maxCrawlDelay) {
+                    delay = max(delay, asked)
                 }
             }
             let response = try await get(current, client: client, host: target.origin, delay: delay, validators: validators, accept: accept,
@@ -238,17 +238,22 @@ public final class HTTPFetcher: Sendable {
         return .nanoseconds(Int64.random(in: 0...max(1, Int64(ceiling.inNanoseconds))))
     }
 
-    /// Retry-After as delay-seconds or an HTTP-date.
+    /// Retry-After as delay-seconds or an HTTP-date, at most `retryAfterCeiling` (a longer wait
+    /// still fails the URL, as any wait over the fetcher's limit does); nil when the header is
+    /// neither, or not a finite number.
     static func retryAfter(_ header: String) -> Duration? {
         let text = header.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(text) { return seconds >= 0 ? Duration.seconds(clamping: seconds, to: retryAfterCeiling) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: text) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+        return Duration.seconds(clamping: date.timeIntervalSinceNow, to: retryAfterCeiling)
     }
+
+    /// The longest Retry-After the fetcher represents: a day, far past any wait it honours.
+    static let retryAfterCeiling = Duration.seconds(86_400)
 
     static func describe(_ error: Error) -> String {
         if let error = error as? HTTPClientError {

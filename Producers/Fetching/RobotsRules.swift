@@ -51,7 +51,8 @@ public struct RobotsRules: Sendable, Equatable {
                 current.rules.append(Rule(allow: field == "allow", pattern: value))
             case "crawl-delay":
                 lastWasAgent = false
-                current.delay = Double(value)
+                // Only a finite, non-negative number of seconds is a delay; "nan" or "-1" says nothing.
+                current.delay = Double(value).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             default:
                 continue
             }

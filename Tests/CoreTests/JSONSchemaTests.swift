@@ -96,7 +96,7 @@ struct JSONSchemaTests {
         ("{\"a\":1,}", 7, "member name"), ("[1 2]", 3, "expected ']'"), ("\"abc", 0, "unterminated"),
         ("01", 1, "after the document"), ("[\"\\x\"]", 2, "invalid escape"), ("\"\\ud800\"", 1, "low surrogate"),
         ("tru", 0, "expected true"), ("1.", 2, "decimal point"), ("1e400", 0, "out of range"), ("", 0, "end of input"),
-        ("\"tab\there\"", 4, "control character"),
+        ("\"tab\there\"", 4, "control character"), ("{\"k\": 5, \"q\": 1, \"k\": -1}", 17, "member \"k\" appears twice"),
     ])
     func malformed(json: String, offset: Int, reason: String) {
         #expect { try JSONValue.parse(Array(json.utf8)) } throws: { error in
@@ -110,6 +110,12 @@ struct JSONSchemaTests {
         #expect { try JSONValue.parse([0x22, 0x61, 0xC3, 0x28, 0x22]) } throws: { error in
             (error as? JSONParseError).map { $0.offset == 0 && $0.reason == "string is not valid UTF-8" } ?? false
         }
+    }
+
+    @Test("a query whose k is repeated is refused before validation, so the validated value is the one used")
+    func duplicateMembers() throws {
+        let body = #"{"queryId": "q1", "question": "moth?", "k": 5, "maxTokens": 16, "retrievalOnly": true, "deadline": "2030-01-01T00:00:00Z", "k": -1}"#
+        #expect { try EventCodec.validate(Array(body.utf8), as: QueryRequested.self) } throws: { "\($0)".contains("member \"k\" appears twice") }
     }
 
     @Test("nesting deeper than the limit is refused instead of exhausting the stack")

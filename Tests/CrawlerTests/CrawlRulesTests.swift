@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogEvents
+import TwinlogRuntime
 @testable import Crawlers
 
 /// The crawler's rules that need no network: robots.txt, the address policy, dispatch, sources
@@ -35,6 +36,22 @@ struct CrawlRulesTests {
         #expect(!others.allows("/blog/post"))
         #expect(RobotsRules(parsing: "User-agent: *\nDisallow:\n", agent: "TwinlogBot").allows("/anything"))
         #expect(RobotsRules.disallowAll.allows("/") == false)
+    }
+
+    @Test("a Crawl-delay or Retry-After of inf, nan or 1e300 never traps: non-numbers are ignored, huge values are clamped")
+    func hostileDelays() {
+        for value in ["nan", "inf", "-inf", "-3", "soon"] {
+            #expect(RobotsRules(parsing: "User-agent: *\nCrawl-delay: \(value)\n", agent: "TwinlogBot").crawlDelay == nil, "\(value)")
+        }
+        let huge = RobotsRules(parsing: "User-agent: *\nCrawl-delay: 1e300\n", agent: "TwinlogBot").crawlDelay
+        #expect(huge.flatMap { Duration.seconds(clamping: $0, to: .seconds(30)) } == .seconds(30))
+        for value in ["inf", "nan", "-5", "-inf"] {
+            #expect(HTTPFetcher.retryAfter(value) == nil, "\(value)")
+        }
+        #expect(HTTPFetcher.retryAfter("1e300") == .seconds(86_400))
+        #expect(HTTPFetcher.retryAfter("9.3e15") == .seconds(86_400))
+        #expect(HTTPFetcher.retryAfter("120") == .seconds(120))
+        #expect(HTTPFetcher.retryAfter("0.25") == .milliseconds(250))
     }
 
     @Test("addresses: loopback, private, link-local, CGNAT, mapped and NAT64 forms are not public")

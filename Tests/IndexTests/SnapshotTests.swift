@@ -81,13 +81,16 @@ struct SnapshotTests {
         var bytes = try Self.populated().0.encodeSnapshot()
         let notOurs = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(Array("hello world, this is not an index file".utf8)) }
         #expect("\(notOurs!)".contains("magic"))
-        bytes[8] = 3
+        bytes[8] = 4
         let newer = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes) }
         #expect("\(newer!)".contains("newer"))
-        // Version 1 stored no document dates: refused, so the index is rebuilt by replay.
-        bytes[8] = 1
-        let older = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes) }
-        #expect("\(older!)".contains("older") && "\(older!)".contains("replay"))
+        // Version 1 stored no document dates, version 2 no source or section: refused, so the
+        // index is rebuilt by replay.
+        for version: UInt8 in [1, 2] {
+            bytes[8] = version
+            let older = #expect(throws: IndexError.self) { try VectorIndex.decodeSnapshot(bytes) }
+            #expect("\(older!)".contains("older") && "\(older!)".contains("replay"))
+        }
     }
 
     @Test("a missing file is an I/O error naming the path")

@@ -9,7 +9,7 @@ import TwinlogGateway
 
 @Suite("HTTP gateway over the request/reply topics")
 struct GatewayTests {
-    @Test("POST /v1/ask answers with sources, honours a time range; bad bodies are 400s that say why; /health and /metrics answer")
+    @Test("POST /v1/ask answers with sources, honours a time range; bad bodies are 400s that say why; a huge timeout is clamped; /health and /metrics answer")
     func gateway() async throws {
         let fixture = try await InferenceConsumerTests.Fixture("inf-gateway")
         let consumer = try fixture.consumer()
@@ -55,6 +55,12 @@ struct GatewayTests {
         #expect(badDate.status == 400 && badDate.body.contains("since is not a date"))
         let emptyRange = try await call("/v1/ask", #"{"question": "moth", "since": "2025-01-01", "until": "2024-01-01"}"#)
         #expect(emptyRange.status == 400 && emptyRange.body.contains("is not before until"))
+
+        // A timeout from the body is clamped before any conversion: 1e300 s once trapped the gateway.
+        let huge = try await call("/v1/ask", #"{"question": "Where was the moth found?", "retrievalOnly": true, "timeoutSeconds": 1e300}"#)
+        #expect(huge.status == 200)
+        let negative = try await call("/v1/ask", #"{"question": "Where was the moth found?", "retrievalOnly": true, "timeoutSeconds": -1e300}"#)
+        #expect(negative.status == 504 || negative.status == 200, "a negative timeout is the shortest one, never a crash")
 
         let health = try await call("/health")
         #expect(health.status == 200)
