@@ -104,9 +104,10 @@ struct PipelineKillTests {
         var sameVectors = 0
         for key in rebuilt.keys where restarted.index.vector(for: key) == rebuilt.vector(for: key) { sameVectors += 1 }
         #expect(sameVectors == rebuilt.keys.count)
-        // And the vectors are the embeddings of the chunks' texts.
+        // And the vectors are the embeddings of the chunks' embedded texts (header and chunk).
         let sample = Array(expected.sorted().prefix(20))
-        let fresh = await fixture.embedder.embed(sample.map { rebuilt.payload(for: $0)!.text })
+        let embedded = try await expectedPieces(fixture)
+        let fresh = await fixture.embedder.embed(sample.map { embedded[$0]!.embeddedText })
         for (key, vector) in zip(sample, fresh) {
             let stored = rebuilt.vector(for: key)!
             #expect(zip(stored, vector).allSatisfy { abs($0 - $1) <= 1e-5 })
@@ -123,15 +124,21 @@ struct PipelineKillTests {
 
     /// The chunk ids the warehouse's documents should have, computed independently with the chunker.
     private func expectedChunks(_ fixture: PipelineFixture) async throws -> Set<String> {
-        var ids = Set<String>()
+        Set(try await expectedPieces(fixture).keys)
+    }
+
+    /// What the feature consumer should make of the warehouse's documents, by chunk id.
+    private func expectedPieces(_ fixture: PipelineFixture) async throws -> [String: ChunkingScheme.Piece] {
+        var pieces: [String: ChunkingScheme.Piece] = [:]
         for row in try await fixture.db.query("SELECT document_id, platform, kind, title, source_url, content FROM documents") {
-            let pieces = fixture.pieces(
+            for piece in fixture.pieces(
                 documentId: try row.decode(String.self, "document_id"), platform: Platform(rawValue: try row.decode(String.self, "platform"))!,
                 kind: TwinlogEvents.DocumentKind(rawValue: try row.decode(String.self, "kind"))!, title: try row.decode(String.self, "title"),
-                url: try row.decode(String.self, "source_url"), content: try row.decode(String.self, "content"))
-            ids.formUnion(pieces.map(\.id))
+                url: try row.decode(String.self, "source_url"), content: try row.decode(String.self, "content")) {
+                pieces[piece.id] = piece
+            }
         }
-        return ids
+        return pieces
     }
 }
 
