@@ -22,7 +22,8 @@ public struct RetrievalOptions: Sendable {
     public var selfQueryModel = false
     /// Boost the chunks of sources (repositories, sites) the question names (`SourceCatalogue`).
     public var sourceBoost = true
-    /// What a named source's chunks gain: added to the weighted score, or to each RRF term's rank share.
+    /// What the chunks of a named source (or of a file the question names) gain: added to the
+    /// weighted score, or, under RRF, divided by 60 first (the scale of one rank term).
     public var sourceBoostWeight = 0.1
     /// Search several variants of the question and merge the results.
     public var expansion = false
