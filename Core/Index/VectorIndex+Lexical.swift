@@ -31,13 +31,8 @@ extension VectorIndex {
     public func similarities(_ query: [Float], keys: [String]) throws(IndexError) -> [Float?] {
         try VectorValidation.check(query, dimension: configuration.dimension, role: "query")
         return withReadAccess {
-            keys.map { key in
-                store.slot(for: key).map { slot in
-                    let stored = graph.vector(slot)
-                    var dot: Float = 0
-                    for index in 0..<query.count { dot += query[index] * stored[index] }
-                    return dot
-                }
+            query.withUnsafeBufferPointer { buffer in
+                keys.map { key in store.slot(for: key).map { 1 - graph.distance(buffer.baseAddress!, graph.vector($0)) } }
             }
         }
     }

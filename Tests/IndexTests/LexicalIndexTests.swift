@@ -47,6 +47,10 @@ struct LexicalIndexTests {
         #expect(try index.lexicalSearch("gpt", k: 5, filter: SearchFilter(platforms: ["github"])).map(\.key).sorted() == ["min", "nano"])
         #expect(try index.lexicalSearch("gpt", k: 5, filter: SearchFilter(sources: ["karpathy/minGPT"])).map(\.key) == ["min"])
         #expect(index.sources == ["karpathy/minGPT", "karpathy/nanoGPT"])
+        // A lexical-only candidate gets its cosine from the stored vector, as a search would.
+        let similarities = try index.similarities(vectors[0], keys: ["nano", "min", "missing"])
+        let searched = Dictionary(uniqueKeysWithValues: try index.search(vectors[0], k: 3).map { ($0.key, $0.score) })
+        #expect(abs(similarities[0]! - 1) < 1e-5 && abs(similarities[1]! - searched["min"]!) < 1e-5 && similarities[2] == nil)
     }
 
     @Test("a term of the title (a file's path) counts twice, as a title field does in BM25F")
