@@ -21,14 +21,14 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "Only documents dated before this date or instant.") var until: String?
     @Option(help: "How many sources to retrieve (1–50).") var k = 5
     @Option(help: "Most tokens to generate.") var maxTokens = 128
-    @Option(help: "Seconds to wait for the answer.") var timeout: Double = 60
+    @Option(help: "Seconds to wait for the answer (at most 86400).", transform: SecondsFlag.within(0...86_400))
+    var timeout: Duration = .seconds(60)
     @Flag(help: "Retrieve sources only; generate no answer.") var retrievalOnly = false
     @Flag(help: "Print the reply event as JSON.") var json = false
 
     func validate() throws {
         guard (question == nil) != (questions == nil) else { throw ValidationError("give either a question or --questions FILE") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1–64, got \(concurrency)") }
-        guard timeout > 0, timeout.isFinite, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds, got \(timeout)") }
         _ = try bounds()
     }
 
@@ -57,7 +57,7 @@ struct AskCommand: AsyncParsableCommand {
         }
         let reply: QueryAnswered
         do {
-            reply = try await client.ask(try request(question ?? ""), timeout: .milliseconds(Int64(timeout * 1000)))
+            reply = try await client.ask(try request(question ?? ""), timeout: timeout)
         } catch {
             await client.close()
             throw error
@@ -78,7 +78,7 @@ struct AskCommand: AsyncParsableCommand {
         let (since, until) = try bounds()
         return QueryRequested(queryId: UUID().uuidString, question: question, authorId: author, platform: platform,
                               since: since, until: until, k: k, maxTokens: maxTokens, retrievalOnly: retrievalOnly,
-                              deadline: Date().addingTimeInterval(timeout))
+                              deadline: Date().addingTimeInterval(timeout.inSeconds))
     }
 
     /// A questions file: one JSON object a line with string `id` and `question`; blank lines skipped.
@@ -106,11 +106,10 @@ struct AskCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var pending = try questions.map { ($0.id, try request($0.question)) }.makeIterator()
-        let wait = Duration.milliseconds(Int64(timeout * 1000))
         try await withThrowingTaskGroup(of: (String, Result<QueryAnswered, any Error>).self) { group in
             for _ in 0..<concurrency {
                 guard let (id, request) = pending.next() else { break }
-                group.addTask { await Self.ask(id, request, client: client, wait: wait) }
+                group.addTask { await Self.ask(id, request, client: client, wait: timeout) }
             }
             while let (id, outcome) = try await group.next() {
                 switch outcome {
@@ -121,7 +120,7 @@ struct AskCommand: AsyncParsableCommand {
                     print(String(decoding: try encoder.encode(["id": id, "error": "\(error)"]), as: UTF8.self))
                 }
                 if let (id, request) = pending.next() {
-                    group.addTask { await Self.ask(id, request, client: client, wait: wait) }
+                    group.addTask { await Self.ask(id, request, client: client, wait: timeout) }
                 }
             }
         }

@@ -35,7 +35,7 @@ struct ChatCommand: ParsableCommand {
             messages.append(ChatMessage(role: .user, content: line))
             FileHandle.standardOutput.write(Data("smollm> ".utf8))
             let reply = try generator.generate(
-                promptIDs: generator.tokenizer.encode(ChatTemplate.render(messages)),
+                promptIDs: ChatTemplate.encode(messages, with: generator.tokenizer),
                 sampling: SamplingOptions(temperature: temperature, topP: topP, seed: seed &+ turn),
                 limits: GenerationLimits(maxTokens: maxTokens)) { token in
                     FileHandle.standardOutput.write(Data(token.text.utf8))

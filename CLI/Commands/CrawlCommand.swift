@@ -33,8 +33,9 @@ struct CrawlCommand: AsyncParsableCommand {
     var mask = "all"
     @Option(name: .customLong("concurrency"), help: "Sources crawled at the same time.")
     var concurrency = 8
-    @Option(name: .customLong("per-host-delay"), help: "Seconds between requests to one host.")
-    var perHostDelay = 1.0
+    @Option(name: .customLong("per-host-delay"), help: "Seconds between requests to one host (at most 3600).",
+            transform: SecondsFlag.within(0...3_600, allowZero: true))
+    var perHostDelay: Duration = .seconds(1)
     @Option(name: .customLong("max-body-bytes"), help: "Largest response body read.")
     var maxBodyBytes = 5 << 20
     @Option(name: .customLong("repository-cache"), help: "Where https repositories are cloned.")
@@ -46,7 +47,6 @@ struct CrawlCommand: AsyncParsableCommand {
         if locations.isEmpty && sources == nil { throw ValidationError("give URLs or paths to crawl, or --sources FILE") }
         if TextCleaner.Masking(list: mask) == nil { throw ValidationError("--mask takes emails, phones, urls (comma-separated), all or none") }
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if perHostDelay < 0 { throw ValidationError("--per-host-delay cannot be negative") }
     }
 
     func run() async throws {
@@ -61,7 +61,7 @@ struct CrawlCommand: AsyncParsableCommand {
         var options = CrawlOptions()
         options.masking = TextCleaner.Masking(list: mask) ?? .all
         options.concurrency = concurrency
-        options.fetch.perHostDelay = .milliseconds(Int64(perHostDelay * 1000))
+        options.fetch.perHostDelay = perHostDelay
         options.fetch.maxBodyBytes = maxBodyBytes
         options.fetch.addressPolicy = AddressPolicy(allowLoopback: allowPrivateAddresses, allowPrivate: allowPrivateAddresses)
         options.repository.cacheDirectory = repositoryCache

@@ -14,7 +14,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
-    @Option(help: "Seconds an asker waits when the request names no timeout.") var timeout: Double = 30
+    @Option(help: "Seconds an asker waits when the request names no timeout (at most 3600).",
+            transform: SecondsFlag.within(0...3_600))
+    var timeout: Duration = .seconds(30)
 
     func run() async throws {
         let config = try global.load()
@@ -23,7 +25,7 @@ struct GatewayCommand: AsyncParsableCommand {
         var configuration = AskGateway.Configuration()
         configuration.host = host
         configuration.port = port
-        configuration.defaultTimeout = .milliseconds(Int64(timeout * 1000))
+        configuration.defaultTimeout = timeout
         try await AskGateway(configuration, client: client).run { port in print("gateway listening on http://\(host):\(port)") }
         await client.close()
     }

@@ -38,8 +38,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "At most this many new tokens.")
     var maxTokens: Int
 
-    @Option(name: .customLong("time-limit"), help: "Stop after this many seconds.")
-    var timeLimit: Double?
+    @Option(name: .customLong("time-limit"), help: "Stop after this many seconds (at most 86400).",
+            transform: SecondsFlag.within(0...86_400))
+    var timeLimit: Duration?
 
     @Option(name: .customLong("stop"), help: "Stop when the text contains this (repeatable).")
     var stop: [String] = []
@@ -56,16 +57,15 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         if greedy && temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
         if maxTokens < 0 { throw ValidationError("--max-tokens must be ≥ 0") }
-        if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit must be > 0 seconds") }
     }
 
     func run() throws {
         let generator = try model.loadGenerator()
-        let text = chat ? ChatTemplate.render([ChatMessage(role: .user, content: prompt)]) : prompt
-        let promptIDs = generator.tokenizer.encode(text)
+        let promptIDs = chat ? ChatTemplate.encode([ChatMessage(role: .user, content: prompt)], with: generator.tokenizer)
+            : generator.tokenizer.encode(prompt)
         let sampling = SamplingOptions(temperature: temperature ?? 0, topK: topK, topP: topP,
                                        repetitionPenalty: repetitionPenalty, seed: seed)
-        let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit.map { .milliseconds(Int64($0 * 1000)) },
+        let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit,
                                       stopSequences: stop, stopAtEndOfSequence: chat)
         let result = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
             if !json { FileHandle.standardOutput.write(Data(token.text.utf8)) }

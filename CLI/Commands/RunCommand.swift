@@ -20,8 +20,9 @@ struct RunCommand: AsyncParsableCommand {
     var only: String?
     @Option(name: .customLong("index-snapshot"), help: "The index snapshot file (default .twinlog/index/<chunk topic>.hnsw).")
     var indexSnapshot: String?
-    @Option(name: .customLong("snapshot-interval"), help: "Seconds between index snapshots while chunks arrive.")
-    var snapshotInterval: Double = 60
+    @Option(name: .customLong("snapshot-interval"), help: "Seconds between index snapshots while chunks arrive (at most 86400).",
+            transform: SecondsFlag.within(0...86_400))
+    var snapshotInterval: Duration = .seconds(60)
     @Option(name: .customLong("embedder-model"), help: "The all-MiniLM-L6-v2 folder (default: found in .twinlog/venv).")
     var embedderModel: String?
     @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file for answers (default: found in .twinlog/venv).")
@@ -53,15 +54,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("source-boost"), help: "What chunks of a source the question names gain, 0–1 (default 0.1).")
     var sourceBoost: Double?
     @Option(name: .customLong("shutdown-timeout"),
-            help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run).")
-    var shutdownTimeout: Double = 120
+            help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run; at most 86400).",
+            transform: SecondsFlag.within(0...86_400))
+    var shutdownTimeout: Duration = .seconds(120)
 
     func validate() throws {
         if let only {
             do { _ = try ConsumerComponent.named(only) } catch { throw ValidationError("\(error)") }
         }
-        if snapshotInterval <= 0 { throw ValidationError("--snapshot-interval must be positive") }
-        if shutdownTimeout <= 0 { throw ValidationError("--shutdown-timeout must be positive") }
         if let trainingSteps, trainingSteps <= 0 { throw ValidationError("--training-steps must be positive") }
         if let trainingMaxLength, trainingMaxLength < 2 { throw ValidationError("--training-max-length must be at least 2") }
         if preferenceSteps < 0 { throw ValidationError("--preference-steps must be ≥ 0") }
@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
         let selected = try only.map { try ConsumerComponent.named($0) } ?? ConsumerComponent.all
         var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel),
                                         indexSnapshot: indexSnapshot.map { URL(fileURLWithPath: $0) })
-        settings.snapshotInterval = .milliseconds(Int(snapshotInterval * 1000))
+        settings.snapshotInterval = snapshotInterval
         settings.twinAuthor = author
         settings.training.artifactsDirectory = artifacts
         settings.training.preferenceSteps = preferenceSteps
@@ -83,18 +83,18 @@ struct RunCommand: AsyncParsableCommand {
         settings.retrieval = try retrievalOptions()
         if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
-        // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they are).
+        // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they
+        // are), or wait for them when this principal may not create topics.
+        let admin = try KafkaAdmin(configuration: config.kafka)
         do {
-            let admin = try KafkaAdmin(configuration: config.kafka)
-            var failure: (any Error)?
-            do { try await admin.createTopics(config.topics.specs) } catch { failure = error }
+            try await admin.ensureTopics(config.topics.specs, logger: logger)
             await admin.close()
-            if let failure { throw failure }
         } catch {
-            logger.warning("could not create the topics; the consumers need them to exist", metadata: ["error": "\(error)"])
+            await admin.close()
+            throw error
         }
         let process = try await ConsumerProcess(selected, settings: settings, extra: metricsFile.map { [MetricsFileWriter(path: $0)] } ?? [],
-                                                handleSignals: true, maximumShutdown: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)
+                                                handleSignals: true, maximumShutdown: shutdownTimeout, logger: logger)
         logger.info("running \(selected.map(\.name).joined(separator: ", ")); Ctrl-C to stop")
         try await process.run()
         logger.info("stopped")

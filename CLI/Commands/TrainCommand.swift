@@ -18,7 +18,8 @@ struct TrainCommand: AsyncParsableCommand {
     var author: String?
     @Flag(help: "Wait until the training consumer has finished the run, then print its outcome.")
     var wait = false
-    @Option(help: "Seconds to wait with --wait.") var timeout: Double = 3600
+    @Option(help: "Seconds to wait with --wait (at most 604800).", transform: SecondsFlag.within(0...604_800))
+    var timeout: Duration = .seconds(3600)
 
     func run() async throws {
         let config = try global.load()
@@ -39,7 +40,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     /// Polls `training_runs` until the trigger's last attempt finished; returns a summary line.
     private func waitForOutcome(of id: String, db: PostgresConnection) async throws -> String {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let run = try await TrainingRun.finished(trigger: id, in: db) {
                 guard run.succeeded else { throw ValidationError("the training run failed: \(run.error ?? "")") }
@@ -48,6 +49,6 @@ struct TrainCommand: AsyncParsableCommand {
             }
             try await Task.sleep(for: .seconds(1))
         }
-        throw ValidationError("no outcome within \(Int(timeout)) s; is `twinlog run --only training` running?")
+        throw ValidationError("no outcome within \(timeout); is `twinlog run --only training` running?")
     }
 }

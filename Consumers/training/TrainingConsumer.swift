@@ -362,7 +362,7 @@ public final class TrainingConsumer: Service {
     static func prompt(_ instruction: String, systemMessage: String?, tokenizer: Tokenizer) -> [Int] {
         var messages = [ChatMessage(role: .user, content: instruction)]
         if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-        return tokenizer.encode(ChatTemplate.render(messages))
+        return ChatTemplate.encode(messages, with: tokenizer)
     }
 
     /// A trigger id as a file name.

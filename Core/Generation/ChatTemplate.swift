@@ -23,14 +23,33 @@ public enum ChatTemplate {
 
     /// The prompt text for `messages`.
     public static func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
-        var text = ""
-        if messages.first?.role != .system {
-            text += "<|im_start|>system\n\(defaultSystemMessage)<|im_end|>\n"
-        }
-        for message in messages {
-            text += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n"
-        }
-        if addGenerationPrompt { text += "<|im_start|>assistant\n" }
-        return text
+        segments(messages, addGenerationPrompt: addGenerationPrompt).map(\.text).joined()
     }
+
+    /// The prompt's token ids for `messages`: the template's markers are control tokens, and the
+    /// messages' contents are ordinary text even where they spell a control token, so nothing a
+    /// user, a crawled page or a training sample says can open, close or fake a turn. When no
+    /// content spells one, the ids equal `tokenizer.encode(render(messages))`.
+    public static func encode(_ messages: [ChatMessage], with tokenizer: Tokenizer, addGenerationPrompt: Bool = true) -> [Int] {
+        segments(messages, addGenerationPrompt: addGenerationPrompt).flatMap {
+            tokenizer.encode($0.text, matchingSpecialTokens: $0.isMarker)
+        }
+    }
+
+    /// The template as pieces of text, each either a marker or the text around and between them.
+    /// A role's name and the newline after it travel with the content, which is how the whole
+    /// rendered string splits at its markers.
+    private static func segments(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> [(text: String, isMarker: Bool)] {
+        var pieces: [(text: String, isMarker: Bool)] = []
+        func turn(_ role: ChatMessage.Role, _ content: String) {
+            pieces += [(start, true), ("\(role.rawValue)\n\(content)", false), (end, true), ("\n", false)]
+        }
+        if messages.first?.role != .system { turn(.system, defaultSystemMessage) }
+        for message in messages { turn(message.role, message.content) }
+        if addGenerationPrompt { pieces += [(start, true), ("assistant\n", false)] }
+        return pieces
+    }
+
+    private static let start = "<|im_start|>"
+    private static let end = "<|im_end|>"
 }

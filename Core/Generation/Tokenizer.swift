@@ -118,10 +118,17 @@ public struct Tokenizer: Sendable {
     /// Whether an id is a control or user-defined token (matched literally, not by BPE).
     public func isSpecial(_ id: Int) -> Bool { specialIDs.contains(id) }
 
-    /// The token ids of `text`.
-    public func encode(_ text: String) -> [Int] {
+    /// The token ids of `text`. With `matchingSpecialTokens` (the default, for text the program
+    /// writes, such as a chat template's markers) a control token's spelling becomes that token;
+    /// without it every byte is ordinary text, which is how untrusted text (a question, a crawled
+    /// page, a training sample) must be encoded so it cannot open or close a turn.
+    public func encode(_ text: String, matchingSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int] = []
         let bytes = Array(text.utf8)
+        guard matchingSpecialTokens else {
+            encodeOrdinary(bytes[...], into: &ids)
+            return ids
+        }
         var segmentStart = 0
         var i = 0
         while i < bytes.count {

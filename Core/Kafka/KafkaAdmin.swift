@@ -1,4 +1,5 @@
 import CRdKafka
+import Logging
 import Synchronization
 import TwinlogRuntime
 
@@ -86,6 +87,31 @@ public final class KafkaAdmin: Sendable {
             var count = 0
             let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
             try checkTopicResults(results, count, tolerate: ifNotExists ? [RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS] : [], action: "create")
+        }
+    }
+
+    /// Makes sure `topics` exist before consumers subscribe to them: creates the missing ones with
+    /// their specs. When the cluster refuses to create them (an ACL), waits for someone with the
+    /// rights to do it instead, saying which topics are missing every `pollInterval`; any other
+    /// failure (an unreachable cluster) is thrown. Returns once every topic exists.
+    public func ensureTopics(_ topics: [TopicSpec], logger: Logger, pollInterval: Duration = .seconds(5)) async throws {
+        do {
+            try await createTopics(topics)
+            return
+        } catch let error as KafkaError where error.isAuthorizationRefusal {
+            try await waitForTopics(topics.map(\.name), logger: logger, pollInterval: pollInterval, refusal: error)
+        }
+    }
+
+    /// Polls the cluster until every topic in `names` exists, logging the missing ones.
+    func waitForTopics(_ names: [String], logger: Logger, pollInterval: Duration, refusal: KafkaError) async throws {
+        while true {
+            let present = Set(try await listTopics().map(\.name))
+            let missing = names.filter { !present.contains($0) }
+            if missing.isEmpty { return }
+            logger.warning("waiting for topics to be created by someone allowed to: creating them was refused",
+                           metadata: ["missing": "\(missing.joined(separator: ", "))", "refusal": "\(refusal)"])
+            try await Task.sleep(for: pollInterval)
         }
     }
 

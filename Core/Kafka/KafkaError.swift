@@ -52,6 +52,16 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public static let topicAlreadyExists = RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS.rawValue
     public static let unknownTopic = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue
     public static let invalidConfiguration = RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
+    public static let topicAuthorizationFailed = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue
+
+    /// Whether the cluster refused the request for lack of permission (an ACL or a create-topic
+    /// policy), which waiting or retrying will not change but someone with the rights can.
+    public var isAuthorizationRefusal: Bool { Self.refusalCodes.contains(code) }
+
+    private static let refusalCodes: Set<Int32> = [
+        topicAuthorizationFailed, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED.rawValue,
+        RD_KAFKA_RESP_ERR_POLICY_VIOLATION.rawValue,
+    ]
 
     private static let retriableCodes: Set<Int32> = [
         timedOut, queueFull, messageTimedOut, transport, allBrokersDown,

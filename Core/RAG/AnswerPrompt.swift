@@ -2,6 +2,8 @@ import TwinlogGeneration
 
 /// Builds the ChatML prompt for an answer: a system message in the author's voice, the retrieved
 /// chunks numbered as context (as many as fit the token budget, best first), and the question.
+/// The question and the chunks are encoded as ordinary text: no control token of the vocabulary
+/// they spell (`<|im_start|>`, `<filename>`, …) becomes one.
 public struct AnswerPrompt: Sendable {
     /// The most prompt tokens the context may take.
     public var contextTokenBudget = 1_200
@@ -14,8 +16,8 @@ public struct AnswerPrompt: Sendable {
         var context = ""
         var spent = 0
         for chunk in chunks {
-            let entry = "[\(used.count + 1)] \(Self.neutralized(chunk.payload.title))\n\(Self.neutralized(chunk.payload.text))\n\n"
-            let cost = tokenizer.encode(entry).count
+            let entry = "[\(used.count + 1)] \(chunk.payload.title)\n\(chunk.payload.text)\n\n"
+            let cost = tokenizer.encode(entry, matchingSpecialTokens: false).count
             guard spent + cost <= contextTokenBudget else { continue }
             spent += cost
             context += entry
@@ -24,15 +26,8 @@ public struct AnswerPrompt: Sendable {
         let authors = Set(used.map(\.payload.authorId)).sorted()
         let voice = authors.count == 1 ? "You write as \(authors[0]), in their own voice." : "You write in the voice of the texts below."
         let system = "\(voice) Answer the question using only the context. If the context does not hold the answer, say so."
-        let asked = Self.neutralized(question)
-        let user = context.isEmpty ? asked : "Context:\n\(context)Question: \(asked)"
-        let text = ChatTemplate.render([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
-        return (tokenizer.encode(text), used)
-    }
-
-    /// Untrusted text with ChatML's control markers broken up, so a question or a crawled page
-    /// cannot open or close a turn of the conversation (the tokenizer matches them literally).
-    static func neutralized(_ text: String) -> String {
-        text.replacingOccurrences(of: "<|", with: "< |")
+        let user = context.isEmpty ? question : "Context:\n\(context)Question: \(question)"
+        let messages = [ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)]
+        return (ChatTemplate.encode(messages, with: tokenizer), used)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Checks a question before any work: its length, and patterns of prompt injection. Findings go
-/// into the reply's `flags`; only an over-long or empty question is refused.
+/// Checks a question before any work (its length, and patterns of prompt injection) and the
+/// retrieved texts before they reach a prompt (instructions planted in a crawled page). Findings
+/// go into the reply's `flags`; only an over-long or empty question is refused.
 public struct Guardrails: Sendable {
     /// The longest question accepted, in Unicode scalars (the event schema allows 4,000).
     public var maxQuestionLength = 2_000
@@ -11,6 +12,15 @@ public struct Guardrails: Sendable {
         "ignore previous instructions", "ignore all previous", "ignore the above", "disregard previous",
         "disregard the above", "forget your instructions", "you are now", "system prompt", "reveal your prompt",
         "print your instructions", "act as", "jailbreak", "developer mode", "<|im_start|>", "<|im_end|>",
+    ]
+
+    /// Phrases that, inside a crawled page, speak to a model rather than to a reader, lowercased.
+    /// Narrower than the question's list: prose about LLMs says "system prompt" and "act as", and
+    /// documentation of chat templates spells their markers, which the prompt encodes as text.
+    public var sourceInjectionPatterns = [
+        "ignore previous instructions", "ignore all previous", "ignore the above", "disregard previous",
+        "disregard the above", "disregard all previous", "forget your instructions", "forget all previous",
+        "reveal your prompt", "print your instructions",
     ]
 
     public init() {}
@@ -39,5 +49,16 @@ public struct Guardrails: Sendable {
         let lowered = question.lowercased()
         let injected = injectionPatterns.contains { lowered.contains($0) }
         return Verdict(refusal: nil, flags: injected ? ["prompt_injection"] : [])
+    }
+
+    /// The flags for retrieved texts: `source_prompt_injection` when one of them carries an
+    /// instruction to the model. The source still answers (its facts may be true); the flag lets
+    /// the asker and the logs see that a page tried.
+    public func inspectSources(_ texts: [String]) -> [String] {
+        let planted = texts.contains { text in
+            let lowered = text.lowercased()
+            return sourceInjectionPatterns.contains { lowered.contains($0) }
+        }
+        return planted ? ["source_prompt_injection"] : []
     }
 }

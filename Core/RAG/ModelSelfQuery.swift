@@ -21,10 +21,10 @@ public struct ModelSelfQuery: Sendable {
     /// (blocking: call it off the cooperative pool).
     public func extract(_ question: String, authorIds: [String], now: Date = Date()) throws -> SelfQuery.Extraction {
         let rules = SelfQuery(authorIds: authorIds, now: now).extract(question)
-        let prompt = generator.tokenizer.encode(ChatTemplate.render([
+        let prompt = ChatTemplate.encode([
             ChatMessage(role: .system, content: "You turn questions into search filters. Answer with one JSON object and nothing else."),
             ChatMessage(role: .user, content: Self.instructions(question, authorIds: authorIds)),
-        ]))
+        ], with: generator.tokenizer)
         let answer = try generator.generate(promptIDs: prompt, limits: GenerationLimits(maxTokens: 48, stopSequences: ["}"])).text
         guard let filters = Self.parse(answer, authorIds: authorIds) else { return rules }
         // The topic for the embedding drops the words that only named the filters, as the rules do.

@@ -161,6 +161,7 @@ public struct Retriever: Sendable {
             defer { offset += plan.variants.count }
             var retrieval = try search(plan, vectors: Array(vectors[offset..<(offset + plan.variants.count)]))
             retrieval.timings["embed"] = embedding
+            retrieval.flags += Guardrails().inspectSources(retrieval.chunks.map(\.payload.text))
             return retrieval
         }
     }

@@ -40,8 +40,8 @@ struct SampleEncoder {
     func encode(_ sample: InstructionSample) -> TokenizedSample? {
         var messages = [ChatMessage(role: .user, content: sample.instruction)]
         if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-        let prompt = tokenizer.encode(ChatTemplate.render(messages, addGenerationPrompt: true))
-        let response = tokenizer.encode(sample.output) + [tokenizer.eosID]
+        let prompt = ChatTemplate.encode(messages, with: tokenizer, addGenerationPrompt: true)
+        let response = tokenizer.encode(sample.output, matchingSpecialTokens: false) + [tokenizer.eosID]
         guard prompt.count + 1 <= maxLength, !prompt.isEmpty else { return nil }
         let kept = response.prefix(maxLength - prompt.count)
         return TokenizedSample(ids: prompt + kept, promptLength: prompt.count)
