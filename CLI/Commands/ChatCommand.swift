@@ -13,14 +13,7 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "The system message (default: the template's own).")
     var system: String?
 
-    @Option(help: "Sampling temperature (0 is greedy).")
-    var temperature: Float = 0.7
-
-    @Option(name: .customLong("top-p"), help: "Nucleus sampling probability mass.")
-    var topP: Float = 0.9
-
-    @Option(help: "Seed of the sampler's random generator.")
-    var seed: UInt64 = 0
+    @OptionGroup var decoding: DecodingFlags
 
     @Option(name: .customLong("max-tokens"), help: "At most this many tokens per reply.")
     var maxTokens: Int = 256
@@ -28,16 +21,19 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         let generator = try model.loadGenerator()
         var messages: [ChatMessage] = system.map { [ChatMessage(role: .system, content: $0)] } ?? []
+        let sampling = try decoding.sampling(SamplingOptions(temperature: 0.7, topP: 0.9))
         var turn: UInt64 = 0
         while true {
             FileHandle.standardOutput.write(Data("you> ".utf8))
             guard let line = readLine(), !line.trimmingCharacters(in: .whitespaces).isEmpty else { break }
             messages.append(ChatMessage(role: .user, content: line))
             FileHandle.standardOutput.write(Data("smollm> ".utf8))
+            var turnSampling = sampling
+            turnSampling.seed = sampling.seed &+ turn
             let reply = try generator.generate(
                 promptIDs: ChatTemplate.encode(messages, with: generator.tokenizer),
-                sampling: SamplingOptions(temperature: temperature, topP: topP, seed: seed &+ turn),
-                limits: GenerationLimits(maxTokens: maxTokens)) { token in
+                sampling: turnSampling,
+                limits: GenerationLimits(maxTokens: maxTokens, stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? true)) { token in
                     FileHandle.standardOutput.write(Data(token.text.utf8))
                     return true
                 }

@@ -20,20 +20,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Pick the most likely token at every step (the default unless --temperature is given).")
     var greedy = false
 
-    @Option(help: "Sampling temperature (> 0 samples; 0 is greedy).")
-    var temperature: Float?
-
-    @Option(name: .customLong("top-p"), help: "Nucleus sampling: keep the most likely tokens up to this probability mass.")
-    var topP: Float = 1
-
-    @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens (0 keeps all).")
-    var topK: Int = 0
-
-    @Option(name: .customLong("repetition-penalty"), help: "Penalty for tokens already in the context (1 is off).")
-    var repetitionPenalty: Float = 1
-
-    @Option(help: "Seed of the sampler's random generator.")
-    var seed: UInt64 = 0
+    @OptionGroup var decoding: DecodingFlags
 
     @Option(name: .customLong("max-tokens"), help: "At most this many new tokens.")
     var maxTokens: Int
@@ -55,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
     var prompt: String
 
     func validate() throws {
-        if greedy && temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
+        if greedy && decoding.temperature != nil { throw ValidationError("--greedy and --temperature exclude each other") }
         if maxTokens < 0 { throw ValidationError("--max-tokens must be ≥ 0") }
     }
 
@@ -63,10 +50,9 @@ struct GenerateCommand: ParsableCommand {
         let generator = try model.loadGenerator()
         let promptIDs = chat ? ChatTemplate.encode([ChatMessage(role: .user, content: prompt)], with: generator.tokenizer)
             : generator.tokenizer.encode(prompt)
-        let sampling = SamplingOptions(temperature: temperature ?? 0, topK: topK, topP: topP,
-                                       repetitionPenalty: repetitionPenalty, seed: seed)
-        let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit,
-                                      stopSequences: stop, stopAtEndOfSequence: chat)
+        let sampling = try decoding.sampling(.greedy)
+        let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit, stopSequences: stop, stopAtEndOfSequence: chat,
+                                      stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? false)
         let result = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
             if !json { FileHandle.standardOutput.write(Data(token.text.utf8)) }
             return true

@@ -8,18 +8,23 @@ public struct GenerationLimits: Sendable, Equatable {
     public var stopSequences: [String]
     /// Stop at the end-of-sequence token (`<|im_end|>`) or `<|endoftext|>`.
     public var stopAtEndOfSequence: Bool
+    /// Stop when a finished sentence of three or more words says again what an earlier one said;
+    /// the text returned ends before the repeat (a streamed reader has seen it already).
+    public var stopAtRepeatedSentence: Bool
 
-    public init(maxTokens: Int, timeLimit: Duration? = nil, stopSequences: [String] = [], stopAtEndOfSequence: Bool = true) {
+    public init(maxTokens: Int, timeLimit: Duration? = nil, stopSequences: [String] = [], stopAtEndOfSequence: Bool = true,
+                stopAtRepeatedSentence: Bool = false) {
         self.maxTokens = maxTokens
         self.timeLimit = timeLimit
         self.stopSequences = stopSequences
         self.stopAtEndOfSequence = stopAtEndOfSequence
+        self.stopAtRepeatedSentence = stopAtRepeatedSentence
     }
 }
 
 /// Why a generation ended.
 public enum StopReason: String, Sendable {
-    case endOfSequence, stopSequence, tokenLimit, timeLimit, contextFull, cancelled
+    case endOfSequence, stopSequence, repeatedSentence, tokenLimit, timeLimit, contextFull, cancelled
 }
 
 /// One step of a streamed generation: the token and the text it completed (empty while a UTF-8
@@ -35,7 +40,7 @@ public struct Generation: Sendable {
     public let promptIDs: [Int]
     /// New token ids, including a final end-of-sequence or stop-sequence token.
     public let ids: [Int]
-    /// New text, ending before any stop sequence and without special tokens' text.
+    /// New text, ending before any stop sequence or repeated sentence, without special tokens' text.
     public let text: String
     public let stopReason: StopReason
     /// Seconds spent on the prompt (one batched forward pass) and on the new tokens.

@@ -33,12 +33,14 @@ public final class Generator: Sendable {
         var sampler = Sampler(options: sampling)
         var text = StopText(stops: limits.stopSequences)
         let endIDs: Set<Int> = limits.stopAtEndOfSequence ? [tokenizer.eosID, tokenizer.id(of: "<|endoftext|>") ?? tokenizer.eosID] : []
+        var repeats = limits.stopAtRepeatedSentence ? SentenceRepeats() : nil
+        var repeatStart: Int?
         var ids: [Int] = []
         var reason = StopReason.tokenLimit
         var logits = try session.feed(promptIDs)
         let prefilled = clock.now
         while ids.count < limits.maxTokens {
-            let id = sampler.pick(logits, context: session.tokens)
+            let id = sampler.pick(logits, context: session.tokens, generated: ids.count)
             ids.append(id)
             if endIDs.contains(id) {
                 reason = .endOfSequence
@@ -53,6 +55,11 @@ public final class Generator: Sendable {
                 reason = .stopSequence
                 break
             }
+            if let start = repeats?.append(delta) {
+                repeatStart = start
+                reason = .repeatedSentence
+                break
+            }
             if let timeLimit = limits.timeLimit, clock.now - started >= timeLimit {
                 reason = .timeLimit
                 break
@@ -64,10 +71,19 @@ public final class Generator: Sendable {
             }
             logits = try session.feed([id])
         }
-        let remainder = text.finish()
+        let remainder = repeatStart == nil ? text.finish() : ""
         if !remainder.isEmpty, reason != .cancelled { _ = onToken(GeneratedToken(id: nil, text: remainder)) }
+        if repeatStart == nil, var watcher = repeats, let start = watcher.append(remainder) ?? watcher.openSentenceRepeats() {
+            repeatStart = start
+            reason = .repeatedSentence
+        }
+        var answer = text.emitted
+        if let repeatStart {
+            answer = String(answer.prefix(repeatStart))
+            while answer.last?.isWhitespace == true { answer.removeLast() }
+        }
         let finished = clock.now
-        return Generation(promptIDs: promptIDs, ids: ids, text: text.emitted, stopReason: reason,
+        return Generation(promptIDs: promptIDs, ids: ids, text: answer, stopReason: reason,
                           prefillSeconds: (prefilled - started).inSeconds, decodeSeconds: (finished - prefilled).inSeconds)
     }
 
