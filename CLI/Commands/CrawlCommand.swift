@@ -40,6 +40,11 @@ struct CrawlCommand: AsyncParsableCommand {
     var maxBodyBytes = 5 << 20
     @Option(name: .customLong("repository-cache"), help: "Where https repositories are cloned.")
     var repositoryCache = ".twinlog/crawl/repositories"
+    @Option(name: .customLong("max-repository-bytes"), help: "Largest repository clone on disk; a bigger one fails and is removed.")
+    var maxRepositoryBytes = 1 << 30
+    @Option(name: .customLong("git-timeout"), help: "Seconds a git clone or fetch may take before it is stopped (at most 86400).",
+            transform: SecondsFlag.within(0...86_400))
+    var gitTimeout: Duration = .seconds(600)
     @Flag(name: .customLong("allow-private-addresses"), help: "Allow private, loopback and link-local addresses (an intranet crawl).")
     var allowPrivateAddresses = false
 
@@ -47,6 +52,7 @@ struct CrawlCommand: AsyncParsableCommand {
         if locations.isEmpty && sources == nil { throw ValidationError("give URLs or paths to crawl, or --sources FILE") }
         if TextCleaner.Masking(list: mask) == nil { throw ValidationError("--mask takes emails, phones, urls (comma-separated), all or none") }
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if maxRepositoryBytes < 1 { throw ValidationError("--max-repository-bytes must be at least 1") }
     }
 
     func run() async throws {
@@ -65,6 +71,8 @@ struct CrawlCommand: AsyncParsableCommand {
         options.fetch.maxBodyBytes = maxBodyBytes
         options.fetch.addressPolicy = AddressPolicy(allowLoopback: allowPrivateAddresses, allowPrivate: allowPrivateAddresses)
         options.repository.cacheDirectory = repositoryCache
+        options.repository.maxRepositoryBytes = maxRepositoryBytes
+        options.repository.gitTimeout = gitTimeout
 
         let db = try await PostgresConnection.connect(config.database)
         try await CrawlStateStore.prepare(db, schema: config.databaseSchema)

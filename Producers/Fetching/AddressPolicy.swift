@@ -107,9 +107,17 @@ public struct AddressPolicy: Sendable, Equatable {
             return classifyV4(Array(bytes[12..<16]))
         }
         if bytes[0..<12] == [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0] { return classifyV4(Array(bytes[12..<16])) }
+        // IPv4-translated (SIIT, ::ffff:0:a.b.c.d, RFC 6145) and local-use NAT64 (64:ff9b:1::/48, RFC 8215)
+        // reach whatever the local translator maps them to: refused whatever they embed.
+        if bytes[0..<8].allSatisfy({ $0 == 0 }), bytes[8..<12] == [0xff, 0xff, 0, 0] { return .nonPublic("IPv4-translated (SIIT)") }
+        if bytes[0..<6] == [0x00, 0x64, 0xff, 0x9b, 0x00, 0x01] { return .nonPublic("local-use NAT64") }
         if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 { return .nonPublic("link-local") }
+        if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0xc0 { return .nonPublic("site-local") }
         if bytes[0] & 0xfe == 0xfc { return .nonPublic("unique-local (private)") }
         if bytes[0] == 0xff { return .nonPublic("multicast") }
+        // Only 2000::/3 is global unicast; everything else is reserved or one of the ranges above.
+        if bytes[0] & 0xe0 != 0x20 { return .nonPublic("reserved") }
+        if bytes[0..<4] == [0x20, 0x01, 0x00, 0x00] { return .nonPublic("Teredo") }
         if bytes[0] == 0x20, bytes[1] == 0x01, bytes[2] == 0x0d, bytes[3] == 0xb8 { return .nonPublic("documentation") }
         if bytes[0] == 0x20, bytes[1] == 0x02 { return classifyV4(Array(bytes[2..<6])) } // 6to4 embeds an IPv4 address
         return .publicAddress
@@ -123,6 +131,7 @@ public struct AddressPolicy: Sendable, Equatable {
         case (169, 254): return .nonPublic("link-local")
         case (100, 64...127): return .nonPublic("shared (CGNAT)")
         case (192, 0) where b[2] == 0 || b[2] == 2: return .nonPublic("reserved")
+        case (192, 88) where b[2] == 99: return .nonPublic("6to4 relay anycast")
         case (198, 18...19): return .nonPublic("benchmarking")
         case (198, 51) where b[2] == 100, (203, 0) where b[2] == 113: return .nonPublic("documentation")
         case (224...239, _): return .nonPublic("multicast")

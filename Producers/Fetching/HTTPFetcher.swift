@@ -16,6 +16,10 @@ public struct FetchOptions: Sendable {
     public var readTimeout: Duration = .seconds(30)
     /// Bound on one request from connecting to the response head.
     public var requestTimeout: Duration = .seconds(60)
+    /// Bound on one request from connecting to the last byte of its body: a server that sends a
+    /// byte now and then (never silent for `readTimeout`) fails the URL when it passes, and the
+    /// attempt is not retried.
+    public var responseTimeout: Duration = .seconds(120)
     /// Attempts per request, counting the first (429, 5xx and network errors are retried).
     public var maxAttempts = 4
     /// Exponential backoff: a random wait in [0, base × 2^(attempt-1)], capped (full jitter).
@@ -74,7 +78,8 @@ public struct Validators: Sendable, Equatable {
 /// connection pinned to the address that was checked), robots.txt,
 /// per-host concurrency and delay, retries with backoff and jitter honouring Retry-After,
 /// redirects followed by hand (so each hop is checked) up to a limit with loop detection, a body
-/// size limit, and conditional GET. Every failure is a `CrawlError` naming the URL.
+/// size limit, a deadline on each response (head and body), and conditional GET. Every failure is
+/// a `CrawlError` naming the URL.
 public final class HTTPFetcher: Sendable {
     public let options: FetchOptions
     private let clients: ClientPool
@@ -82,7 +87,16 @@ public final class HTTPFetcher: Sendable {
     private let robots = RobotsCache()
     private let logger: Logger
 
-    public init(options: FetchOptions = FetchOptions(), logger: Logger = Logger(label: "twinlog.crawl.fetch")) {
+    public convenience init(options: FetchOptions = FetchOptions(), logger: Logger = Logger(label: "twinlog.crawl.fetch")) {
+        let policy = options.addressPolicy
+        self.init(options: options, logger: logger) { host, url async throws(CrawlError) -> String in
+            try await policy.checking(host: host, url: url)
+        }
+    }
+
+    /// A fetcher whose address check is `check` (host, URL → the address to pin the host to): for
+    /// tests that need a name only the pin can reach.
+    init(options: FetchOptions, logger: Logger, check: @escaping ClientPool.Check) {
         self.options = options
         self.logger = logger
         var configuration = HTTPClient.Configuration(
@@ -90,7 +104,7 @@ public final class HTTPFetcher: Sendable {
             timeout: .init(connect: .nanoseconds(Int64(options.connectTimeout.inNanoseconds)),
                            read: .nanoseconds(Int64(options.readTimeout.inNanoseconds))))
         configuration.httpVersion = .automatic
-        clients = ClientPool(configuration: configuration, policy: options.addressPolicy)
+        clients = ClientPool(configuration: configuration, check: check)
         gate = HostGate(limit: options.perHostConcurrency)
     }
 
@@ -107,7 +121,7 @@ public final class HTTPFetcher: Sendable {
         var visited: Set<String> = [Self.normalized(url)]
         for _ in 0...options.maxRedirects {
             let target = try parse(current, original: url)
-            let client = try await clients.client(for: target.host, url: url)
+            let client = try await clients.client(for: target, url: url)
             var delay = options.perHostDelay
             if options.obeyRobots {
                 let rules = await robots.rules(for: target.origin, fetcher: self)
@@ -118,8 +132,7 @@ public final class HTTPFetcher: Sendable {
                     delay = max(delay, asked)
                 }
             }
-            let response = try await get(current, client: client, host: target.origin, delay: delay, validators: validators, accept: accept,
-                                         original: url)
+            let response = try await get(target, client: client, delay: delay, validators: validators, accept: accept, original: url)
             switch response.status {
             case 301, 302, 303, 307, 308:
                 guard let location = response.location, let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString else {
@@ -154,8 +167,9 @@ public final class HTTPFetcher: Sendable {
 
     private static let retriable: Set<Int> = [408, 425, 429, 500, 502, 503, 504]
 
-    private func get(_ url: String, client: HTTPClient, host: String, delay: Duration, validators: Validators, accept: String,
+    private func get(_ target: Target, client: HTTPClient, delay: Duration, validators: Validators, accept: String,
                      original: String) async throws(CrawlError) -> Response {
+        let url = target.url, host = target.origin
         var attempt = 0
         while true {
             attempt += 1
@@ -197,7 +211,31 @@ public final class HTTPFetcher: Sendable {
         }
     }
 
+    /// One attempt, head and body within `responseTimeout`: AsyncHTTPClient's own deadline ends
+    /// with the response head, so the body is raced against a timer here; the loser is cancelled
+    /// (which closes the connection).
     private func send(_ url: String, client: HTTPClient, validators: Validators, accept: String, original: String) async throws -> Response {
+        let limit = options.responseTimeout
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await self.exchange(url, client: client, validators: validators, accept: accept, original: original) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw CrawlError(url: original, .network("the response (head and body) took longer than the \(Self.seconds(limit)) limit"))
+            }
+            return response
+        }
+    }
+
+    /// `duration` as a number of seconds for a message ("1 s", "0.5 s").
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%g s", duration.inSeconds)
+    }
+
+    private func exchange(_ url: String, client: HTTPClient, validators: Validators, accept: String, original: String) async throws -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: options.userAgent)
@@ -271,25 +309,39 @@ public final class HTTPFetcher: Sendable {
     // MARK: URLs
 
     struct Target {
+        /// The URL requested: scheme and host lowercased, no fragment.
+        var url: String
+        /// The host exactly as AsyncHTTPClient reads it from `url` (IPv6 without brackets): the key
+        /// of the client pool and of the DNS pin, so a request can never miss its pin.
         var host: String
         /// scheme://host[:port], the unit of politeness and robots.txt.
         var origin: String
         var pathAndQuery: String
     }
 
-    private func parse(_ url: String, original: String) throws(CrawlError) -> Target {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
+    /// Splits `url` into the parts the fetcher uses. The URL sent is normalized (lowercase scheme
+    /// and host) and its host is then read back the way AsyncHTTPClient reads it (`URL.host`,
+    /// which also turns an international name into punycode), so the pin is keyed by exactly the
+    /// name the client looks up: a mixed-case or percent-encoded host cannot slip past it.
+    func parse(_ url: String, original: String) throws(CrawlError) -> Target {
+        guard var components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw CrawlError(url: original, .unsupportedURL("\(url) is not a URL"))
         }
         guard scheme == "http" || scheme == "https" else {
             throw CrawlError(url: original, .unsupportedURL("scheme \(scheme) in \(url) (only http and https are fetched)"))
         }
-        guard let host = components.host?.lowercased(), !host.isEmpty else { throw CrawlError(url: original, .unsupportedURL("\(url) has no host")) }
+        components.scheme = scheme
+        components.percentEncodedHost = components.percentEncodedHost?.lowercased()
+        components.fragment = nil
+        guard let normalized = components.string, let read = URL(string: normalized)?.host, !read.isEmpty else {
+            throw CrawlError(url: original, .unsupportedURL("\(url) has no host"))
+        }
+        let host = read.hasPrefix("[") && read.hasSuffix("]") ? String(read.dropFirst().dropLast()) : read
         let port = components.port.map { ":\($0)" } ?? ""
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         let query = components.percentEncodedQuery.map { "?" + $0 } ?? ""
-        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return Target(host: host, origin: "\(scheme)://\(bracketed)\(port)", pathAndQuery: path + query)
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return Target(url: normalized, host: host, origin: "\(scheme)://\(bracketed)\(port)", pathAndQuery: path + query)
     }
 
     /// A URL in the form used to detect redirect loops (no fragment, lowercase scheme and host).
@@ -310,8 +362,9 @@ public final class HTTPFetcher: Sendable {
         do {
             var current = url
             for _ in 0...options.maxRedirects {
-                let client = try await clients.client(for: try parse(current, original: url).host, url: url)
-                let response = try await get(current, client: client, host: origin, delay: options.perHostDelay, validators: Validators(),
+                let target = try parse(current, original: url)
+                let client = try await clients.client(for: target, url: url)
+                let response = try await get(target, client: client, delay: options.perHostDelay, validators: Validators(),
                                              accept: "text/plain", original: url)
                 switch response.status {
                 case 200..<300: return RobotsRules(parsing: Charset.text(response.body), agent: options.robotsAgent)
@@ -347,20 +400,25 @@ private actor RobotsCache {
 /// One HTTP client per host, created after the host passed the address check and pinned to the
 /// checked address (AsyncHTTPClient's `dnsOverride`; TLS still verifies the host name), so a name
 /// that resolves differently a moment later cannot redirect the connection (DNS rebinding).
-/// A host is checked once per crawl; a refused host stays refused.
-private actor ClientPool {
+/// A host is checked once per crawl; a refused host stays refused. Clients are keyed by
+/// `Target.host`, the name AsyncHTTPClient looks the pin up by when it sends `Target.url`.
+actor ClientPool {
+    /// Checks a host (host, URL) and returns the address to pin it to.
+    typealias Check = @Sendable (_ host: String, _ url: String) async throws(CrawlError) -> String
+
     private let configuration: HTTPClient.Configuration
-    private let policy: AddressPolicy
+    private let check: Check
     private var entries: [String: Task<HTTPClient, Error>] = [:]
 
-    init(configuration: HTTPClient.Configuration, policy: AddressPolicy) {
+    init(configuration: HTTPClient.Configuration, check: @escaping Check) {
         self.configuration = configuration
-        self.policy = policy
+        self.check = check
     }
 
-    func client(for host: String, url: String) async throws(CrawlError) -> HTTPClient {
-        let task = entries[host] ?? Task { [configuration, policy] in
-            let address = try await policy.check(host: host, url: url)
+    func client(for target: HTTPFetcher.Target, url: String) async throws(CrawlError) -> HTTPClient {
+        let host = target.host
+        let task = entries[host] ?? Task { [configuration, check] in
+            let address = try await check(host, url)
             var pinned = configuration
             pinned.dnsOverride = [host: address]
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: pinned)

@@ -127,12 +127,12 @@ struct GitHubCrawler: Crawler {
         let pin = Git.pin(host: host, port: components.port ?? (scheme == "https" ? 443 : 80), address: address)
         let cache = context.options.repository.cacheDirectory + "/" + EventIDs.sha256Hex(repository).prefix(16) + ".git"
         if FileManager.default.fileExists(atPath: cache + "/HEAD") {
-            _ = try await Git.run(pin + ["fetch", "--quiet", "--prune", "--update-head-ok", "origin", "+refs/heads/*:refs/heads/*"], in: cache)
+            try await Git(directory: cache).fetch(repository, config: pin, options: context.options.repository)
         } else {
             do { try FileManager.default.createDirectory(atPath: context.options.repository.cacheDirectory, withIntermediateDirectories: true) } catch {
                 throw CrawlError(url: target.location, .invalidSource("cannot create the repository cache: \(error)"))
             }
-            _ = try await Git.run(pin + ["clone", "--bare", "--quiet", repository, cache], in: nil)
+            try await Git.clone(repository, into: cache, config: pin, options: context.options.repository)
         }
         return (repository, Git(directory: cache), segments.first)
     }

@@ -14,6 +14,17 @@ public struct RepositoryOptions: Sendable {
     public var maxNotebookBytes = 4 << 20
     /// Where https repositories are cloned (bare) and fetched on later crawls.
     public var cacheDirectory = ".twinlog/crawl/repositories"
+    /// Largest repository kept in the cache, in bytes on disk (1 GiB): measured while a clone or
+    /// fetch runs and after it; a larger one stops git, fails the repository and leaves the cache.
+    /// Local repositories, read in place, are not capped.
+    public var maxRepositoryBytes = 1 << 30
+    /// Longest a clone or fetch may run (10 minutes); then git and its helpers are stopped
+    /// (SIGTERM, SIGKILL 5 s later) and the repository fails naming the limit.
+    public var gitTimeout: Duration = .seconds(600)
+    /// git aborts an http(s) transfer that moves fewer than `lowSpeedLimit` bytes per second for
+    /// `lowSpeedTime` (git's `http.lowSpeedLimit` and `http.lowSpeedTime`; whole seconds).
+    public var lowSpeedLimit = 1024
+    public var lowSpeedTime: Duration = .seconds(60)
 
     /// Extension (lowercased, without the dot) → language recorded in the event.
     public var languages: [String: String] = [

@@ -14,6 +14,9 @@ final class FixtureServer: Sendable {
         var body: [UInt8] = []
         /// Send the body in chunks without Content-Length (the client cannot know the size up front).
         var streamed = false
+        /// Send the headers, then one byte ("a") every `drip`, forever: a hostile slow server. The
+        /// body ends when the client goes away (counted by `FixtureServer.dripsEnded`) or the server stops.
+        var drip: Duration?
 
         static func html(_ text: String) -> Reply { Reply(body: Array(text.utf8)) }
         static func bytes(_ bytes: [UInt8], type: String) -> Reply { Reply(headers: ["Content-Type": type], body: bytes) }
@@ -32,6 +35,12 @@ final class FixtureServer: Sendable {
     /// Every request received, in order.
     final class Log: Sendable {
         private let seen = Mutex<[Seen]>([])
+        private let ended = Mutex<[String]>([])
+
+        /// Records that a dripping body to `path` ended (the client went away, or the server stopped).
+        func dripEnded(_ path: String) { ended.withLock { $0.append(path) } }
+
+        func dripsEnded(_ path: String) -> Int { ended.withLock { $0.filter { $0 == path }.count } }
 
         /// Records `request`; returns how many times its path was asked so far.
         func record(_ request: Seen) -> Int {
@@ -59,6 +68,9 @@ final class FixtureServer: Sendable {
     /// The requests received so far for `path`.
     func requests(_ path: String) -> [Seen] { log.requests(path) }
 
+    /// How many dripping bodies to `path` ended because the client closed the connection.
+    func dripsEnded(_ path: String) -> Int { log.dripsEnded(path) }
+
     /// Starts serving `routes` (path → reply), then the files under `folder` as they are at the
     /// time of each request (for git's dumb HTTP protocol); anything else answers 404.
     static func start(_ routes: [String: Route], files folder: String? = nil) async throws -> FixtureServer {
@@ -81,7 +93,20 @@ final class FixtureServer: Sendable {
                 if let field = HTTPField.Name(name) { headers[field] = value }
             }
             let body: ResponseBody
-            if reply.streamed {
+            if let drip = reply.drip {
+                body = ResponseBody { writer in
+                    // Only a closed connection (a failed write, or the handler cancelled) or the server's stop ends it.
+                    do {
+                        while true {
+                            try await writer.write(ByteBuffer(bytes: [UInt8(ascii: "a")]))
+                            try await Task.sleep(for: drip)
+                        }
+                    } catch {
+                        log.dripEnded(path)
+                        throw error
+                    }
+                }
+            } else if reply.streamed {
                 let chunks = stride(from: 0, to: reply.body.count, by: 16 << 10).map {
                     ByteBuffer(bytes: reply.body[$0..<min($0 + (16 << 10), reply.body.count)])
                 }
