@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TwinlogEvents", dependencies: [
             "TwinlogSchemas", "TwinlogKafka", .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Events"),
-        .target(name: "TwinlogConfig", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres"], path: "Core/Config"),
+        .target(name: "TwinlogConfig", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime"], path: "Core/Config"),
         .target(name: "TwinlogSink", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas",
             .product(name: "Logging", package: "swift-log"),
@@ -86,7 +86,8 @@ let package = Package(
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ], path: "Producers"),
 
-        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration", "TwinlogRuntime"], path: "Core/RAG"),
+        .target(name: "TwinlogRAG", dependencies: ["TwinlogIndex", "TwinlogGeneration", "TwinlogLinalg", "TwinlogRuntime", "TwinlogText"],
+                path: "Core/RAG"),
         .target(name: "TwinlogAsk", dependencies: ["TwinlogEvents", "TwinlogKafka"], path: "Core/Ask"),
         .target(name: "TwinlogGateway", dependencies: [
             "TwinlogAsk", "TwinlogEvents", "TwinlogMetrics", "TwinlogRuntime",
@@ -94,6 +95,12 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Core/Gateway"),
+
+        // Fuzzing: mutated real inputs for every reader of outside bytes (`twinlog fuzz`).
+        .target(name: "TwinlogFuzz", dependencies: [
+            "Crawlers", "TwinlogCompression", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogHTML", "TwinlogIndex",
+            "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogTraining", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Core/Fuzz"),
 
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
@@ -146,7 +153,7 @@ let package = Package(
             "TwinlogConfig", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "WarehouseConsumer", "CDCConsumer",
             "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogGeneration", "Crawlers", "FeatureConsumer", "IndexConsumer",
             "TwinlogMetrics", "TwinlogAsk", "TwinlogRAG", "InferenceConsumer", "TwinlogGateway", "TwinlogTraining", "TwinlogApp",
-            "DriftConsumer", "TrainingConsumer", "TwinlogDataset",
+            "DriftConsumer", "TrainingConsumer", "TwinlogDataset", "TwinlogFuzz",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +182,7 @@ let package = Package(
         ], path: "Tests/PipelineTests"),
         .testTarget(name: "InferenceTests", dependencies: [
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
-            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogTraining",
+            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogMetrics", "TwinlogTraining",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),
@@ -185,6 +192,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzTests", dependencies: ["TwinlogFuzz", "TwinlogRuntime"], path: "Tests/FuzzTests"),
         .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
                     path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],

@@ -11,7 +11,7 @@ struct Twinlog: AsyncParsableCommand {
             RunCommand.self, ReplayCommand.self, EraseCommand.self, CrawlCommand.self, ExtractCommand.self, AskCommand.self, GatewayCommand.self,
             DemoCommand.self, BenchCommand.self,
             TokenizeCommand.self, EmbedCommand.self, GenerateCommand.self, LogprobsCommand.self, ChatCommand.self, IndexCommand.self,
-            TrainLoRACommand.self, TrainCommand.self, ModelsCommand.self,
+            TrainLoRACommand.self, TrainCommand.self, ModelsCommand.self, FuzzCommand.self,
         ]
     )
 }

@@ -40,18 +40,31 @@ public final class SafeTensorsFile: Sendable {
     private static let maxHeaderBytes = 100_000_000
 
     /// Maps and validates the file at `path`.
-    public init(path: String) throws(SafeTensorsError) {
+    public convenience init(path: String) throws(SafeTensorsError) {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch { throw SafeTensorsError(path: path, tensor: nil, reason: error.reason) }
+        try self.init(file: file)
+    }
+
+    /// Validates a safetensors file held in memory (tests, fuzzing); `name` stands for the path in errors.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws(SafeTensorsError) {
+        let file: MappedFile
+        do { file = try MappedFile(copying: bytes, name: name) } catch { throw SafeTensorsError(path: name, tensor: nil, reason: error.reason) }
+        try self.init(file: file)
+    }
+
+    private init(file: MappedFile) throws(SafeTensorsError) {
+        let path = file.path
         let bytes = file.bytes
         func fail(_ reason: String, _ tensor: String? = nil) -> SafeTensorsError {
             SafeTensorsError(path: path, tensor: tensor, reason: reason)
         }
         guard bytes.count >= 8 else { throw fail("is \(bytes.count) bytes, too short for a header length") }
-        let headerLength = Int(UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)))
-        guard headerLength <= Self.maxHeaderBytes, 8 + headerLength <= bytes.count else {
-            throw fail("declares a \(headerLength)-byte header but holds \(bytes.count) bytes")
+        let declaredLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard declaredLength <= UInt64(Self.maxHeaderBytes), Int(declaredLength) <= bytes.count - 8 else {
+            throw fail("declares a \(declaredLength)-byte header but holds \(bytes.count) bytes (a header length is at most \(Self.maxHeaderBytes))")
         }
+        let headerLength = Int(declaredLength)
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[8..<8 + headerLength])
         guard let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)),
               let header = object as? [String: Any] else {

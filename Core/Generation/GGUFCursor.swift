@@ -33,11 +33,14 @@ struct GGUFCursor {
         Double(bitPattern: try read(UInt64.self, what: what))
     }
 
-    mutating func readCount(what: String) throws -> Int {
+    /// A count or size read from the file, checked against what the bytes after it can hold when
+    /// each item takes at least `itemBytes` (so nothing sized by it can outgrow the file).
+    mutating func readCount(what: String, itemBytes: Int = 0) throws -> Int {
         let start = offset
         let n = try read(UInt64.self, what: what)
-        guard n <= UInt64(file.count) else {
-            throw error("\(what) claims \(n) items, more than the file could hold", at: start)
+        let limit = itemBytes > 0 ? (file.count - offset) / itemBytes : file.count
+        guard n <= UInt64(limit) else {
+            throw error("\(what) claims \(n), more than the \(file.count - offset) bytes left in the file could hold", at: start)
         }
         return Int(n)
     }
@@ -69,7 +72,7 @@ struct GGUFCursor {
             let start = offset
             let elementType = try read(UInt32.self, what: "the element type of \(what)")
             guard elementType != 9 else { throw error("\(what) is an array of arrays, which GGUF does not allow", at: start) }
-            let n = try readCount(what: "the length of \(what)")
+            let n = try readCount(what: "the length of \(what)", itemBytes: Self.minimumBytes(ofType: elementType))
             var items: [GGUFValue] = []
             items.reserveCapacity(n)
             for _ in 0..<n { items.append(try readValue(type: elementType, what: what)) }
@@ -78,6 +81,16 @@ struct GGUFCursor {
         case 11: return .int(try read(Int64.self, what: what))
         case 12: return .float(try readDouble(what: what))
         default: throw error("\(what) has the unknown value type \(type)", at: offset - 4)
+        }
+    }
+
+    /// The fewest bytes one value of a GGUF value type takes (a string: its length field).
+    static func minimumBytes(ofType type: UInt32) -> Int {
+        switch type {
+        case 2, 3: return 2
+        case 4, 5, 6: return 4
+        case 8, 10, 11, 12: return 8
+        default: return 1
         }
     }
 }

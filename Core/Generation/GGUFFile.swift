@@ -35,10 +35,26 @@ public final class GGUFFile: Sendable {
     public let alignment: Int
     let mapping: MappedFile
 
+    /// The largest `general.alignment` accepted (ggml writes 32; anything past a large page is
+    /// not a model file).
+    public static let maxAlignment = 1 << 20
+
     /// Maps and parses the file at `path`.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
         let mapping: MappedFile
         do { mapping = try MappedFile(path: path) } catch { throw GGUFError(path: path, offset: nil, error.reason) }
+        try self.init(mapping: mapping)
+    }
+
+    /// Parses a GGUF file held in memory (tests, fuzzing); `name` stands for the path in errors.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
+        let mapping: MappedFile
+        do { mapping = try MappedFile(copying: bytes, name: name) } catch { throw GGUFError(path: name, offset: nil, error.reason) }
+        try self.init(mapping: mapping)
+    }
+
+    private init(mapping: MappedFile) throws {
+        let path = mapping.path
         var cursor = GGUFCursor(file: mapping)
         let magic = try cursor.read(UInt32.self, what: "the magic number")
         guard magic == 0x4655_4747 else {
@@ -48,8 +64,10 @@ public final class GGUFFile: Sendable {
         guard version == 2 || version == 3 else {
             throw GGUFError(path: path, offset: 4, "GGUF version \(version) is not supported (expected 3)")
         }
-        let tensorCount = try cursor.readCount(what: "the tensor count")
-        let metadataCount = try cursor.readCount(what: "the metadata count")
+        // A tensor's entry takes at least 32 bytes (name length, rank, one dimension, type, offset),
+        // a metadata entry at least 13 (key length, type, one byte of value).
+        let tensorCount = try cursor.readCount(what: "the tensor count", itemBytes: 32)
+        let metadataCount = try cursor.readCount(what: "the metadata count", itemBytes: 13)
 
         var metadata: [String: GGUFValue] = [:]
         for _ in 0..<metadataCount {
@@ -57,9 +75,15 @@ public final class GGUFFile: Sendable {
             let type = try cursor.read(UInt32.self, what: "the type of metadata \(key)")
             metadata[key] = try cursor.readValue(type: type, what: "metadata \(key)")
         }
-        let alignment = metadata["general.alignment"]?.intValue ?? 32
-        guard alignment > 0, alignment % 8 == 0 else {
-            throw GGUFError(path: path, offset: nil, "general.alignment is \(alignment), not a positive multiple of 8")
+        let alignment: Int
+        if let declared = metadata["general.alignment"] {
+            guard let value = declared.intValue, value > 0, value % 8 == 0, value <= Self.maxAlignment else {
+                throw GGUFError(path: path, offset: nil,
+                                "general.alignment is \(declared), not a positive multiple of 8 up to \(Self.maxAlignment)")
+            }
+            alignment = value
+        } else {
+            alignment = 32
         }
 
         var infos: [(name: String, dims: [Int], type: GGMLType, offset: Int, at: Int)] = []
@@ -80,23 +104,21 @@ public final class GGUFFile: Sendable {
             let offset = try cursor.readCount(what: "the data offset of tensor \(name)")
             infos.append((name, dims, type, offset, at))
         }
+        // The cursor is inside the file and the alignment at most 1 MiB: the padding cannot overflow.
         let dataStart = (cursor.offset + alignment - 1) / alignment * alignment
 
         var tensors: [String: GGUFTensorInfo] = [:]
         for info in infos {
-            let (elements, overflow) = info.dims.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            guard !overflow, elements > 0, info.dims[0] % info.type.blockSize == 0 else {
+            guard let elements = Self.product(info.dims), elements > 0, info.dims[0] % info.type.blockSize == 0,
+                  let bytes = Self.product([elements / info.type.blockSize, info.type.bytesPerBlock]) else {
                 throw GGUFError(path: path, offset: info.at,
                                 "tensor \(info.name) has dimensions \(info.dims) that do not fit type \(info.type)")
             }
-            let bytes = elements / info.type.blockSize * info.type.bytesPerBlock
-            let start = dataStart + info.offset
-            guard info.offset % alignment == 0, start <= mapping.count, bytes <= mapping.count - start else {
+            let (start, overflow) = dataStart.addingReportingOverflow(info.offset)
+            guard !overflow, info.offset % alignment == 0, start <= mapping.count, bytes <= mapping.count - start else {
                 throw GGUFError(path: path, offset: info.at,
-                                "tensor \(info.name) claims bytes \(start)..<\(start + bytes), outside the \(mapping.count)-byte file or misaligned")
+                                "tensor \(info.name) claims \(bytes) bytes at data offset \(info.offset), "
+                                    + "outside the \(mapping.count)-byte file or misaligned")
             }
             guard tensors[info.name] == nil else {
                 throw GGUFError(path: path, offset: info.at, "tensor \(info.name) appears twice")
@@ -111,6 +133,17 @@ public final class GGUFFile: Sendable {
         self.tensors = tensors
         self.alignment = alignment
         self.mapping = mapping
+    }
+
+    /// The product of `factors`, or nil when it overflows `Int`.
+    private static func product(_ factors: [Int]) -> Int? {
+        var result = 1
+        for factor in factors {
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            guard !overflow else { return nil }
+            result = next
+        }
+        return result
     }
 
     /// The tensor called `name`, or an error naming it when the file has none.

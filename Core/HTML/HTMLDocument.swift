@@ -23,9 +23,15 @@ public struct HTMLDocument: Sendable {
     public init(bytes: [UInt8], encoding: String? = nil) throws(ParseError) {
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
                             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+        guard let length = Int32(exactly: bytes.count) else {
+            throw ParseError(description: "the page has \(bytes.count) bytes; libxml2 parses at most \(Int32.max)")
+        }
+        // libxml2 prints encoding and I/O errors to stderr even with HTML_PARSE_NOERROR; the handler
+        // is per thread, so it is set on the thread that parses, every time.
+        xmlSetStructuredErrorFunc(nil, ignoreLibXMLError)
         let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                htmlReadMemory(chars.baseAddress, Int32(chars.count), nil, encoding, options)
+                htmlReadMemory(chars.baseAddress, length, nil, encoding, options)
             }
         }
         guard let document else { throw ParseError(description: "libxml2 could not parse the page (\(bytes.count) bytes)") }
@@ -101,3 +107,7 @@ public struct HTMLDocument: Sendable {
         }
     }
 }
+
+/// Drops libxml2's error reports: a page that does not parse cleanly is repaired, and what is
+/// wrong with it is not the operator's concern.
+private let ignoreLibXMLError: xmlStructuredErrorFunc = { _, _ in }

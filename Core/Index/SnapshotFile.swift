@@ -83,16 +83,33 @@ public struct SnapshotHeader: Sendable, Hashable {
         guard declaredCRC == actualCRC else {
             throw .corruptSnapshot("checksum mismatch (stored \(hex(declaredCRC)), computed \(hex(actualCRC))): the file is damaged")
         }
+        // Checked before anything is allocated: the declared size is trusted only as far as the
+        // stored bytes can expand.
+        let expandable = maxExpansion(storedBytes: Int(storedLength))
+        guard bodyLength <= UInt64(expandable) else {
+            throw .corruptSnapshot("header declares a body length of \(bodyLength) bytes, more than the \(storedLength) stored bytes "
+                + "can decompress to (\(expandable))")
+        }
+        let declared = Int(bodyLength)
         let body: [UInt8]
         do {
-            body = try Zstd.decompress(Array(file[headerSize..<stored]), limit: Int(min(bodyLength, 1 << 40)))
+            body = try Zstd.decompress(Array(file[headerSize..<stored]), limit: declared)
         } catch {
             throw .corruptSnapshot("body does not decompress: \(error)")
         }
-        guard body.count == Int(bodyLength) else {
+        guard body.count == declared else {
             throw .corruptSnapshot("body decompressed to \(body.count) bytes, header declares \(bodyLength)")
         }
         return (SnapshotHeader(version: version, bodyBytes: body.count, fileBytes: file.count), body)
+    }
+
+    /// The most a zstd frame of `storedBytes` can decompress to: every block carries a 3-byte
+    /// header and yields at most 128 KiB (`ZSTD_BLOCKSIZE_MAX`), so a small file can never make the
+    /// reader allocate more than its bytes could hold.
+    static func maxExpansion(storedBytes: Int) -> Int {
+        let blockBytes = 128 << 10
+        let (bound, overflow) = (storedBytes / 3 + 1).multipliedReportingOverflow(by: blockBytes)
+        return overflow ? Int.max : bound
     }
 
     private static func hex(_ value: UInt32) -> String {

@@ -125,8 +125,9 @@ extension VectorIndex {
         index.storedLogPosition = try input.blob("log position")
 
         let slotCount = Int(try input.u32("slot count"))
-        // Every slot takes at least its two state bytes and a vector: a cheap bound before allocating.
-        guard slotCount <= input.remaining / (2 + 4 * configuration.dimension) else {
+        // Every slot takes at least its two state bytes, a vector and its layer-0 link count: a
+        // cheap bound before allocating.
+        guard slotCount <= input.remaining / (2 + 4 * configuration.dimension + 4) else {
             throw .corruptSnapshot("slot count \(slotCount) does not fit in the \(input.remaining) remaining bytes")
         }
         let entryPoint = try input.i32("entry point")

@@ -39,6 +39,19 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// An anonymous read-only mapping holding a copy of `bytes`, for readers fed from memory
+    /// (tests, fuzzing); `name` stands for the path in messages.
+    public init(copying bytes: [UInt8], name: String) throws(Failure) {
+        path = name
+        guard !bytes.isEmpty else { throw Failure(path: name, reason: "is empty") }
+        guard let base = mmap(nil, bytes.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), base != MAP_FAILED else {
+            throw Failure(path: name, reason: "cannot be mapped (errno \(errno))")
+        }
+        bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        mprotect(base, bytes.count, PROT_READ)
+        self.bytes = UnsafeRawBufferPointer(start: base, count: bytes.count)
+    }
+
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
     }

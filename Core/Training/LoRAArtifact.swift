@@ -41,15 +41,35 @@ public struct LoRAArtifact: Sendable {
         return LoRAArtifact(parameters: p, metadata: metadata, contentHash: hash)
     }
 
-    /// Reads and validates an artifact: container checks (see `TensorFile`), then every tensor's
-    /// name and shape against the LoRA settings and model shape in its header.
-    public static func load(path: String) throws -> LoRAArtifact {
-        let file = try TensorFile.read(path: path)
+    /// Reads and validates an artifact: container checks (see `TensorFile`: a size cap, then the
+    /// SHA-256 — against `expectedSha256` too when given — before anything is parsed), then the
+    /// model shape in its header against `model` when given, then every tensor's name and shape
+    /// against the LoRA settings and model shape in its header.
+    public static func load(path: String, expectedSha256: String? = nil, model: ModelShape? = nil) throws -> LoRAArtifact {
+        try validated(TensorFile.read(path: path, expectedHash: expectedSha256), name: path, model: model)
+    }
+
+    /// `load` for an artifact held in memory (tests, fuzzing); `name` stands for the path in errors.
+    public static func parse(bytes: [UInt8], name: String = "<memory>", expectedSha256: String? = nil,
+                             model: ModelShape? = nil) throws -> LoRAArtifact {
+        try validated(TensorFile.parse(bytes: bytes, name: name, expectedHash: expectedSha256), name: name, model: model)
+    }
+
+    private static func validated(_ file: TensorFile, name path: String, model expectedShape: ModelShape?) throws -> LoRAArtifact {
         func fail(_ reason: String) -> TrainingError { .invalidArtifact(path: path, reason: reason) }
         guard file.header.kind == "adapter" else { throw fail("it is a \(file.header.kind), not an adapter") }
         do { try file.header.lora.validate() } catch { throw fail("\(error)") }
         let m = file.header.model
         guard m.layers > 0, m.modelDim > 0, m.ffnDim > 0, m.kvDim > 0 else { throw fail("invalid model shape \(m)") }
+        if let expectedShape, m != expectedShape {
+            throw fail("made for a model of shape \(m), the base model is \(expectedShape)")
+        }
+        // The shape decides what is allocated: it must account for exactly the values the file holds.
+        let held = file.tensors.reduce(0) { $0 + $1.count }
+        guard let needed = valueCount(file.header.lora, m), needed == held else {
+            throw fail("its model shape \(m) with rank \(file.header.lora.rank) needs "
+                + "\(valueCount(file.header.lora, m).map(String.init) ?? "more than Int.max") values, its tensors hold \(held)")
+        }
         var parameters = LoRAParameters(configuration: file.header.lora, shape: m)
         let r = parameters.configuration.rank
         guard file.header.tensors.count == 2 * parameters.slots.count else {
@@ -67,6 +87,22 @@ public struct LoRAArtifact: Sendable {
             parameters.values.replaceSubrange(slot.bOffset..<(slot.bOffset + slot.outputs * r), with: file.tensors[2 * i + 1])
         }
         return LoRAArtifact(parameters: parameters, metadata: file.header.metadata, contentHash: file.contentHash)
+    }
+
+    /// The number of values `LoRAParameters(configuration:shape:)` holds, or nil when computing it
+    /// overflows: layers × Σ over targets of rank × (inputs + outputs).
+    private static func valueCount(_ configuration: LoRAConfiguration, _ shape: ModelShape) -> Int? {
+        var perLayer = 0
+        for kind in configuration.targets {
+            let (outputs, inputs) = LoRAParameters.dimensions(kind, in: shape)
+            let (width, o1) = inputs.addingReportingOverflow(outputs)
+            let (values, o2) = width.multipliedReportingOverflow(by: configuration.rank)
+            let (sum, o3) = perLayer.addingReportingOverflow(values)
+            guard !o1, !o2, !o3 else { return nil }
+            perLayer = sum
+        }
+        let (total, overflow) = perLayer.multipliedReportingOverflow(by: shape.layers)
+        return overflow ? nil : total
     }
 
     /// The adapters for inference (`LlamaSession`, `Generator`), checked against `model`.

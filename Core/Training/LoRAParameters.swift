@@ -29,18 +29,12 @@ public struct LoRAParameters: Sendable, Equatable {
 
     /// Zero-filled adapters for every (layer, target) of a model of `shape`.
     init(configuration: LoRAConfiguration, shape: ModelShape) {
-        let d = shape.modelDim, f = shape.ffnDim, kv = shape.kvDim, r = configuration.rank
+        let r = configuration.rank
         var slots: [Slot] = []
         var offset = 0
         for layer in 0..<shape.layers {
             for kind in configuration.targets {
-                let (outputs, inputs): (Int, Int)
-                switch kind {
-                case .query, .output: (outputs, inputs) = (d, d)
-                case .key, .value: (outputs, inputs) = (kv, d)
-                case .gate, .up: (outputs, inputs) = (f, d)
-                case .down: (outputs, inputs) = (d, f)
-                }
+                let (outputs, inputs) = Self.dimensions(kind, in: shape)
                 slots.append(Slot(slot: LinearSlot(layer: layer, kind: kind), inputs: inputs, outputs: outputs,
                                   aOffset: offset, bOffset: offset + r * inputs))
                 offset += r * (inputs + outputs)
@@ -50,6 +44,16 @@ public struct LoRAParameters: Sendable, Equatable {
         self.shape = shape
         self.slots = slots
         self.values = [Float](repeating: 0, count: offset)
+    }
+
+    /// The outputs and inputs of the projection `kind` in a model of `shape`.
+    static func dimensions(_ kind: LinearSlot.Kind, in shape: ModelShape) -> (outputs: Int, inputs: Int) {
+        switch kind {
+        case .query, .output: (shape.modelDim, shape.modelDim)
+        case .key, .value: (shape.kvDim, shape.modelDim)
+        case .gate, .up: (shape.ffnDim, shape.modelDim)
+        case .down: (shape.modelDim, shape.ffnDim)
+        }
     }
 
     /// Fresh adapters: A random from `seed`, B zero.

@@ -11,8 +11,10 @@ import TwinlogRuntime
 ///     offset 16 + H   Σ 4·count the tensors in header order, Float32 little-endian, row-major
 ///     last 32 bytes             SHA-256 of all preceding bytes: the file's content hash
 ///
-/// Reading checks the magic, the lengths against the file size, the hash, and that every value is
-/// finite, and throws `TrainingError.invalidArtifact` naming the problem; it never traps.
+/// Reading refuses a file over `maxBytes` before reading it, then checks the magic, the lengths
+/// against the file size and the hash (the trailer's and, when the caller knows one, the expected
+/// one) before it parses anything, then every shape with overflow-checked arithmetic and that every
+/// value is finite; it throws `TrainingError.invalidArtifact` naming the problem and never traps.
 /// Writing goes to a temporary file that is renamed into place, so a reader sees the old file or
 /// the complete new one, never half of one.
 struct TensorFile {
@@ -20,12 +22,31 @@ struct TensorFile {
     #error("TensorFile copies Float32 values as stored: a big-endian host would need byte swaps")
     #endif
     static let magic = Array("TWLTENS1".utf8)
+    /// The largest file read: 1 GiB, far above any adapter or checkpoint of the models Twinlog
+    /// runs (a rank-64 adapter on every projection of a 1.7B model is about 300 MB).
+    static let maxBytes = 1 << 30
+    /// The largest dimension of one tensor.
+    static let maxDimension = 1 << 26
 
     /// One tensor's name and shape.
     struct Entry: Codable, Equatable {
         let name: String
         let shape: [Int]
         var count: Int { shape.reduce(1, *) }
+
+        /// The number of values, or nil when the shape is empty, has a dimension outside
+        /// 1…`maxDimension`, or its product overflows.
+        var checkedCount: Int? {
+            guard !shape.isEmpty else { return nil }
+            var product = 1
+            for dimension in shape {
+                guard (1...TensorFile.maxDimension).contains(dimension) else { return nil }
+                let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { return nil }
+                product = next
+            }
+            return product
+        }
     }
 
     /// What the file holds; `kind` is "adapter" or "checkpoint".
@@ -68,22 +89,43 @@ struct TensorFile {
         return contentHash
     }
 
-    /// Reads and validates a file.
-    static func read(path: String) throws -> TensorFile {
+    /// Reads and validates a file (see `parse`), refusing one over `maxBytes` before reading it.
+    static func read(path: String, expectedHash: String? = nil) throws -> TensorFile {
         func fail(_ reason: String) -> TrainingError { .invalidArtifact(path: path, reason: reason) }
+        let size: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { throw fail("it is not a regular file") }
+            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw fail("cannot read the file (\(error.localizedDescription))")
+        }
+        guard size <= maxBytes else { throw fail("it is \(size) bytes, over the \(maxBytes)-byte limit of an artifact") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
             throw fail("cannot read the file (\(error.localizedDescription))")
         }
-        let bytes = [UInt8](data)
+        return try parse(bytes: [UInt8](data), name: path, expectedHash: expectedHash)
+    }
+
+    /// Validates a file held in memory; `name` stands for the path in errors. `expectedHash` (hex
+    /// SHA-256 of the bytes before the trailer) is compared before the header is parsed.
+    static func parse(bytes: [UInt8], name path: String, expectedHash: String? = nil) throws -> TensorFile {
+        func fail(_ reason: String) -> TrainingError { .invalidArtifact(path: path, reason: reason) }
+        guard bytes.count <= maxBytes else { throw fail("it is \(bytes.count) bytes, over the \(maxBytes)-byte limit of an artifact") }
         guard bytes.count >= 16 + 32 else { throw fail("\(bytes.count) bytes is too short to be an artifact (truncated?)") }
         guard Array(bytes[0..<8]) == magic else { throw fail("it does not start with the TWLTENS1 magic") }
         let headerLength = bytes[8..<16].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(bytes.count - 48) else {
-            throw fail("the header claims \(headerLength) bytes but the file has \(bytes.count) (truncated?)")
+            throw fail("the header length field claims \(headerLength) bytes but the file has \(bytes.count) (truncated?)")
         }
         let body = bytes.count - 32
         let digest = SHA256.hash(data: bytes[0..<body])
+        if let expectedHash, digest.hexDigits != expectedHash.lowercased() {
+            throw fail("its SHA-256 is \(digest.hexDigits), expected \(expectedHash)")
+        }
         guard Array(digest) == Array(bytes[body...]) else {
             throw fail("its SHA-256 does not match its content (truncated or corrupted)")
         }
@@ -93,12 +135,19 @@ struct TensorFile {
             throw fail("unreadable header (\(error))")
         }
         guard header.format == 1 else { throw fail("format \(header.format) is not supported (this build reads format 1)") }
+        // Every size below is checked against the bytes present before anything is allocated.
+        let available = (body - headerEnd) / 4
         var total = 0
         for entry in header.tensors {
-            guard !entry.shape.isEmpty, entry.shape.allSatisfy({ $0 > 0 && $0 <= 1 << 26 }) else {
-                throw fail("tensor \(entry.name) has an invalid shape \(entry.shape)")
+            guard let count = entry.checkedCount else {
+                throw fail("tensor \(entry.name) has an invalid shape \(entry.shape) (each dimension 1…\(maxDimension), their product within Int)")
             }
-            total += entry.count
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow, sum <= available else {
+                throw fail("the tensors' shapes need more values than the \(body - headerEnd) bytes after the header hold "
+                    + "(at tensor \(entry.name) \(entry.shape))")
+            }
+            total = sum
         }
         guard total * 4 == body - headerEnd else {
             throw fail("the header lists \(total) values (\(total * 4) bytes) but \(body - headerEnd) bytes follow it")

@@ -1,18 +1,18 @@
 /// Finds a response's character set (HTTP header, byte-order mark, `<meta charset>` or XML
 /// declaration, else UTF-8) and makes UTF-8 bodies safe: invalid sequences become U+FFFD, never a
 /// crash and never a parser switching to Latin-1 half-way through a page.
-enum Charset {
+public enum Charset {
     /// The body as the parser should see it, with the encoding to give the parser.
-    struct Decoded: Sendable {
-        var bytes: [UInt8]
+    public struct Decoded: Sendable {
+        public var bytes: [UInt8]
         /// An IANA name for libxml2 (`utf-8`, `windows-1252`, …).
-        var encoding: String
+        public var encoding: String
         /// Whether invalid UTF-8 was replaced.
-        var repaired: Bool
+        public var repaired: Bool
     }
 
     /// Decodes `body` received with `contentType`.
-    static func decode(_ body: [UInt8], contentType: String?) -> Decoded {
+    public static func decode(_ body: [UInt8], contentType: String?) -> Decoded {
         let declared = (contentType.flatMap(parameter) ?? bom(body) ?? sniff(body))?.lowercased()
         if let declared, !["utf-8", "utf8", "us-ascii", "ascii", "unicode-1-1-utf-8"].contains(declared) {
             return Decoded(bytes: body, encoding: declared == "iso-8859-1" || declared == "latin1" ? "windows-1252" : declared, repaired: false)
@@ -22,7 +22,7 @@ enum Charset {
     }
 
     /// `body` as text: UTF-8 with invalid sequences replaced (robots.txt, CSV, plain text).
-    static func text(_ body: [UInt8]) -> String {
+    public static func text(_ body: [UInt8]) -> String {
         String(decoding: body.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(body.dropFirst(3)) : body, as: UTF8.self)
     }
 
