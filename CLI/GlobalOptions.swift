@@ -27,8 +27,9 @@ struct GlobalOptions: ParsableArguments {
     static let flagKeys: Set<String> = ["brokers", "databaseUrl", "databaseSchema", "topicPrefix", "requestTimeout", "logLevel"]
 
     /// The effective configuration: flags over environment over file over defaults.
-    func load() throws -> TwinlogConfiguration {
-        var flags: [String: String] = [:]
+    /// `commandFlags` holds the settings a command's own flags give (key → value).
+    func load(commandFlags: [String: String] = [:]) throws -> TwinlogConfiguration {
+        var flags = commandFlags
         flags["brokers"] = brokers
         flags["databaseUrl"] = databaseURL
         flags["databaseSchema"] = databaseSchema

@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     var semanticWeight: Double?
     @Option(name: .customLong("source-boost"), help: "What chunks of a source the question names gain, 0–1 (default 0.1).")
     var sourceBoost: Double?
+    @Option(name: .customLong("reply-topic-prefix"),
+            help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")
+    var replyTopicPrefix: String?
     @Option(name: .customLong("shutdown-timeout"),
             help: "Seconds a graceful shutdown may take before the consumers are cancelled (their batch in flight is redone by the next run; at most 86400).",
             transform: SecondsFlag.within(0...86_400))
@@ -69,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try global.load()
+        let config = try global.load(commandFlags: replyTopicPrefix.map { ["replyTopicPrefix": $0] } ?? [:])
         TwinlogMetrics.bootstrap()
         let selected = try only.map { try ConsumerComponent.named($0) } ?? ConsumerComponent.all
         var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel),

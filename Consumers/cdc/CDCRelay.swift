@@ -26,6 +26,9 @@ public final class CDCRelay: Sendable {
         public var tables = ["authors", "documents", "document_versions"]
         /// How often to confirm the position even when the server asks for nothing.
         public var statusInterval: Duration = .seconds(5)
+        /// Rows the first snapshot fetches from a table's cursor at a time; memory holds at most
+        /// two batches (one being delivered, one being read), whatever the table's size.
+        public var snapshotBatchRows = CDCRelay.defaultSnapshotBatchRows
         public var logger = Logger(label: "twinlog.cdc")
 
         public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue) {
@@ -35,11 +38,17 @@ public final class CDCRelay: Sendable {
         }
     }
 
+    /// The default `snapshotBatchRows`.
+    public static let defaultSnapshotBatchRows = 1000
+
     private let configuration: Configuration
     private let producer: KafkaProducer
     private let progress = Progress()
 
     public init(_ configuration: Configuration) throws {
+        guard configuration.snapshotBatchRows > 0 else {
+            throw CDCError(description: "snapshotBatchRows must be at least 1, got \(configuration.snapshotBatchRows)")
+        }
         self.configuration = configuration
         producer = try KafkaProducer(configuration: configuration.kafka)
     }
@@ -170,7 +179,7 @@ public final class CDCRelay: Sendable {
                     for id in ids {
                         guard let relation = relations[id], let transaction else { continue }
                         pending.append(WarehouseChange(op: .truncate, table: relation.name, key: [:], before: nil, after: nil,
-                                                       lsn: Int64(transaction.finalLSN.value), sequence: pending.count,
+                                                       lsn: transaction.finalLSN.signedValue, sequence: pending.count,
                                                        transactionId: Int64(transaction.xid), commitTime: transaction.time))
                     }
                 case .commit(_, let endLSN, _):
@@ -227,7 +236,7 @@ public final class CDCRelay: Sendable {
             if let value = (after?[column] ?? before?[column]) ?? nil { key[column] = value }
         }
         return WarehouseChange(op: op, table: relation.name, key: key, before: before, after: after,
-                               lsn: Int64(transaction.finalLSN.value), sequence: sequence,
+                               lsn: transaction.finalLSN.signedValue, sequence: sequence,
                                transactionId: Int64(transaction.xid), commitTime: transaction.time)
     }
 
@@ -242,6 +251,8 @@ public final class CDCRelay: Sendable {
     }
 
     /// Publishes every row of the published tables as read events, inside the slot's snapshot.
+    /// Each table is read through a cursor in batches of `snapshotBatchRows`; a batch is handed to
+    /// the producer while the next one is fetched, and is acknowledged before a third is read.
     private func publishSnapshot(_ db: PostgresConnection, snapshot: String, at point: LSN, schema: String,
                                  keys: [String: [String]]) async throws {
         try await db.transaction { db in
@@ -249,18 +260,28 @@ public final class CDCRelay: Sendable {
             try await db.execute(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot.replacingOccurrences(of: "'", with: "''"))'"))
             var sequence = 0
             for table in configuration.tables {
-                let rows = try await db.query("SELECT * FROM \(identifier: schema).\(identifier: table)")
-                var changes: [WarehouseChange] = []
-                for row in rows {
-                    var after: [String: String?] = [:]
-                    for (name, value) in zip(row.columns, row.values) { after[name] = value }
-                    var key: [String: String] = [:]
-                    for column in keys[table] ?? [] { if let value = after[column] ?? nil { key[column] = value } }
-                    changes.append(WarehouseChange(op: .read, table: table, key: key, before: nil, after: after,
-                                                   lsn: Int64(point.value), sequence: sequence, transactionId: 0, commitTime: Date()))
-                    sequence += 1
+                // The cursor lives in the snapshot's transaction, so every batch sees the same snapshot.
+                try await db.execute("DECLARE twinlog_cdc_snapshot NO SCROLL CURSOR FOR SELECT * FROM \(identifier: schema).\(identifier: table)")
+                var previous: PendingDelivery?
+                while true {
+                    let rows = try await db.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(configuration.snapshotBatchRows) FROM twinlog_cdc_snapshot"))
+                    var changes: [WarehouseChange] = []
+                    changes.reserveCapacity(rows.count)
+                    for row in rows {
+                        var after: [String: String?] = [:]
+                        for (name, value) in zip(row.columns, row.values) { after[name] = value }
+                        var key: [String: String] = [:]
+                        for column in keys[table] ?? [] { if let value = after[column] ?? nil { key[column] = value } }
+                        changes.append(WarehouseChange(op: .read, table: table, key: key, before: nil, after: after,
+                                                       lsn: point.signedValue, sequence: sequence, transactionId: 0, commitTime: Date()))
+                        sequence += 1
+                    }
+                    try await previous?.delivered()
+                    previous = changes.isEmpty ? nil : try await enqueue(changes)
+                    if rows.count < configuration.snapshotBatchRows { break }
                 }
-                try await enqueue(changes).delivered()
+                try await previous?.delivered()
+                try await db.execute("CLOSE twinlog_cdc_snapshot")
             }
             configuration.logger.info("published the initial snapshot", metadata: ["rows": "\(sequence)", "at": "\(point)"])
         }

@@ -1,5 +1,7 @@
 import Foundation
 import TwinlogKafka
+import TwinlogPostgres
+import TwinlogRuntime
 
 /// A configuration value that is missing its expected form; names the key, where it came from
 /// and what was expected.
@@ -28,6 +30,11 @@ public struct TwinlogConfiguration: Sendable, Equatable {
     /// Seconds a consumer may go silent before the group gives its partitions to another member.
     public var sessionTimeout: Double = 10
     public var logLevel = "info"
+    /// The inference consumer replies only to topics whose name starts with this (nil:
+    /// `topicPrefix` + `twin.replies`, the topic `twinlog ask` and the gateway answer on).
+    public var replyTopicPrefix: String?
+    /// The bearer token `twinlog gateway` requires (nil: no authentication).
+    public var gatewayToken: String?
 
     public init() {}
 
@@ -119,6 +126,18 @@ public struct TwinlogConfiguration: Sendable, Equatable {
             config.logLevel = value.lowercased()
             return true
         },
+        Key(name: "replyTopicPrefix", environment: "TWINLOG_REPLY_TOPIC_PREFIX", form: "a non-empty topic name prefix (letters, digits, . _ -)",
+            summary: "topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies)") { config, value in
+            guard value.range(of: "^[A-Za-z0-9._-]{1,249}$", options: .regularExpression) != nil else { return false }
+            config.replyTopicPrefix = value
+            return true
+        },
+        Key(name: "gatewayToken", environment: "TWINLOG_GATEWAY_TOKEN", form: "16 to 4096 visible ASCII characters, no spaces",
+            summary: "bearer token the HTTP gateway requires (unset: none)") { config, value in
+            guard (16...4096).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return false }
+            config.gatewayToken = value
+            return true
+        },
     ]
 
     /// Builds the configuration: defaults, then the file (JSON object of key → string or number),
@@ -153,9 +172,14 @@ public struct TwinlogConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Applies one value; a rejected value is named by key, source and expected form, and echoed
+    /// only when its key is not secret-looking (`SecretNames`) and with any credentials it carries
+    /// masked (a database URL's password).
     private static func set(_ key: Key, _ value: String, source: String, in config: inout TwinlogConfiguration) throws(ConfigurationError) {
         guard key.apply(&config, value) else {
-            throw ConfigurationError(description: "\(source): expected \(key.form), got \(value.debugDescription)")
+            let shown = SecretNames.isSecret(key.name) ? "a value that is not shown"
+                : PostgresConnection.redacted(value).debugDescription
+            throw ConfigurationError(description: "\(source): expected \(key.form), got \(shown)")
         }
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import Synchronization
 import TwinlogAsk
 import TwinlogEvents
 import TwinlogMetrics
@@ -15,20 +16,37 @@ import TwinlogRuntime
 /// Reply statuses map to HTTP: ok → 200, invalid_request → 400, overloaded → 503, failed → 502,
 /// deadline_exceeded or no reply in time → 504. A body that is not a valid request is a 400 that
 /// says what was wrong.
+///
+/// Before a question is sent, `POST /v1/ask` must pass, in this order: the bearer token when one is
+/// configured (401; `GET /metrics` needs it too, `GET /health` never), `Content-Type:
+/// application/json` (415 — a cross-site form post cannot set it without a CORS preflight, which the
+/// gateway never grants), room among the requests in flight (429 with `Retry-After`), and the body
+/// size limit (413). Every refusal is a JSON `{"error": …}` that says what was wrong.
 public struct AskGateway: Sendable {
-    /// Where the gateway listens and how long it lets an asker wait.
+    /// Where the gateway listens, who may call it, and how much it takes on at once.
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
         /// 0 picks a free port (see `onStart`).
         public var port = 8080
         public var defaultTimeout: Duration = .seconds(30)
         public var maxTimeout: Duration = .seconds(300)
-        /// The largest request body accepted.
-        public var maxBodyBytes = 64 * 1024
+        /// The largest request body accepted; a larger one is a 413.
+        public var maxBodyBytes = AskGateway.defaultMaxBodyBytes
+        /// How many `POST /v1/ask` requests may wait for their answers at once (each may wait up to
+        /// `maxTimeout`); one more is a 429.
+        public var maxInFlight = AskGateway.defaultMaxInFlight
+        /// When set, `POST /v1/ask` and `GET /metrics` need `Authorization: Bearer <token>` (401
+        /// otherwise); compared in constant time.
+        public var token: String?
         public var logger = Logger(label: "twinlog.gateway")
 
         public init() {}
     }
+
+    /// The default cap on requests in flight.
+    public static let defaultMaxInFlight = 32
+    /// The default body size limit: 64 KiB.
+    public static let defaultMaxBodyBytes = 64 * 1024
 
     /// The JSON body of `POST /v1/ask`.
     public struct AskBody: Codable, Sendable {
@@ -44,16 +62,21 @@ public struct AskGateway: Sendable {
         public var maxTokens: Int?
         public var retrievalOnly: Bool?
         public var timeoutSeconds: Double?
+        /// Decoding overrides for the answer (`temperature`, `repetitionPenalty`, `noRepeatNgram`, …).
+        public var decoding: QueryRequested.Decoding?
     }
 
     private let configuration: Configuration
     private let client: QueryClient
     private let metrics: MetricsRegistry
+    private let inFlight: InFlight
 
     public init(_ configuration: Configuration, client: QueryClient, metrics: MetricsRegistry = TwinlogMetrics.shared) {
         self.configuration = configuration
         self.client = client
         self.metrics = metrics
+        inFlight = InFlight(limit: configuration.maxInFlight,
+                            gauge: Gauge(label: "twinlog_gateway_in_flight", factory: metrics.factory))
     }
 
     /// Serves until the task is cancelled; `onStart` receives the bound port.
@@ -71,14 +94,15 @@ public struct AskGateway: Sendable {
         router.get("health") { _, _ -> Response in
             Self.json(.ok, ["status": "ok"])
         }
-        router.get("metrics") { [metrics] _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: TwinlogMetrics.contentType],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        router.get("metrics") { [metrics] request, _ -> Response in
+            if let refusal = self.unauthorized(request) { return refusal }
+            return Response(status: .ok, headers: [.contentType: TwinlogMetrics.contentType],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.post("v1/ask") { request, _ -> Response in
             requests.increment()
             let started = ContinuousClock.now
-            let response = await self.ask(request)
+            let response = await self.admit(request)
             let elapsed = ContinuousClock.now - started
             latency.recordNanoseconds(elapsed.inNanoseconds)
             if response.status.code >= 400 { failures.increment() }
@@ -87,15 +111,73 @@ public struct AskGateway: Sendable {
         return router
     }
 
+    /// Checks the token, the content type and the in-flight cap, then asks.
+    private func admit(_ request: Request) async -> Response {
+        if let refusal = unauthorized(request) { return refusal }
+        if let refusal = unsupportedMediaType(request) { return refusal }
+        guard inFlight.enter() else {
+            return Self.json(.tooManyRequests, ["error": "too many requests in flight (at most \(configuration.maxInFlight)); retry later"],
+                             headers: [.retryAfter: "1"])
+        }
+        defer { inFlight.leave() }
+        return await ask(request)
+    }
+
+    /// A 401 when a token is configured and the request does not carry it as a bearer token.
+    private func unauthorized(_ request: Request) -> Response? {
+        guard let token = configuration.token else { return nil }
+        let scheme = "bearer "
+        guard let header = request.headers[.authorization], header.utf8.count > scheme.utf8.count,
+              header.prefix(scheme.count).lowercased() == scheme else {
+            return Self.json(.unauthorized, ["error": "this gateway needs an Authorization: Bearer <token> header"],
+                             headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard Self.constantTimeEqual(Array(header.utf8.dropFirst(scheme.utf8.count)), Array(token.utf8)) else {
+            return Self.json(.unauthorized, ["error": "the bearer token is wrong"], headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+        }
+        return nil
+    }
+
+    /// A 415 unless the body is declared `application/json` (UTF-8, the only charset JSON has).
+    private func unsupportedMediaType(_ request: Request) -> Response? {
+        guard let declared = request.headers[.contentType] else {
+            return Self.json(.unsupportedMediaType, ["error": "Content-Type must be application/json; the request has none"])
+        }
+        let parts = declared.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let charset = parts.dropFirst().first { $0.hasPrefix("charset=") }.map { $0.dropFirst("charset=".count).trimmingCharacters(in: ["\""]) }
+        guard parts.first == "application/json", charset == nil || charset == "utf-8" else {
+            return Self.json(.unsupportedMediaType, ["error": "Content-Type must be application/json (UTF-8), got \(declared.prefix(100))"])
+        }
+        return nil
+    }
+
+    /// Whether two byte strings are equal, in time that depends on their lengths only.
+    static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+        var difference: UInt8 = given.count == expected.count ? 0 : 1
+        for index in expected.indices {
+            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
+        }
+        return difference == 0
+    }
+
     private func ask(_ request: Request) async -> Response {
         var request = request
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodyBytes {
+            return tooLarge()
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            return tooLarge()
+        } catch {
+            return Self.json(.badRequest, ["error": "the body could not be read: \(error)"])
+        }
         let body: AskBody
         do {
-            let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
             body = try JSONDecoder().decode(AskBody.self, from: Data(buffer: buffer))
         } catch {
-            return Self.json(.badRequest, ["error": "the body is not a valid ask request (at most \(configuration.maxBodyBytes) bytes of JSON "
-                                             + "with a \"question\"): \(error)"])
+            return Self.json(.badRequest, ["error": "the body is not a valid ask request (JSON with a \"question\"): \(error)"])
         }
         var platform: Platform?
         if let name = body.platform {
@@ -130,8 +212,7 @@ public struct AskGateway: Sendable {
         let timeout = min(max(requested, .milliseconds(1)), configuration.maxTimeout)
         let query = QueryRequested(queryId: UUID().uuidString, question: body.question, authorId: body.author, platform: platform,
                                    kind: kind, since: since, until: until, k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
-                                   deadline: Date().addingTimeInterval(Double(timeout.components.seconds)
-                                                                       + Double(timeout.components.attoseconds) / 1e18))
+                                   deadline: Date().addingTimeInterval(timeout.inSeconds), decoding: body.decoding)
         do {
             let reply = try await client.ask(query, timeout: timeout)
             let status: HTTPResponse.Status = switch reply.status {
@@ -151,14 +232,50 @@ public struct AskGateway: Sendable {
         }
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
-        encode(status, fields)
+    private func tooLarge() -> Response {
+        Self.json(.contentTooLarge, ["error": "the body is larger than \(configuration.maxBodyBytes) bytes"])
     }
 
-    private static func encode(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+    private static func json(_ status: HTTPResponse.Status, _ fields: [String: String], headers: HTTPFields = [:]) -> Response {
+        encode(status, fields, headers: headers)
+    }
+
+    private static func encode(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":"the response could not be encoded"}"#.utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The count of requests in flight against the cap, mirrored into a gauge.
+private final class InFlight: Sendable {
+    private let count = Mutex(0)
+    private let limit: Int
+    private let gauge: Gauge
+
+    init(limit: Int, gauge: Gauge) {
+        self.limit = limit
+        self.gauge = gauge
+    }
+
+    /// Takes a place, or returns false when all are taken.
+    func enter() -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            gauge.record(count)
+            return true
+        }
+    }
+
+    /// Gives a place back.
+    func leave() {
+        count.withLock { count in
+            count -= 1
+            gauge.record(count)
+        }
     }
 }

@@ -37,7 +37,7 @@ public final class KafkaAdmin: Sendable {
         self.configuration = configuration
         var properties = configuration.baseProperties
         properties += configuration.properties.sorted { $0.key < $1.key }
-        handle = try makeHandle(RD_KAFKA_PRODUCER, conf: try makeConf(properties))
+        handle = try makeHandle(RD_KAFKA_PRODUCER, conf: try makeConf(properties), properties: properties)
     }
 
     deinit {

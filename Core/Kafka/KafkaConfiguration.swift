@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import TwinlogRuntime
 
 /// How to reach a Kafka-protocol cluster: bootstrap brokers, identity, security and any
 /// librdkafka property (CONFIGURATION.md) passed through unchanged.
@@ -59,7 +60,8 @@ public struct KafkaConfiguration: Sendable, Equatable {
 public var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
 
 /// Builds an `rd_kafka_conf_t` from properties; the caller owns the result until it passes it to
-/// `rd_kafka_new`. An unknown key or invalid value names the key.
+/// `rd_kafka_new`. An unknown key or invalid value names the key, never the value: librdkafka's
+/// own message quotes the value, so it is masked there (a value may be a password).
 func makeConf(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePointer {
     guard let conf = rd_kafka_conf_new() else { throw .client("rd_kafka_conf_new failed") }
     rd_kafka_conf_set_log_cb(conf, logCallback)
@@ -68,20 +70,32 @@ func makeConf(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePoin
         if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
             rd_kafka_conf_destroy(conf)
             throw KafkaError(code: KafkaError.invalidConfiguration,
-                             message: "configuration property \(key)=\(value): \(cString(errstr))",
+                             message: "configuration property \(key): \(masking(value, in: cString(errstr), secret: SecretNames.isSecret(key)))",
                              isRetriable: false)
         }
     }
     return conf
 }
 
-/// Creates a client handle of `type` from a conf (consumed on success and on failure).
-func makeHandle(_ type: rd_kafka_type_t, conf: OpaquePointer) throws(KafkaError) -> Handle {
+/// `message` with every occurrence of `value` replaced by `***`: quoted occurrences always, bare
+/// ones when the value is a `secret` or long enough that masking cannot garble the message's words.
+func masking(_ value: String, in message: String, secret: Bool) -> String {
+    guard !value.isEmpty else { return message }
+    let quoted = message.replacingOccurrences(of: "\"\(value)\"", with: "\"***\"")
+    return secret || value.count >= 4 ? quoted.replacingOccurrences(of: value, with: "***") : quoted
+}
+
+/// Creates a client handle of `type` from a conf (consumed on success and on failure) built from
+/// `properties`, whose values are masked in the error (librdkafka names a refused SASL mechanism,
+/// for one, by its value).
+func makeHandle(_ type: rd_kafka_type_t, conf: OpaquePointer, properties: [(String, String)]) throws(KafkaError) -> Handle {
     var errstr = [CChar](repeating: 0, count: 512)
     guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
         rd_kafka_conf_destroy(conf)
-        throw KafkaError(code: KafkaError.invalidConfiguration, message: "rd_kafka_new: \(cString(errstr))",
-                         isRetriable: false)
+        let message = properties.reduce(cString(errstr)) { message, property in
+            masking(property.1, in: message, secret: SecretNames.isSecret(property.0))
+        }
+        throw KafkaError(code: KafkaError.invalidConfiguration, message: "rd_kafka_new: \(message)", isRetriable: false)
     }
     return Handle(pointer: handle)
 }

@@ -88,7 +88,7 @@ public final class KafkaConsumer: Sendable {
         let rebalance = RebalanceContext(provider: provider, logger: options.logger)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(rebalance).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
-        let handle = try makeHandle(RD_KAFKA_CONSUMER, conf: conf)
+        let handle = try makeHandle(RD_KAFKA_CONSUMER, conf: conf, properties: properties)
         rd_kafka_poll_set_consumer(handle.pointer)
         do { try attach(handle.pointer) } catch {
             rd_kafka_destroy(handle.pointer)

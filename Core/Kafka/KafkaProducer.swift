@@ -48,7 +48,7 @@ public final class KafkaProducer: Sendable {
         properties += options.properties.sorted { $0.key < $1.key }
         let conf = try makeConf(properties)
         rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
-        let handle = try makeHandle(RD_KAFKA_PRODUCER, conf: conf)
+        let handle = try makeHandle(RD_KAFKA_PRODUCER, conf: conf, properties: properties)
         self.handle = handle
         poller = PollThread(name: "twinlog.kafka.producer.poll") {
             rd_kafka_poll(handle.pointer, 100)

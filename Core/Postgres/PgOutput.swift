@@ -13,6 +13,10 @@ public struct LSN: Sendable, Hashable, Comparable, CustomStringConvertible {
         value = high << 32 | low
     }
 
+    /// The LSN as the signed 64-bit integer events carry. A WAL position from the server at or past
+    /// 2^63 (8 EiB of WAL) is clamped to `Int64.max` rather than trapping the conversion.
+    public var signedValue: Int64 { Int64(clamping: value) }
+
     public var description: String { String(format: "%X/%X", UInt32(value >> 32), UInt32(value & 0xffff_ffff)) }
     public static func < (a: LSN, b: LSN) -> Bool { a.value < b.value }
     public static let zero = LSN(0)

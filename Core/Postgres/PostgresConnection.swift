@@ -93,11 +93,15 @@ public final class PostgresConnection: Sendable {
     public func copy(into table: String, columns: [String], rows: [[any PostgresBindable]]) async throws {
         let statement = "COPY \(PostgresQuery.quoteIdentifier(table)) (\(columns.map(PostgresQuery.quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         var data = ""
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             guard row.count == columns.count else {
                 throw PostgresError(message: "COPY into \(table): a row has \(row.count) values for \(columns.count) columns")
             }
-            data += row.map { $0.postgresText.map(Self.escapeCopyText) ?? "\\N" }.joined(separator: "\t")
+            let texts = row.map(\.postgresText)
+            for (column, text) in zip(columns, texts) {
+                if let text { try requireNoNUL(text, "COPY into \(table): column \(column) of row \(index + 1)") }
+            }
+            data += texts.map { $0.map(Self.escapeCopyText) ?? "\\N" }.joined(separator: "\t")
             data += "\n"
         }
         let session = self.session
@@ -111,9 +115,37 @@ public final class PostgresConnection: Sendable {
         await executor.run { session.close() }
     }
 
-    /// `url` without its password, for messages and status output.
+    /// `url` without its credentials, for messages and status output: the password of a URI's
+    /// user info, every query parameter with a secret-looking name (`?password=…`,
+    /// `&sslpassword=…`, percent-encoded names too), and the same keywords of a `key=value`
+    /// connection string (`password='…'`). See `SecretNames`.
     public static func redacted(_ url: String) -> String {
-        url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+        guard url.contains("://") else { return redactedKeywords(url) }
+        var text = url.replacingOccurrences(of: #"(://[^:/@]+):[^@]*@"#, with: "$1:***@", options: .regularExpression)
+        guard let query = text.firstIndex(of: "?") else { return text }
+        let end = text[query...].firstIndex(of: "#") ?? text.endIndex
+        let parameters = text[text.index(after: query)..<end].split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
+            let name = parameter[..<equals]
+            return SecretNames.isSecret(name.removingPercentEncoding ?? String(name)) ? name + "=***" : String(parameter)
+        }
+        text.replaceSubrange(text.index(after: query)..<end, with: parameters.joined(separator: "&"))
+        return text
+    }
+
+    /// A libpq `key=value` connection string with the values of secret-looking keys masked;
+    /// values may be single-quoted with backslash escapes.
+    private static func redactedKeywords(_ conninfo: String) -> String {
+        let pattern = #"([A-Za-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s]*)"#
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return conninfo }
+        var text = conninfo
+        let whole = NSRange(text.startIndex..., in: text)
+        for match in expression.matches(in: conninfo, range: whole).reversed() {
+            guard let name = Range(match.range(at: 1), in: conninfo), SecretNames.isSecret(String(conninfo[name])),
+                  let value = Range(match.range(at: 3), in: text) else { continue }
+            text.replaceSubrange(value, with: "***")
+        }
+        return text
     }
 
     /// Escapes a value for COPY's text format.
@@ -187,14 +219,16 @@ private final class Session: @unchecked Sendable {
     }
 
     private func runOnce(_ query: PostgresQuery) throws -> (rows: [PostgresRow], affected: Int) {
+        try requireNoNUL(query.sql, "the statement text")
         let connection = try live()
-        let result = withOptionalCStrings(query.parameters) { values in
+        let result = try withOptionalCStrings(query.parameters, naming: { "bind parameter $\($0 + 1) (in: \(query.sql.prefix(200)))" }) { values in
             PQexecParams(connection, query.sql, Int32(query.parameters.count), nil, values, nil, nil, 0)
         }
         return try consume(result, connection: connection, statement: query.sql)
     }
 
     func runScript(_ sql: String) throws {
+        try requireNoNUL(sql, "the script text")
         let connection = try live()
         _ = try consume(PQexec(connection, sql), connection: connection, statement: sql)
     }
@@ -215,6 +249,7 @@ private final class Session: @unchecked Sendable {
     }
 
     func copyIn(_ statement: String, _ data: String) throws {
+        try requireNoNUL(statement, "the COPY statement")
         let connection = try live()
         guard let start = PQexec(connection, statement) else { throw lost(connection) }
         defer { PQclear(start) }
@@ -264,17 +299,38 @@ private final class Session: @unchecked Sendable {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of C strings for `strings`.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    withOptionalCStrings(strings + [nil]) { body($0) }
+/// Refuses text holding a NUL byte before it becomes a C string: libpq would silently cut it
+/// there (PostgreSQL text cannot hold one either). `what` names the value in the error.
+func requireNoNUL(_ text: String, _ what: @autoclosure () -> String) throws(PostgresError) {
+    guard !text.utf8.contains(0) else {
+        throw PostgresError(message: "\(what()) contains a NUL byte, which PostgreSQL cannot take")
+    }
 }
 
-/// Calls `body` with a C array of optional C strings (nil stays a null pointer).
-private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+/// Calls `body` with a NULL-terminated C array of C strings for `strings`.
+private func withCStrings<R>(_ strings: [String], naming: (Int) -> String,
+                             _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws(PostgresError) -> R) throws(PostgresError) -> R {
+    try withOptionalCStrings(strings + [nil], naming: naming, body)
+}
+
+/// Calls `body` with a C array of optional C strings (nil stays a null pointer); a string holding
+/// a NUL byte is refused, named by `naming(index)`, instead of being cut short.
+private func withOptionalCStrings<R>(_ strings: [String?], naming: (Int) -> String,
+                                     _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws(PostgresError) -> R) throws(PostgresError) -> R {
+    var copies: [UnsafeMutablePointer<CChar>?] = []
+    copies.reserveCapacity(strings.count)
     defer { copies.forEach { free($0) } }
+    for (index, string) in strings.enumerated() {
+        guard let string else {
+            copies.append(nil)
+            continue
+        }
+        try requireNoNUL(string, naming(index))
+        guard let copy = strdup(string) else { throw PostgresError(message: "out of memory copying \(naming(index))") }
+        copies.append(copy)
+    }
     let pointers = copies.map { UnsafePointer($0) }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    return try pointers.withUnsafeBufferPointer { buffer throws(PostgresError) in try body(buffer.baseAddress) }
 }
 
 /// Opens a libpq connection for `options` (UTC, ISO dates, the search path); with `replication`, a
@@ -295,8 +351,9 @@ func openLibPQ(_ options: PostgresConnection.Options, replication: Bool) throws 
     }
     keywords.append("options")
     values.append(serverOptions)
-    let connection: OpaquePointer? = withCStrings(keywords) { k in
-        withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+    let names = ["dbname": "the database URL", "application_name": "the application name", "options": "the search path"]
+    let connection: OpaquePointer? = try withCStrings(keywords, naming: { "connection keyword \(keywords[$0])" }) { k throws(PostgresError) in
+        try withCStrings(values, naming: { names[keywords[$0]] ?? "connection setting \(keywords[$0])" }) { v in PQconnectdbParams(k, v, 1) }
     }
     guard let connection, PQstatus(connection) == CONNECTION_OK else {
         let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"

@@ -43,6 +43,7 @@ public final class ReplicationConnection: Sendable {
     /// Runs a replication command or SQL (simple protocol) and returns its rows as text.
     public func command(_ sql: String) async throws -> [[String: String?]] {
         let handle = self.handle
+        try requireNoNUL(sql, "the replication command")
         return try await executor.run {
             let pointer = try handle.live()
             guard let result = PQexec(pointer, sql) else { throw handle.failure(sql) }
@@ -71,6 +72,7 @@ public final class ReplicationConnection: Sendable {
     public func startReplication(slot: String, publication: String, from position: LSN) async throws {
         let handle = self.handle
         let sql = "START_REPLICATION SLOT \(PostgresQuery.quoteIdentifier(slot)) LOGICAL \(position) (proto_version '1', publication_names '\(publication.replacingOccurrences(of: "'", with: "''"))')"
+        try requireNoNUL(sql, "the slot or publication name")
         try await executor.run {
             let pointer = try handle.live()
             guard let result = PQexec(pointer, sql) else { throw handle.failure(sql) }

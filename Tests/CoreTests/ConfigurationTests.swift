@@ -61,4 +61,33 @@ struct ConfigurationTests {
         #expect(kafka.saslUsername == "u" && kafka.saslPassword == "p")
         #expect(kafka.sslCALocation == "/etc/ca.pem")
     }
+
+    @Test("a rejected value of a secret-looking key is named with its source and form, never echoed")
+    func secretNotEchoed() throws {
+        #expect { try TwinlogConfiguration.load(environment: ["TWINLOG_GATEWAY_TOKEN": "hunter2 short"], file: nil) } throws: {
+            let text = "\($0)"
+            return text.contains("environment variable TWINLOG_GATEWAY_TOKEN: expected 16 to 4096 visible ASCII characters")
+                && text.contains("not shown") && !text.contains("hunter2")
+        }
+        let path = try file(#"{"gatewayToken": "hunter2"}"#)
+        #expect { try TwinlogConfiguration.load(environment: [:], file: path) } throws: {
+            "\($0)".contains("key gatewayToken: expected") && !"\($0)".contains("hunter2")
+        }
+    }
+
+    @Test("a rejected database URL is echoed with its passwords masked")
+    func databaseURLRedacted() {
+        #expect { try TwinlogConfiguration.load(environment: ["TWINLOG_DATABASE_URL": "mysql://u:hunter2@db.example/x?password=hunter3"], file: nil) } throws: {
+            let text = "\($0)"
+            return text.contains("TWINLOG_DATABASE_URL: expected postgresql://") && text.contains("mysql://u:***@db.example/x?password=***")
+                && !text.contains("hunter2") && !text.contains("hunter3")
+        }
+    }
+
+    @Test("the gateway token is unset by default and read from TWINLOG_GATEWAY_TOKEN")
+    func gatewayToken() throws {
+        #expect(try TwinlogConfiguration.load(environment: [:], file: nil).gatewayToken == nil)
+        let config = try TwinlogConfiguration.load(environment: ["TWINLOG_GATEWAY_TOKEN": "0123456789abcdef-token"], file: nil)
+        #expect(config.gatewayToken == "0123456789abcdef-token")
+    }
 }

@@ -6,6 +6,7 @@ import Testing
 import TwinlogAsk
 import TwinlogEvents
 import TwinlogGateway
+import TwinlogMetrics
 
 @Suite("HTTP gateway over the request/reply topics")
 struct GatewayTests {
@@ -23,16 +24,9 @@ struct GatewayTests {
         let port = try #require(await iterator.next())
         let base = "http://127.0.0.1:\(port)"
 
-        /// GET `path`, or POST `body` to it.
         func call(_ path: String, _ body: String? = nil) async throws -> (status: UInt, body: String) {
-            var request = HTTPClientRequest(url: base + path)
-            if let body {
-                request.method = .POST
-                request.body = .bytes(ByteBuffer(string: body))
-            }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            return (response.status.code, String(decoding: bytes.readableBytesView, as: UTF8.self))
+            let response = try await Self.call(base + path, body)
+            return (response.status, response.body)
         }
 
         let answered = try await call("/v1/ask", #"{"question": "Where was the moth found?", "retrievalOnly": true, "k": 3}"#)
@@ -66,6 +60,113 @@ struct GatewayTests {
         #expect(health.status == 200)
         let metrics = try await call("/metrics")
         #expect(metrics.status == 200 && metrics.body.contains("twinlog_gateway_requests_total"))
+
+        gateway.cancel()
+        _ = await gateway.result
+        await client.close()
+        serving.cancel()
+        _ = await serving.result
+    }
+
+    /// GET `url`, or POST `body` to it as JSON (unless `headers` names another Content-Type);
+    /// `body` may also be a stream of chunks of unknown length.
+    static func call(_ url: String, _ body: String? = nil, chunks: [String]? = nil,
+                     headers: [String: String] = [:]) async throws -> (status: UInt, body: String, headers: [String: String]) {
+        var request = HTTPClientRequest(url: url)
+        if body != nil || chunks != nil {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let chunks {
+            let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+            for chunk in chunks { continuation.yield(ByteBuffer(string: chunk)) }
+            continuation.finish()
+            request.body = .stream(stream, length: .unknown)
+        }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let fields = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+        return (response.status.code, String(decoding: bytes.readableBytesView, as: UTF8.self), fields)
+    }
+
+    @Test("the gateway refuses a missing or wrong bearer token (401), a body not declared JSON (415), an oversized body (413) and requests past the in-flight cap (429); a correct request still works")
+    func limits() async throws {
+        let fixture = try await InferenceConsumerTests.Fixture("inf-gwlimits")
+        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let registry = MetricsRegistry()
+        let token = "gw-test-token-0123456789"
+        var configuration = AskGateway.Configuration()
+        configuration.port = 0
+        configuration.token = token
+        configuration.maxInFlight = 1
+        configuration.maxBodyBytes = 512
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let gateway = Task { try await AskGateway(configuration, client: client, metrics: registry).run { portContinuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let ask = "http://127.0.0.1:\(port)/v1/ask"
+        let bearer = ["Authorization": "Bearer \(token)"]
+        let question = #"{"question": "Where was the moth found?", "retrievalOnly": true, "k": 3, "timeoutSeconds": 120}"#
+
+        let anonymous = try await Self.call(ask, question)
+        #expect(anonymous.status == 401 && anonymous.body.contains("Authorization: Bearer"))
+        #expect(anonymous.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+        let wrong = try await Self.call(ask, question, headers: ["Authorization": "Bearer gw-test-token-0123456788"])
+        #expect(wrong.status == 401 && wrong.body.contains("bearer token is wrong"))
+        let prefix = try await Self.call(ask, question, headers: ["Authorization": "Bearer gw-test-token"])
+        #expect(prefix.status == 401)
+        let basic = try await Self.call(ask, question, headers: ["Authorization": "Basic \(token)"])
+        #expect(basic.status == 401)
+        let metrics = try await Self.call("http://127.0.0.1:\(port)/metrics")
+        #expect(metrics.status == 401)
+        let health = try await Self.call("http://127.0.0.1:\(port)/health")
+        #expect(health.status == 200)
+
+        // A cross-site form post can only send these types without a preflight.
+        for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            let form = try await Self.call(ask, question, headers: bearer.merging(["Content-Type": type]) { $1 })
+            #expect(form.status == 415 && form.body.contains("Content-Type must be application/json") && form.body.contains(type))
+        }
+        var untyped = HTTPClientRequest(url: ask)
+        untyped.method = .POST
+        untyped.headers.add(name: "Authorization", value: "Bearer \(token)")
+        untyped.body = .bytes(ByteBuffer(string: question))
+        let noType = try await HTTPClient.shared.execute(untyped, timeout: .seconds(60))
+        #expect(noType.status.code == 415)
+        let latin1 = try await Self.call(ask, question, headers: bearer.merging(["Content-Type": "application/json; charset=latin1"]) { $1 })
+        #expect(latin1.status == 415)
+
+        let padding = String(repeating: " ", count: 600)
+        let large = try await Self.call(ask, #"{"question": "moth"}"# + padding, headers: bearer)
+        #expect(large.status == 413 && large.body.contains("larger than 512 bytes"))
+        let chunked = try await Self.call(ask, chunks: [#"{"question": "moth","#, padding, "}"], headers: bearer)
+        #expect(chunked.status == 413 && chunked.body.contains("larger than 512 bytes"))
+
+        // No inference consumer runs yet, so the first question waits in flight; the second is refused.
+        let waiting = Task { try await Self.call(ask, question, headers: bearer) }
+        var held = false
+        for _ in 0..<1200 where !held {
+            held = registry.render().contains("twinlog_gateway_in_flight 1")
+            if !held { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(held, "the first question never counted as in flight")
+        let refused = try await Self.call(ask, question, headers: bearer)
+        #expect(refused.status == 429 && refused.body.contains("at most 1"))
+        #expect(refused.headers["retry-after"] == "1")
+
+        let consumer = try fixture.consumer()
+        let serving = Task { try await consumer.run() }
+        let answered = try await waiting.value
+        #expect(answered.status == 200)
+        #expect(try JSONDecoder().decode(QueryAnswered.self, from: Data(answered.body.utf8)).sources.first?.chunkId == "c-grace-bug")
+        let again = try await Self.call(ask, question, headers: bearer.merging(["Content-Type": "application/json; charset=UTF-8"]) { $1 })
+        #expect(again.status == 200)
+        let scheme = try await Self.call(ask, question, headers: ["Authorization": "bearer \(token)"])
+        #expect(scheme.status == 200, "the auth scheme is case-insensitive")
+        let scraped = try await Self.call("http://127.0.0.1:\(port)/metrics", headers: bearer)
+        #expect(scraped.status == 200 && scraped.body.contains("twinlog_gateway_in_flight 0"))
 
         gateway.cancel()
         _ = await gateway.result

@@ -23,10 +23,14 @@ struct HotSwapTests {
 
         let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, targets: [.query]),
                                         shape: ModelShape(base.model.config), seed: 7)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hotswap-\(UUID().uuidString).twlt").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hotswap-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/adapter.twlt"
         let written = try LoRAArtifact(parameters: parameters).write(to: path)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let watcher = try await ModelWatcher(kafka: Services.kafka, topics: fixture.topics, base: base, inference: consumer)
+        let watcher = try await ModelWatcher(kafka: Services.kafka, topics: fixture.topics, base: base,
+                                             baseModelSha256: String(repeating: "a", count: 64),
+                                             artifacts: try ArtifactFolder(path: folder), inference: consumer)
         let watching = Task { try await watcher.run() }
         let producer = try KafkaProducer(configuration: Services.kafka)
         let tampered = ModelPublished(modelVersion: "v2-tampered", baseModelSha256: String(repeating: "a", count: 64), adapterPath: path,

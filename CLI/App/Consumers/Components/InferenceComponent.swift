@@ -1,5 +1,7 @@
+import Foundation
 import IndexConsumer
 import InferenceConsumer
+import TwinlogTraining
 
 extension ConsumerComponent {
     /// `twin.queries` → RAG answers on each request's reply topic, from a full index replica, with
@@ -15,9 +17,14 @@ extension ConsumerComponent {
         var configuration = InferenceConsumer.Configuration(kafka: settings.kafka, topics: settings.topics)
         configuration.consumer = settings.consumerOptions(InferenceConsumer.consumerName)
         configuration.retrieval = settings.retrieval
+        configuration.replyTopicPrefix = settings.config.allowedReplyTopicPrefix
         let generator = try await settings.models.generator()
         let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: try await settings.models.embedder(), generator: generator)
-        let models = try await ModelWatcher(kafka: settings.kafka, topics: settings.topics, base: generator, inference: consumer)
+        // Published adapters are read only from inside the artifacts folder the training consumer writes.
+        try FileManager.default.createDirectory(atPath: settings.training.artifactsDirectory, withIntermediateDirectories: true)
+        let models = try await ModelWatcher(kafka: settings.kafka, topics: settings.topics, base: generator,
+                                            baseModelSha256: try await settings.models.generatorSHA256(),
+                                            artifacts: try ArtifactFolder(path: settings.training.artifactsDirectory), inference: consumer)
         return StartedComponent(services: [replica, models, consumer], index: replica.index)
     }
 }
