@@ -135,6 +135,11 @@ struct AskCommand: AsyncParsableCommand {
         var lines: [String] = []
         if reply.status != .ok { lines.append("error (\(reply.status.rawValue)): \(reply.error ?? "")") }
         if let answer = reply.answer { lines.append(answer.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if let evidence = reply.evidence, !evidence.isEmpty {
+            lines.append("")
+            lines.append("evidence:")
+            for quote in evidence { lines.append("  [\(quote.source)] \"\(quote.text)\"") }
+        }
         if !reply.sources.isEmpty {
             lines.append("")
             lines.append("sources:")

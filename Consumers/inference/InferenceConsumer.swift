@@ -12,12 +12,18 @@ import TwinlogRuntime
 
 /// Answers QueryRequested events from `twin.queries` on the topic each names in its `reply-to`
 /// header, with the same `correlation-id`: an answer with its sources, or an error reply
-/// (invalid request, deadline exceeded, failed) — never silence while a reply-to is known.
+/// (invalid request, deadline exceeded, failed) — never silence while a usable reply-to is known.
+///
+/// A reply-to must be a topic name starting with `replyTopicPrefix`; any other goes, with the
+/// request, to `twin.dlq.inference` and nothing is written to it. The replies' producer never
+/// creates topics, and a reply that cannot be delivered (its topic is missing, say) is that
+/// request's failure, not the service's: the request is dead-lettered with the reason and the
+/// batch is committed.
 ///
 /// Instances scale out by partitions in one consumer group; each holds a full index replica
 /// (passed in, kept current by the index materializer). Offsets are committed to Kafka after the
-/// batch's replies were acknowledged, so a crash re-answers a request rather than dropping it;
-/// askers ignore replies they no longer wait for. Malformed requests also go to
+/// batch's replies were acknowledged (or dead-lettered), so a crash re-answers a request rather
+/// than dropping it; askers ignore replies they no longer wait for. Malformed requests also go to
 /// `twin.dlq.inference`.
 public final class InferenceConsumer: Service {
     /// What the consumer connects to and how it answers.
@@ -30,16 +36,32 @@ public final class InferenceConsumer: Service {
         public var prompt = AnswerPrompt()
         /// The longest a generation may run, whatever the request's deadline.
         public var maxGenerationTime: Duration = .seconds(30)
+        /// How answers are decoded unless the request's `decoding` says otherwise: greedy, with a
+        /// 1.1 repetition penalty over the last 64 tokens and no repeated 4-gram of its own.
+        public var decoding = SamplingOptions(repetitionPenalty: 1.1, penaltyWindow: 64, noRepeatNgramSize: 4)
+        /// Whether an answer stops at a sentence that repeats an earlier one (the repeat is cut).
+        public var stopAtRepeatedSentence = true
+        /// Evidence, the support check and the abstention applied to every generated answer.
+        public var grounding = Grounding()
         /// Requests per poll. Generations run one after another before the next poll, so the batch
         /// times the generation limit must stay under the group's poll interval (set to 15 min).
         public var maxBatch = 16
+        /// Replies go only to topics whose name starts with this (default: the catalogue's
+        /// `twin.replies`, which `twinlog ask`, the gateway and the demo answer on).
+        public var replyTopicPrefix: String
+        /// The replies' producer. It never creates a topic (`allow.auto.create.topics` false), and
+        /// waits `topic.metadata.propagation.max.ms` (5 s) for a missing one before the reply fails.
+        public var producer = KafkaProducer.Options()
         public var logger = Logger(label: "twinlog.inference")
 
         public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String = "twinlog.inference") {
             self.kafka = kafka
             self.topics = topics
+            replyTopicPrefix = topics.replies
             consumer = KafkaConsumer.Options(groupId: groupId)
             consumer.properties["max.poll.interval.ms"] = "900000"
+            producer.properties["allow.auto.create.topics"] = "false"
+            producer.properties["topic.metadata.propagation.max.ms"] = "5000"
         }
     }
 
@@ -74,7 +96,7 @@ public final class InferenceConsumer: Service {
         selfQueryModel = configuration.retrieval.selfQueryModel ? generator.map(ModelSelfQuery.init) : nil
         consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
                                      topics: [configuration.topics.queries])
-        producer = try KafkaProducer(configuration: configuration.kafka)
+        producer = try KafkaProducer(configuration: configuration.kafka, options: configuration.producer)
     }
 
     /// Swaps in another generator (a new adapter) between requests; requests in flight finish
@@ -95,25 +117,36 @@ public final class InferenceConsumer: Service {
 
     /// Polls one batch, answers every request in it, and commits its offsets. Retrieval for the
     /// whole batch shares one embedder call; generations run one after another, each reply sent as
-    /// soon as it is ready.
+    /// soon as it is ready. A reply that fails to be delivered dead-letters its request; only a
+    /// dead letter that fails (or the commit) fails the step.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(100)) async throws -> Int {
         let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
         guard !records.isEmpty else { return 0 }
-        var deliveries: [PendingDelivery] = []
+        var replies: [(record: KafkaRecord, topic: String, delivery: PendingDelivery)] = []
+        var deadLetters: [PendingDelivery] = []
         var accepted: [Accepted] = []
         for record in records {
             switch admit(record) {
-            case .reply(let outgoing): deliveries.append(try await producer.enqueue(outgoing))
+            case .done(let reply, let letter):
+                if let letter { deadLetters.append(try await producer.enqueue([letter])) }
+                if let reply { replies.append((record, reply.topic, try await producer.enqueue([reply]))) }
             case .work(let work): accepted.append(work)
             }
         }
         if !accepted.isEmpty {
             for (work, answer) in await answer(accepted) {
-                deliveries.append(try await producer.enqueue([reply(await answer(), to: work.replyTo, correlationId: work.correlationId)]))
+                let outgoing = reply(await answer(), to: work.replyTo, correlationId: work.correlationId)
+                replies.append((work.record, work.replyTo, try await producer.enqueue([outgoing])))
             }
         }
-        for delivery in deliveries { try await delivery.delivered() }
+        for (record, topic, delivery) in replies {
+            do { try await delivery.delivered() } catch {
+                let letter = deadLetter(record, reason: "the reply to \(topic) could not be delivered: \(error)")
+                deadLetters.append(try await producer.enqueue([letter]))
+            }
+        }
+        for delivery in deadLetters { try await delivery.delivered() }
         try await consumer.commit(after: records)
         return records.count
     }
@@ -126,6 +159,7 @@ public final class InferenceConsumer: Service {
 
     /// A valid request that passed the deadline and guardrail checks, with where to answer.
     private struct Accepted {
+        var record: KafkaRecord
         var request: QueryRequested
         /// The request's explicit time range, checked.
         var dates: Range<Date>?
@@ -136,16 +170,18 @@ public final class InferenceConsumer: Service {
     }
 
     private enum Admission {
-        /// Answered without work: an error reply or a dead letter (or both).
-        case reply([OutgoingRecord])
+        /// Answered without work: an error reply, a dead letter, or both.
+        case done(reply: OutgoingRecord?, deadLetter: OutgoingRecord?)
         case work(Accepted)
     }
 
-    /// Decodes and checks one record: an invalid request gets an error reply (when it says where)
-    /// and a dead letter; an expired or refused one an error reply; the rest is accepted.
+    /// Decodes and checks one record: a request without a usable reply-to is dead-lettered and
+    /// gets no reply; an invalid request gets an error reply (when it says where) and a dead letter;
+    /// an expired or refused one an error reply; the rest is accepted.
     private func admit(_ record: KafkaRecord) -> Admission {
         let correlationId = record.header(Header.correlationId)?.stringValue
         let replyTo = record.header(Header.replyTo)?.stringValue
+        let replyRefusal = replyTo.flatMap { Self.replyTopicRefusal($0, prefix: configuration.replyTopicPrefix) }
         let request: QueryRequested
         let dates: Range<Date>?
         do {
@@ -153,30 +189,45 @@ public final class InferenceConsumer: Service {
             dates = try request.dates()
         } catch {
             let reason = "invalid query request: \(error)"
-            var out = [deadLetter(record, reason: reason)]
-            if let replyTo, !replyTo.isEmpty, let correlationId {
-                out.append(reply(QueryAnswered(queryId: correlationId, status: .invalidRequest, error: reason),
-                                 to: replyTo, correlationId: correlationId))
+            guard replyRefusal == nil, let replyTo, let correlationId else {
+                return .done(reply: nil, deadLetter: deadLetter(record, reason: [reason, replyRefusal].compactMap { $0 }.joined(separator: "; ")))
             }
-            return .reply(out)
+            return .done(reply: reply(QueryAnswered(queryId: correlationId, status: .invalidRequest, error: reason),
+                                      to: replyTo, correlationId: correlationId),
+                         deadLetter: deadLetter(record, reason: reason))
         }
-        guard let replyTo, !replyTo.isEmpty else {
-            return .reply([deadLetter(record, reason: "query \(request.queryId) has no \(Header.replyTo) header; nowhere to answer")])
+        guard let replyTo else {
+            return .done(reply: nil, deadLetter: deadLetter(record, reason: "query \(request.queryId) has no \(Header.replyTo) header; nowhere to answer"))
+        }
+        if let replyRefusal {
+            return .done(reply: nil, deadLetter: deadLetter(record, reason: "query \(request.queryId): \(replyRefusal); not answered"))
         }
         let correlation = correlationId ?? request.queryId
         guard request.deadline > Date() else {
             let expired = QueryAnswered(queryId: request.queryId, status: .deadlineExceeded,
                                         error: "the deadline \(EventTime.format(request.deadline)) passed before work began")
-            return .reply([reply(expired, to: replyTo, correlationId: correlation)])
+            return .done(reply: reply(expired, to: replyTo, correlationId: correlation), deadLetter: nil)
         }
         let verdict = configuration.guardrails.inspect(request.question)
         if let refusal = verdict.refusal {
             let refused = QueryAnswered(queryId: request.queryId, status: .invalidRequest, error: refusal, flags: verdict.flags)
-            return .reply([reply(refused, to: replyTo, correlationId: correlation)])
+            return .done(reply: reply(refused, to: replyTo, correlationId: correlation), deadLetter: nil)
         }
         configuration.logger.info("query", metadata: ["id": "\(request.queryId)", "question": "\(Self.logMasking.clean(request.question))"])
-        return .work(Accepted(request: request, dates: dates, flags: verdict.flags, replyTo: replyTo, correlationId: correlation,
-                              received: ContinuousClock.now))
+        return .work(Accepted(record: record, request: request, dates: dates, flags: verdict.flags, replyTo: replyTo,
+                              correlationId: correlation, received: ContinuousClock.now))
+    }
+
+    /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic
+    /// name (1–249 of letters, digits, `.`, `_`, `-`) that starts with `prefix`.
+    static func replyTopicRefusal(_ topic: String, prefix: String) -> String? {
+        let legal = !topic.isEmpty && topic.utf8.count <= 249
+            && topic.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+        guard legal else { return "the \(Header.replyTo) header \(topic.prefix(300).debugDescription) is not a legal topic name" }
+        guard topic.hasPrefix(prefix) else {
+            return "the \(Header.replyTo) topic \(topic) does not start with the allowed reply topic prefix \(prefix)"
+        }
+        return nil
     }
 
     /// Retrieves for every accepted request at once; each answer is finished (generated) when its
@@ -208,7 +259,8 @@ public final class InferenceConsumer: Service {
         let clock = ContinuousClock()
         var timings = retrieval.timings
         var sources = retrieval.chunks.map(Self.source)
-        let flags = work.flags + retrieval.flags
+        var flags = work.flags + retrieval.flags
+        var evidence: [QueryAnswered.Evidence] = []
         let report = Self.report(retrieval)
         func failure(_ status: QueryAnswered.Status, _ error: String, version: String? = nil) -> QueryAnswered {
             QueryAnswered(queryId: request.queryId, status: status, error: error, sources: sources, modelVersion: version,
@@ -223,20 +275,57 @@ public final class InferenceConsumer: Service {
             let (promptIDs, used) = configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
                                                                tokenizer: generator.tokenizer)
             sources = used.map(Self.source)
-            let limits = GenerationLimits(maxTokens: request.maxTokens,
-                                          timeLimit: min(configuration.maxGenerationTime, .milliseconds(Int64(remaining * 1000))))
+            let limits = GenerationLimits(
+                maxTokens: request.maxTokens,
+                timeLimit: Duration.seconds(clamping: remaining, to: configuration.maxGenerationTime) ?? .zero,
+                stopAtRepeatedSentence: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeatedSentence)
+            let sampling: SamplingOptions
+            do { sampling = try Self.sampling(configuration.decoding, overriddenBy: request.decoding) } catch {
+                return failure(.invalidRequest, "decoding: \(error)")
+            }
             let started = clock.now
+            let generated: String
             do {
-                answer = try await generationExecutor.run { try generator.generate(promptIDs: promptIDs, limits: limits).text }
+                generated = try await generationExecutor.run {
+                    try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits).text
+                }
             } catch {
                 return failure(.failed, "generation failed: \(error)", version: current.version)
             }
             timings["generate"] = (clock.now - started).inMilliseconds
+            let grounding = clock.now
+            let embedder = self.embedder
+            do {
+                let grounded = try await configuration.grounding.ground(question: request.question, generated: generated,
+                                                                        sources: used.map(\.payload)) { await embedder.embed($0) }
+                answer = grounded.answer
+                evidence = grounded.evidence.map { QueryAnswered.Evidence(source: $0.source, text: $0.text) }
+                if !grounded.supported { flags.append("unsupported") }
+            } catch {
+                return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
+            }
+            timings["ground"] = (clock.now - grounding).inMilliseconds
         }
         timings["total"] = (clock.now - work.received).inMilliseconds
         return QueryAnswered(queryId: request.queryId, status: .ok, answer: answer, sources: sources,
                              modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: flags,
-                             retrieval: report)
+                             retrieval: report, evidence: evidence.isEmpty ? nil : evidence)
+    }
+
+    /// The consumer's decoding with the request's overrides applied, checked.
+    static func sampling(_ defaults: SamplingOptions, overriddenBy decoding: QueryRequested.Decoding?) throws -> SamplingOptions {
+        guard let decoding else { return defaults }
+        var options = defaults
+        if let value = decoding.temperature { options.temperature = Float(value) }
+        if let value = decoding.topP { options.topP = Float(value) }
+        if let value = decoding.minP { options.minP = Float(value) }
+        if let value = decoding.repetitionPenalty { options.repetitionPenalty = Float(value) }
+        if let value = decoding.frequencyPenalty { options.frequencyPenalty = Float(value) }
+        if let value = decoding.presencePenalty { options.presencePenalty = Float(value) }
+        if let value = decoding.penaltyWindow { options.penaltyWindow = value }
+        if let value = decoding.noRepeatNgram { options.noRepeatNgramSize = value }
+        if let value = decoding.seed { options.seed = value }
+        return try options.validated()
     }
 
     private static func source(_ chunk: RetrievedChunk) -> QueryAnswered.Source {

@@ -23,9 +23,41 @@ public struct QueryRequested: TwinlogEvent {
     public var retrievalOnly: Bool
     /// After this instant the asker has given up; the consumer replies with an error instead of working.
     public var deadline: Date
+    /// How to decode the answer, field by field over the consumer's defaults (absent: the defaults).
+    public var decoding: Decoding?
+
+    /// Decoding overrides; every field is optional and range-checked by the schema.
+    public struct Decoding: Codable, Sendable, Equatable {
+        public var temperature: Double?
+        public var topP: Double?
+        public var minP: Double?
+        public var repetitionPenalty: Double?
+        public var frequencyPenalty: Double?
+        public var presencePenalty: Double?
+        public var penaltyWindow: Int?
+        public var noRepeatNgram: Int?
+        public var stopRepeatedSentence: Bool?
+        public var seed: UInt64?
+
+        public init(temperature: Double? = nil, topP: Double? = nil, minP: Double? = nil, repetitionPenalty: Double? = nil,
+                    frequencyPenalty: Double? = nil, presencePenalty: Double? = nil, penaltyWindow: Int? = nil,
+                    noRepeatNgram: Int? = nil, stopRepeatedSentence: Bool? = nil, seed: UInt64? = nil) {
+            self.temperature = temperature
+            self.topP = topP
+            self.minP = minP
+            self.repetitionPenalty = repetitionPenalty
+            self.frequencyPenalty = frequencyPenalty
+            self.presencePenalty = presencePenalty
+            self.penaltyWindow = penaltyWindow
+            self.noRepeatNgram = noRepeatNgram
+            self.stopRepeatedSentence = stopRepeatedSentence
+            self.seed = seed
+        }
+    }
 
     public init(queryId: String, question: String, authorId: String? = nil, platform: Platform? = nil, kind: DocumentKind? = nil,
-                since: Date? = nil, until: Date? = nil, k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date) {
+                since: Date? = nil, until: Date? = nil, k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date,
+                decoding: Decoding? = nil) {
         self.queryId = queryId
         self.question = question
         self.authorId = authorId
@@ -37,6 +69,7 @@ public struct QueryRequested: TwinlogEvent {
         self.maxTokens = maxTokens
         self.retrievalOnly = retrievalOnly
         self.deadline = deadline
+        self.decoding = decoding
     }
 
     /// The explicit time range, when `since` or `until` is set; throws when it is empty.
@@ -110,6 +143,19 @@ public struct QueryAnswered: TwinlogEvent {
         }
     }
 
+    /// A line or sentence of a source, quoted verbatim, that supports the answer.
+    public struct Evidence: Codable, Sendable, Equatable {
+        /// The source's number in `sources`, from 1.
+        public var source: Int
+        /// A verbatim substring of that source's chunk.
+        public var text: String
+
+        public init(source: Int, text: String) {
+            self.source = source
+            self.text = text
+        }
+    }
+
     public var queryId: String
     public var status: Status
     public var answer: String?
@@ -118,15 +164,17 @@ public struct QueryAnswered: TwinlogEvent {
     public var modelVersion: String?
     /// Milliseconds per stage (`retrieve`, `rerank`, `generate`, `total`, …).
     public var timings: [String: Double]
-    /// Guardrail findings such as `prompt_injection`, and retrieval notes such as
-    /// `self_query_filter_relaxed`.
+    /// Guardrail findings (`prompt_injection`, `source_prompt_injection`), retrieval notes
+    /// (`self_query_filter_relaxed`), and `unsupported` when the sources do not answer the question.
     public var flags: [String]
     /// What retrieval applied (absent in error replies and in events written before it existed).
     public var retrieval: RetrievalReport?
+    /// The quotes of the sources that best support the answer (absent when there are none).
+    public var evidence: [Evidence]?
 
     public init(queryId: String, status: Status, answer: String? = nil, error: String? = nil, sources: [Source] = [],
                 modelVersion: String? = nil, timings: [String: Double] = [:], flags: [String] = [],
-                retrieval: RetrievalReport? = nil) {
+                retrieval: RetrievalReport? = nil, evidence: [Evidence]? = nil) {
         self.queryId = queryId
         self.status = status
         self.answer = answer
@@ -136,5 +184,6 @@ public struct QueryAnswered: TwinlogEvent {
         self.timings = timings
         self.flags = flags
         self.retrieval = retrieval
+        self.evidence = evidence
     }
 }

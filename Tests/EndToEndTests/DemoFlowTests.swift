@@ -43,6 +43,12 @@ struct DemoFlowTests {
             #expect(answer.reply.status == .ok, "\(answer.question.question): \(answer.reply.error ?? "")")
             #expect(answer.citesExpectedSource, "\(answer.question.question) cited \(answer.reply.sources.map(\.title))")
             #expect(!(answer.reply.answer ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            // Answers read as answers: evidence quoted from the sources, and no word 4-gram said more than twice.
+            #expect(answer.reply.evidence?.isEmpty == false, "\(answer.question.question) has no evidence")
+            let words = (answer.reply.answer ?? "").lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+            var counts: [[String]: Int] = [:]
+            if words.count >= 4 { for i in 0...(words.count - 4) { counts[Array(words[i..<(i + 4)]), default: 0] += 1 } }
+            #expect(counts.values.allSatisfy { $0 <= 2 }, "\(answer.question.question) loops: \(answer.reply.answer ?? "")")
             #expect(answer.reply.modelVersion == (report.training.promoted ? report.training.modelVersion : "base"))
         }
         // Every document of the sample author went through: one capture each, one warehouse row each.

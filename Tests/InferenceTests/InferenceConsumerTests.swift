@@ -71,7 +71,42 @@ struct InferenceConsumerTests {
         #expect(reply.modelVersion == "base-test")
         #expect(!(reply.answer ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         #expect(reply.sources.map(\.chunkId).contains("c-grace-nano"))
-        #expect(reply.timings["generate"] != nil)
+        #expect(reply.timings["generate"] != nil && reply.timings["ground"] != nil)
+        // Evidence: verbatim quotes of the sources it names, by their numbers in the reply.
+        let evidence = try #require(reply.evidence)
+        #expect((1...3).contains(evidence.count))
+        for quote in evidence {
+            let source = try #require(reply.sources.indices.contains(quote.source - 1) ? reply.sources[quote.source - 1] : nil,
+                                      "source number \(quote.source) of \(reply.sources.count)")
+            let chunk = try #require(Corpus.chunks.first { $0.id == source.chunkId })
+            #expect(chunk.text.contains(quote.text), "\(quote.text) is not in \(chunk.id)")
+        }
+        #expect(evidence.contains { $0.text.contains("thirty centimetres") })
+        #expect(reply.flags.contains("unsupported") == (reply.answer == fixture.configuration.grounding.abstention))
+        await client.close()
+        running.cancel()
+        _ = await running.result
+    }
+
+    @Test("a question nothing in the index answers gets the abstention, flagged unsupported, with the nearest sources")
+    func abstains() async throws {
+        let fixture = try await Fixture("inf-abstain")
+        let consumer = try fixture.consumer(generator: true)
+        let running = Task { try await consumer.run() }
+        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let reply = try await client.ask(fixture.request("What is the capital city of Mongolia?", retrievalOnly: false, maxTokens: 24),
+                                         timeout: .seconds(120))
+        #expect(reply.status == .ok)
+        #expect(reply.flags.contains("unsupported"))
+        #expect(reply.answer == fixture.configuration.grounding.abstention)
+        #expect(!reply.sources.isEmpty)
+        // A decoding override out of the consumer's range is refused for that request only.
+        var bad = fixture.request("How long is the wire?", retrievalOnly: false)
+        bad.decoding = QueryRequested.Decoding(penaltyWindow: 5000)
+        await #expect(throws: (any Error).self) { _ = try await client.ask(bad, timeout: .seconds(60)) }
+        var greedy = fixture.request("How long is the wire Grace Hopper hands out?", retrievalOnly: false, maxTokens: 8)
+        greedy.decoding = QueryRequested.Decoding(repetitionPenalty: 1, noRepeatNgram: 0, stopRepeatedSentence: false)
+        #expect(try await client.ask(greedy, timeout: .seconds(120)).status == .ok)
         await client.close()
         running.cancel()
         _ = await running.result

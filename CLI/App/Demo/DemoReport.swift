@@ -65,13 +65,16 @@ public struct DemoReport: Sendable {
             } else if let text = reply.answer?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
                 lines += Self.wrap(text, width: 96).map { "   " + $0 }
             }
+            for quote in reply.evidence ?? [] {
+                lines += Self.wrap("[\(quote.source)] \"\(quote.text)\"", width: 92).map { "     > " + $0 }
+            }
             // A document often contributes several chunks: list each document once, at its best chunk.
             var listed: Set<String> = []
             for source in reply.sources where listed.insert(source.documentId).inserted {
                 lines.append("   · \(source.title)  (score \(String(format: "%.2f", source.score)))  \(source.url)")
             }
             var timing = [String(format: "%.2f s round trip", answer.seconds)]
-            for stage in ["embed", "search", "rerank", "generate"] {
+            for stage in ["embed", "search", "rerank", "generate", "ground"] {
                 if let milliseconds = reply.timings[stage] { timing.append("\(stage) \(Int(milliseconds.rounded())) ms") }
             }
             lines.append("   " + timing.joined(separator: " · ") + (reply.modelVersion.map { " · model \($0)" } ?? ""))
