@@ -1,7 +1,8 @@
 import ArgumentParser
+import TwinlogEvents
 import TwinlogGeneration
 
-/// The decoding flags `generate` and `chat` share: sampling, the penalties that keep a small model
+/// The decoding flags `generate`, `chat` and `ask` share: sampling, the penalties that keep a small model
 /// from looping, and the repeated-sentence stop. A flag left out keeps the command's own default.
 struct DecodingFlags: ParsableArguments {
     @Option(help: "Sampling temperature (> 0 samples; 0 is greedy).")
@@ -45,4 +46,16 @@ struct DecodingFlags: ParsableArguments {
     }
 
     func validate() throws { _ = try sampling(.greedy) }
+
+    /// The flags given, as a request's decoding overrides (nil when none was given); checked.
+    /// A request cannot carry `--top-k`.
+    func requestOverrides() throws -> QueryRequested.Decoding? {
+        guard topK == nil else { throw ValidationError("--top-k cannot be set per request") }
+        let overrides = QueryRequested.Decoding(
+            temperature: temperature.map(Double.init), topP: topP.map(Double.init), minP: minP.map(Double.init),
+            repetitionPenalty: repetitionPenalty.map(Double.init), frequencyPenalty: frequencyPenalty.map(Double.init),
+            presencePenalty: presencePenalty.map(Double.init), penaltyWindow: penaltyWindow, noRepeatNgram: noRepeatNgram,
+            stopRepeatedSentence: stopRepeatedSentence, seed: seed)
+        return overrides == QueryRequested.Decoding() ? nil : overrides
+    }
 }

@@ -25,10 +25,15 @@ struct AskCommand: AsyncParsableCommand {
     var timeout: Duration = .seconds(60)
     @Flag(help: "Retrieve sources only; generate no answer.") var retrievalOnly = false
     @Flag(help: "Print the reply event as JSON.") var json = false
+    @Flag(help: "With --questions: stream every answer and add to its line the streamed text and the milliseconds to the first piece.")
+    var stream = false
+    @OptionGroup(title: "Decoding (overrides the inference consumer's defaults for this request)") var decoding: DecodingFlags
 
     func validate() throws {
         guard (question == nil) != (questions == nil) else { throw ValidationError("give either a question or --questions FILE") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1–64, got \(concurrency)") }
+        if stream && questions == nil { throw ValidationError("--stream is for --questions; a single question always streams") }
+        _ = try decoding.requestOverrides()
         _ = try bounds()
     }
 
@@ -56,8 +61,15 @@ struct AskCommand: AsyncParsableCommand {
             return
         }
         let reply: QueryAnswered
+        // The human-readable answer is printed as it is generated; the JSON reply is printed whole.
+        let streamed = StreamedText()
         do {
-            reply = try await client.ask(try request(question ?? ""), timeout: timeout)
+            var query = try request(question ?? "")
+            if !json && !retrievalOnly { query.stream = true }
+            reply = try await client.ask(query, timeout: timeout) { partial, textSoFar in
+                streamed.text = textSoFar
+                FileHandle.standardOutput.write(Data(partial.text.utf8))
+            }
         } catch {
             await client.close()
             throw error
@@ -68,7 +80,7 @@ struct AskCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(reply), as: UTF8.self))
         } else {
-            print(render(reply))
+            print(render(reply, streamed: streamed.text))
         }
         if reply.status != .ok { throw ExitCode(1) }
     }
@@ -78,7 +90,7 @@ struct AskCommand: AsyncParsableCommand {
         let (since, until) = try bounds()
         return QueryRequested(queryId: UUID().uuidString, question: question, authorId: author, platform: platform,
                               since: since, until: until, k: k, maxTokens: maxTokens, retrievalOnly: retrievalOnly,
-                              deadline: Date().addingTimeInterval(timeout.inSeconds))
+                              deadline: Date().addingTimeInterval(timeout.inSeconds), decoding: try decoding.requestOverrides())
     }
 
     /// A questions file: one JSON object a line with string `id` and `question`; blank lines skipped.
@@ -100,41 +112,124 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     /// Asks every question through one client, `concurrency` at a time, printing each reply as a
-    /// JSON line `{"id": …, "reply": …}` as it arrives (a question that got no reply in time gets
-    /// `{"id": …, "error": …}`).
+    /// JSON line `{"id": …, "reply": …, "replyMs": …}` as it arrives (with `--stream` also
+    /// `"streamed"`, the text of the pieces, and `"firstPieceMs"`; a question that got no reply in
+    /// time gets `{"id": …, "error": …}`). The times are the asker's, from sending.
     private func askAll(_ questions: [(id: String, question: String)], client: QueryClient) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var pending = try questions.map { ($0.id, try request($0.question)) }.makeIterator()
-        try await withThrowingTaskGroup(of: (String, Result<QueryAnswered, any Error>).self) { group in
+        // Each request is made when it is sent, so its deadline counts from then, not from the start.
+        var pending = questions.makeIterator()
+        func request(_ question: String) throws -> QueryRequested {
+            var request = try self.request(question)
+            if stream && !retrievalOnly { request.stream = true }
+            return request
+        }
+        try await withThrowingTaskGroup(of: (String, Result<Asked, any Error>).self) { group in
             for _ in 0..<concurrency {
-                guard let (id, request) = pending.next() else { break }
+                guard let (id, question) = pending.next() else { break }
+                let request = try request(question)
                 group.addTask { await Self.ask(id, request, client: client, wait: timeout) }
             }
             while let (id, outcome) = try await group.next() {
                 switch outcome {
-                case .success(let reply):
-                    let body = String(decoding: try encoder.encode(reply), as: UTF8.self)
-                    print("{\"id\":\(String(decoding: try encoder.encode(id), as: UTF8.self)),\"reply\":\(body)}")
+                case .success(let asked):
+                    print(String(decoding: try encoder.encode(asked.line(id: id)), as: UTF8.self))
                 case .failure(let error):
                     print(String(decoding: try encoder.encode(["id": id, "error": "\(error)"]), as: UTF8.self))
                 }
-                if let (id, request) = pending.next() {
+                if let (id, question) = pending.next() {
+                    let request = try request(question)
                     group.addTask { await Self.ask(id, request, client: client, wait: timeout) }
                 }
             }
         }
     }
 
-    private static func ask(_ id: String, _ request: QueryRequested, client: QueryClient,
-                            wait: Duration) async -> (String, Result<QueryAnswered, any Error>) {
-        do { return (id, .success(try await client.ask(request, timeout: wait))) } catch { return (id, .failure(error)) }
+    /// One question's reply as the asker saw it.
+    private struct Asked: Sendable {
+        var reply: QueryAnswered
+        var replyMilliseconds: Double
+        var streamed: String?
+        var firstPieceMilliseconds: Double?
+
+        /// The output line of `--questions`.
+        struct Line: Encodable {
+            var id: String
+            var reply: QueryAnswered
+            var replyMs: Double
+            var streamed: String?
+            var firstPieceMs: Double?
+        }
+
+        func line(id: String) -> Line {
+            Line(id: id, reply: reply, replyMs: replyMilliseconds, streamed: streamed, firstPieceMs: firstPieceMilliseconds)
+        }
     }
 
-    private func render(_ reply: QueryAnswered) -> String {
+    /// The first piece's time and the text of the pieces, as they arrive.
+    private final class Pieces: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: ContinuousClock.Instant?
+        private var text = ""
+
+        func received(_ textSoFar: String) {
+            lock.withLock {
+                if first == nil { first = .now }
+                text = textSoFar
+            }
+        }
+
+        var seen: (first: ContinuousClock.Instant?, text: String) { lock.withLock { (first, text) } }
+    }
+
+    /// The answer text printed so far.
+    private final class StreamedText: @unchecked Sendable {
+        private let lock = NSLock()
+        private var latest = ""
+
+        var text: String {
+            get { lock.withLock { latest } }
+            set { lock.withLock { latest = newValue } }
+        }
+    }
+
+    private static func ask(_ id: String, _ request: QueryRequested, client: QueryClient,
+                            wait: Duration) async -> (String, Result<Asked, any Error>) {
+        let pieces = Pieces()
+        let sent = ContinuousClock.now
+        do {
+            let reply = try await client.ask(request, timeout: wait) { _, textSoFar in pieces.received(textSoFar) }
+            let milliseconds = { (instant: ContinuousClock.Instant) in (instant - sent).inSeconds * 1000 }
+            let (first, text) = pieces.seen
+            return (id, .success(Asked(reply: reply, replyMilliseconds: milliseconds(.now), streamed: request.stream == true ? text : nil,
+                                       firstPieceMilliseconds: first.map(milliseconds))))
+        } catch {
+            return (id, .failure(error))
+        }
+    }
+
+    /// The reply as text. `streamed` is the answer text already printed as it was generated: the
+    /// answer is printed again only when the reply's differs (the quotes or the abstention in place
+    /// of an unsupported answer, citations to no source removed).
+    private func render(_ reply: QueryAnswered, streamed: String) -> String {
         var lines: [String] = []
         if reply.status != .ok { lines.append("error (\(reply.status.rawValue)): \(reply.error ?? "")") }
-        if let answer = reply.answer { lines.append(answer.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let shown = streamed.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let answer = reply.answer?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            if shown.isEmpty {
+                lines.append(answer)
+            } else if answer != shown {
+                let why = reply.flags.contains("unsupported") ? "the sources do not answer the question"
+                    : reply.flags.contains("extractive") ? "the sources do not support the generated answer; here is what they say"
+                    : "citations to no source were removed"
+                lines.append("\n\n(replaced: \(why))\n\(answer)")
+            } else {
+                lines.append("")
+            }
+        } else if !shown.isEmpty {
+            lines.append("")
+        }
         if let evidence = reply.evidence, !evidence.isEmpty {
             lines.append("")
             lines.append("evidence:")

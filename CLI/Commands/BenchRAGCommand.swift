@@ -232,13 +232,14 @@ struct BenchRAGCommand: AsyncParsableCommand {
                                                 deadline: Date().addingTimeInterval(60)), timeout: .seconds(60))
 
         print("\nlatency over the topics (asker sends → asker holds the reply):")
-        print("| requests | concurrent askers | count | p50 | p99 |")
-        print("|---|---|---|---|---|")
+        print("| requests | concurrent askers | count | p50 | p99 | first token p50 (consumer) |")
+        print("|---|---|---|---|---|---|")
         for (kind, count, retrievalOnly) in [("retrieval only", retrievalRequests, true), ("answer, 64 new tokens", answerRequests, false)]
         where count > 0 {
             for askers in [1, 4] {
-                let times = try await measure(client, questions: questions, count: count, askers: askers, retrievalOnly: retrievalOnly)
-                print("| \(kind) | \(askers) | \(times.count) | " + String(format: "%.0f ms | %.0f ms |", BenchSupport.percentile(times, 0.5), BenchSupport.percentile(times, 0.99)))
+                let (times, firstTokens) = try await measure(client, questions: questions, count: count, askers: askers, retrievalOnly: retrievalOnly)
+                let first = firstTokens.isEmpty ? "—" : String(format: "%.0f ms", BenchSupport.percentile(firstTokens, 0.5))
+                print("| \(kind) | \(askers) | \(times.count) | " + String(format: "%.0f ms | %.0f ms |", BenchSupport.percentile(times, 0.5), BenchSupport.percentile(times, 0.99)) + " \(first) |")
             }
         }
         await client.close()
@@ -246,12 +247,15 @@ struct BenchRAGCommand: AsyncParsableCommand {
         _ = await serving.result
     }
 
-    /// Milliseconds per request, `askers` at a time, each asker waiting for its reply before its next.
-    private func measure(_ client: QueryClient, questions: [String], count: Int, askers: Int, retrievalOnly: Bool) async throws -> [Double] {
-        try await withThrowingTaskGroup(of: [Double].self) { group in
+    /// Milliseconds per request, `askers` at a time, each asker waiting for its reply before its next;
+    /// and the consumer's `first_token` timings (request arrival to the first generated token).
+    private func measure(_ client: QueryClient, questions: [String], count: Int, askers: Int,
+                         retrievalOnly: Bool) async throws -> (times: [Double], firstTokens: [Double]) {
+        try await withThrowingTaskGroup(of: ([Double], [Double]).self) { group in
             for asker in 0..<askers {
                 group.addTask {
                     var times: [Double] = []
+                    var firstTokens: [Double] = []
                     for i in stride(from: asker, to: count, by: askers) {
                         let request = QueryRequested(queryId: UUID().uuidString, question: questions[i % questions.count],
                                                      k: 5, maxTokens: 64, retrievalOnly: retrievalOnly, deadline: Date().addingTimeInterval(300))
@@ -259,11 +263,12 @@ struct BenchRAGCommand: AsyncParsableCommand {
                         let reply = try await client.ask(request, timeout: .seconds(300))
                         guard reply.status == .ok else { throw ValidationError("request failed: \(reply.status) \(reply.error ?? "")") }
                         times.append((ContinuousClock.now - started).inSeconds * 1000)
+                        if let first = reply.timings["first_token"] { firstTokens.append(first) }
                     }
-                    return times
+                    return (times, firstTokens)
                 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
+            return try await group.reduce(into: ([], [])) { $0.times += $1.0; $0.firstTokens += $1.1 }
         }
     }
 

@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     var semanticWeight: Double?
     @Option(name: .customLong("source-boost"), help: "What chunks of a source the question names gain, 0–1 (default 0.1).")
     var sourceBoost: Double?
+    @Option(name: .customLong("context-tokens"),
+            help: "The most prompt tokens an answer's retrieved context may take (default \(AnswerPrompt().contextTokenBudget)).")
+    var contextTokens: Int?
     @Option(name: .customLong("reply-topic-prefix"),
             help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")
     var replyTopicPrefix: String?
@@ -68,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         if let trainingSteps, trainingSteps <= 0 { throw ValidationError("--training-steps must be positive") }
         if let trainingMaxLength, trainingMaxLength < 2 { throw ValidationError("--training-max-length must be at least 2") }
         if preferenceSteps < 0 { throw ValidationError("--preference-steps must be ≥ 0") }
+        if let contextTokens, !(1...100_000).contains(contextTokens) { throw ValidationError("--context-tokens must be 1–100000, got \(contextTokens)") }
         _ = try retrievalOptions()
     }
 
@@ -84,6 +88,7 @@ struct RunCommand: AsyncParsableCommand {
         if let trainingSteps { settings.training.training.steps = trainingSteps }
         if let trainingMaxLength { settings.training.training.maxSequenceLength = trainingMaxLength }
         settings.retrieval = try retrievalOptions()
+        if let contextTokens { settings.answerPrompt.contextTokenBudget = contextTokens }
         if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
         // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they

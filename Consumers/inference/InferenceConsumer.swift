@@ -13,6 +13,8 @@ import TwinlogRuntime
 /// Answers QueryRequested events from `twin.queries` on the topic each names in its `reply-to`
 /// header, with the same `correlation-id`: an answer with its sources, or an error reply
 /// (invalid request, deadline exceeded, failed) — never silence while a usable reply-to is known.
+/// A request with `stream` gets its answer's pieces first, as QueryAnswerPartial events on the same
+/// topic, at most one per `partialInterval` (the first as soon as there is text).
 ///
 /// A reply-to must be a topic name starting with `replyTopicPrefix`; any other goes, with the
 /// request, to `twin.dlq.inference` and nothing is written to it. The replies' producer never
@@ -285,22 +287,51 @@ public final class InferenceConsumer: Service {
             }
             let started = clock.now
             let generated: String
+            let firstToken: ContinuousClock.Instant?
+            let partials = request.stream == true ? startPartials(for: work) : nil
             do {
-                generated = try await generationExecutor.run {
-                    try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits).text
+                (generated, firstToken) = try await generationExecutor.run {
+                    var first: ContinuousClock.Instant?
+                    var pending = ""
+                    var lastSent: ContinuousClock.Instant?
+                    let interval = Self.partialInterval
+                    let text = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
+                        let now = ContinuousClock.now
+                        if first == nil { first = now }
+                        if let partials {
+                            pending += token.text
+                            if !pending.isEmpty, lastSent.map({ now - $0 >= interval }) ?? true {
+                                partials.texts.yield(pending)
+                                pending = ""
+                                lastSent = now
+                            }
+                        }
+                        return true
+                    }.text
+                    if let partials, !pending.isEmpty { partials.texts.yield(pending) }
+                    return (text, first)
                 }
+                await partials?.finish()
             } catch {
+                await partials?.finish()
                 return failure(.failed, "generation failed: \(error)", version: current.version)
             }
             timings["generate"] = (clock.now - started).inMilliseconds
+            if let firstToken { timings["first_token"] = (firstToken - work.received).inMilliseconds }
             let grounding = clock.now
             let embedder = self.embedder
             do {
                 let grounded = try await configuration.grounding.ground(question: request.question, generated: generated,
                                                                         sources: used.map(\.payload)) { await embedder.embed($0) }
                 answer = grounded.answer
-                evidence = grounded.evidence.map { QueryAnswered.Evidence(source: $0.source, text: $0.text) }
-                if !grounded.supported { flags.append("unsupported") }
+                evidence = grounded.evidence.map { quote in
+                    QueryAnswered.Evidence(source: quote.source, text: quote.text, score: (min(1, max(0, quote.score)) * 1000).rounded() / 1000)
+                }
+                switch grounded.kind {
+                case .generated: break
+                case .extractive: flags.append("extractive")
+                case .abstained: flags.append("unsupported")
+                }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }
@@ -310,6 +341,45 @@ public final class InferenceConsumer: Service {
         return QueryAnswered(queryId: request.queryId, status: .ok, answer: answer, sources: sources,
                              modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: flags,
                              retrieval: report, evidence: evidence.isEmpty ? nil : evidence)
+    }
+
+    /// The least time between two partial replies; the first goes as soon as there is text.
+    static let partialInterval: Duration = .milliseconds(50)
+
+    /// Where a streaming answer's pieces go: `texts` takes them (from the generation thread, never
+    /// blocking it), and a task enqueues each as a QueryAnswerPartial on the request's reply topic.
+    private struct PartialReplies: Sendable {
+        let texts: AsyncStream<String>.Continuation
+        let sender: Task<Void, Never>
+
+        /// Ends the pieces and waits until every one is enqueued, so the final reply follows them.
+        func finish() async {
+            texts.finish()
+            await sender.value
+        }
+    }
+
+    /// Starts sending the pieces of `work`'s answer. A piece that cannot be encoded or enqueued is
+    /// logged and skipped: the final reply is what counts.
+    private func startPartials(for work: Accepted) -> PartialReplies {
+        let (texts, continuation) = AsyncStream<String>.makeStream()
+        let producer = self.producer
+        let logger = configuration.logger
+        let queryId = work.request.queryId, topic = work.replyTo, correlationId = work.correlationId
+        let sender = Task {
+            var sequence = 0
+            for await text in texts {
+                do {
+                    let record = try EventCodec.record(QueryAnswerPartial(queryId: queryId, sequence: sequence, text: text), topic: topic,
+                                                       source: "twinlog/inference", headers: [KafkaHeader(Header.correlationId, correlationId)])
+                    _ = try await producer.enqueue([record])
+                } catch {
+                    logger.warning("a partial reply was not sent", metadata: ["id": "\(queryId)", "error": "\(error)"])
+                }
+                sequence += 1
+            }
+        }
+        return PartialReplies(texts: continuation, sender: sender)
     }
 
     /// The consumer's decoding with the request's overrides applied, checked.

@@ -3,7 +3,8 @@ import TwinlogEvents
 import TwinlogKafka
 
 /// The asker's side of request/reply: sends QueryRequested to `twin.queries` with a fresh
-/// correlation id and a `reply-to` topic, and waits for the reply that carries that id. One client
+/// correlation id and a `reply-to` topic, and waits for the reply that carries that id (handing
+/// the answer's pieces to the asker first when the request streams). One client
 /// serves many concurrent askers; replies for ids nobody waits for any more are ignored.
 ///
 /// The client reads every partition of the reply topic from its end at creation (by explicit
@@ -53,17 +54,25 @@ public final class QueryClient: Sendable {
                     continue
                 }
                 for record in records {
-                    guard let id = record.header("correlation-id")?.stringValue,
-                          let reply = try? EventCodec.decode(record, as: QueryAnswered.self).event else { continue }
-                    waiting.deliver(reply, to: id)
+                    guard let id = record.header("correlation-id")?.stringValue else { continue }
+                    if EventCodec.eventType(of: record) == QueryAnswerPartial.eventType {
+                        guard let partial = try? EventCodec.decode(record, as: QueryAnswerPartial.self).event else { continue }
+                        waiting.deliver(.partial(partial), to: id)
+                    } else if let reply = try? EventCodec.decode(record, as: QueryAnswered.self).event {
+                        waiting.deliver(.answered(reply), to: id)
+                    }
                 }
             }
         }
     }
 
     /// Sends `request` and returns its reply, or throws `Failure.timedOut` after `timeout`.
-    /// The request's deadline should not be later than now + timeout.
-    public func ask(_ request: QueryRequested, timeout: Duration) async throws -> QueryAnswered {
+    /// The request's deadline should not be later than now + timeout. When the request streams,
+    /// `onPartial` receives the answer's pieces in order (each sequence number once), each with the
+    /// text generated so far, before the reply is returned.
+    public func ask(_ request: QueryRequested, timeout: Duration,
+                    onPartial: @escaping @Sendable (_ piece: QueryAnswerPartial, _ textSoFar: String) async -> Void = { _, _ in })
+        async throws -> QueryAnswered {
         let id = request.queryId
         let stream = waiting.register(id)
         defer { waiting.cancel(id) }
@@ -73,7 +82,19 @@ public final class QueryClient: Sendable {
         try await producer.send(record)
         return try await withThrowingTaskGroup(of: QueryAnswered?.self) { group in
             group.addTask {
-                for await reply in stream { return reply }
+                var next = 0
+                var text = ""
+                for await reply in stream {
+                    switch reply {
+                    case .answered(let answer): return answer
+                    case .partial(let partial):
+                        // A redelivered piece (the consumer re-answering after a crash) is skipped.
+                        guard partial.sequence >= next else { continue }
+                        next = partial.sequence + 1
+                        text += partial.text
+                        await onPartial(partial, text)
+                    }
+                }
                 return nil
             }
             group.addTask {
@@ -96,18 +117,24 @@ public final class QueryClient: Sendable {
     }
 }
 
+/// What arrives for a query on the reply topic.
+private enum Arrival: Sendable {
+    case partial(QueryAnswerPartial)
+    case answered(QueryAnswered)
+}
+
 /// Askers waiting for replies, by correlation id.
 private final class Waiting: @unchecked Sendable {
     private let lock = NSLock()
-    private var continuations: [String: AsyncStream<QueryAnswered>.Continuation] = [:]
+    private var continuations: [String: AsyncStream<Arrival>.Continuation] = [:]
 
-    func register(_ id: String) -> AsyncStream<QueryAnswered> {
-        let (stream, continuation) = AsyncStream<QueryAnswered>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    func register(_ id: String) -> AsyncStream<Arrival> {
+        let (stream, continuation) = AsyncStream<Arrival>.makeStream()
         lock.withLock { continuations[id] = continuation }
         return stream
     }
 
-    func deliver(_ reply: QueryAnswered, to id: String) {
+    func deliver(_ reply: Arrival, to id: String) {
         lock.withLock { continuations[id] }?.yield(reply)
     }
 

@@ -117,7 +117,7 @@ public enum EventSchemas {
     public static let allEventTypes: [any TwinlogEvent.Type] = [
         DocumentCaptured.self, DocumentRemoved.self, AuthorErased.self, WarehouseChange.self, ChunkEmbedded.self,
         ChunkRemoved.self, DriftDetected.self, DatasetPublished.self, ModelPublished.self, QueryRequested.self,
-        QueryAnswered.self,
+        QueryAnswered.self, QueryAnswerPartial.self,
     ]
 
     private static let loaded: [String: Result<JSONSchema, EventError>] = {

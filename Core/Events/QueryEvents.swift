@@ -25,6 +25,9 @@ public struct QueryRequested: TwinlogEvent {
     public var deadline: Date
     /// How to decode the answer, field by field over the consumer's defaults (absent: the defaults).
     public var decoding: Decoding?
+    /// Whether the answer is sent as it is generated, as QueryAnswerPartial events before the final
+    /// QueryAnswered (absent: no).
+    public var stream: Bool?
 
     /// Decoding overrides; every field is optional and range-checked by the schema.
     public struct Decoding: Codable, Sendable, Equatable {
@@ -57,7 +60,7 @@ public struct QueryRequested: TwinlogEvent {
 
     public init(queryId: String, question: String, authorId: String? = nil, platform: Platform? = nil, kind: DocumentKind? = nil,
                 since: Date? = nil, until: Date? = nil, k: Int = 5, maxTokens: Int = 128, retrievalOnly: Bool = false, deadline: Date,
-                decoding: Decoding? = nil) {
+                decoding: Decoding? = nil, stream: Bool? = nil) {
         self.queryId = queryId
         self.question = question
         self.authorId = authorId
@@ -70,6 +73,7 @@ public struct QueryRequested: TwinlogEvent {
         self.retrievalOnly = retrievalOnly
         self.deadline = deadline
         self.decoding = decoding
+        self.stream = stream
     }
 
     /// The explicit time range, when `since` or `until` is set; throws when it is empty.
@@ -84,6 +88,30 @@ public struct QueryRequested: TwinlogEvent {
             throw EventError("since \(EventTime.format(lower)) is not before until \(EventTime.format(upper))")
         }
         return lower..<upper
+    }
+}
+
+/// A piece of an answer as it is generated, for a query that asked to stream: sent on the query's
+/// `reply-to` topic with its `correlation-id` and keyed like the reply, so the pieces arrive in
+/// order before the final QueryAnswered. The pieces' texts in `sequence` order make the generated
+/// text; the final reply is authoritative — its answer may differ (citations to no source removed,
+/// the quotes in place of an unsupported answer, or the abstention).
+public struct QueryAnswerPartial: TwinlogEvent {
+    public static let eventType = "twin.query.answer_partial"
+    public static let schemaName = "QueryAnswerPartial"
+    public static let schemaVersion = 1
+    public var eventKey: String { queryId }
+
+    public var queryId: String
+    /// 0 for the first piece of a query, then 1, 2, …
+    public var sequence: Int
+    /// The text generated since the previous piece.
+    public var text: String
+
+    public init(queryId: String, sequence: Int, text: String) {
+        self.queryId = queryId
+        self.sequence = sequence
+        self.text = text
     }
 }
 
@@ -149,10 +177,13 @@ public struct QueryAnswered: TwinlogEvent {
         public var source: Int
         /// A verbatim substring of that source's chunk.
         public var text: String
+        /// How well the quote answers the question, 0–1 (absent in events written before it existed).
+        public var score: Double?
 
-        public init(source: Int, text: String) {
+        public init(source: Int, text: String, score: Double? = nil) {
             self.source = source
             self.text = text
+            self.score = score
         }
     }
 
@@ -162,7 +193,8 @@ public struct QueryAnswered: TwinlogEvent {
     public var error: String?
     public var sources: [Source]
     public var modelVersion: String?
-    /// Milliseconds per stage (`retrieve`, `rerank`, `generate`, `total`, …).
+    /// Milliseconds per stage (`retrieve`, `rerank`, `generate`, `ground`, `total`, …); `first_token` is from
+    /// the request's arrival to the first generated token.
     public var timings: [String: Double]
     /// Guardrail findings (`prompt_injection`, `source_prompt_injection`), retrieval notes
     /// (`self_query_filter_relaxed`), and `unsupported` when the sources do not answer the question.

@@ -10,7 +10,8 @@ import TwinlogMetrics
 import TwinlogRuntime
 
 /// The HTTP face of the request/reply topics: `POST /v1/ask` sends a QueryRequested and answers
-/// with the QueryAnswered JSON; `GET /health` says whether the gateway can serve; `GET /metrics`
+/// with the QueryAnswered JSON, or with server-sent events as the answer is generated when the
+/// request says `Accept: text/event-stream` (`stream(_:timeout:leave:)`); `GET /health` says whether the gateway can serve; `GET /metrics`
 /// renders the process's metrics in Prometheus' text format.
 ///
 /// Reply statuses map to HTTP: ok → 200, invalid_request → 400, overloaded → 503, failed → 502,
@@ -38,6 +39,8 @@ public struct AskGateway: Sendable {
         /// When set, `POST /v1/ask` and `GET /metrics` need `Authorization: Bearer <token>` (401
         /// otherwise); compared in constant time.
         public var token: String?
+        /// How often a server-sent event stream sends a `: waiting` comment line.
+        public var heartbeatInterval: Duration = .seconds(10)
         public var logger = Logger(label: "twinlog.gateway")
 
         public init() {}
@@ -119,8 +122,26 @@ public struct AskGateway: Sendable {
             return Self.json(.tooManyRequests, ["error": "too many requests in flight (at most \(configuration.maxInFlight)); retry later"],
                              headers: [.retryAfter: "1"])
         }
-        defer { inFlight.leave() }
-        return await ask(request)
+        return await ask(request, leave: { [inFlight] in inFlight.leave() })
+    }
+
+    /// Whether the caller asked for server-sent events (`Accept: text/event-stream`).
+    static func acceptsEventStream(_ request: Request) -> Bool {
+        request.headers[values: .accept].contains { $0.lowercased().contains("text/event-stream") }
+    }
+
+    /// One server-sent event: its name and a one-line JSON payload.
+    static func serverSentEvent(_ name: String, _ value: some Encodable) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":"the event could not be encoded"}"#.utf8)
+        return ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+    }
+
+    /// The payload of a `partial` event.
+    struct PartialEvent: Encodable {
+        var sequence: Int
+        var text: String
     }
 
     /// A 401 when a token is configured and the request does not carry it as a bearer token.
@@ -160,7 +181,11 @@ public struct AskGateway: Sendable {
         return difference == 0
     }
 
-    private func ask(_ request: Request) async -> Response {
+    /// Answers one `POST /v1/ask`; calls `leave` once its place among the requests in flight is
+    /// free again: when the response is ready, or for a stream when its last event is written.
+    private func ask(_ request: Request, leave: @escaping @Sendable () -> Void) async -> Response {
+        var handedOver = false
+        defer { if !handedOver { leave() } }
         var request = request
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodyBytes {
             return tooLarge()
@@ -213,6 +238,10 @@ public struct AskGateway: Sendable {
         let query = QueryRequested(queryId: UUID().uuidString, question: body.question, authorId: body.author, platform: platform,
                                    kind: kind, since: since, until: until, k: body.k ?? 5, maxTokens: body.maxTokens ?? 128, retrievalOnly: body.retrievalOnly ?? false,
                                    deadline: Date().addingTimeInterval(timeout.inSeconds), decoding: body.decoding)
+        if Self.acceptsEventStream(request) {
+            handedOver = true
+            return stream(query, timeout: timeout, leave: leave)
+        }
         do {
             let reply = try await client.ask(query, timeout: timeout)
             let status: HTTPResponse.Status = switch reply.status {
@@ -230,6 +259,45 @@ public struct AskGateway: Sendable {
             // The request itself was refused before sending (it failed its schema, for example).
             return Self.json(.badRequest, ["error": "\(error)"])
         }
+    }
+
+    /// Asks with `stream` on and answers with server-sent events: a `partial` event
+    /// (`{"sequence", "text"}`) per piece of the answer, then one `answer` event (the QueryAnswered
+    /// JSON) or, when no reply came in time or the request was refused, one `error` event
+    /// (`{"error"}`); then the stream ends. A `: waiting` comment line goes every
+    /// `heartbeatInterval` until the last event.
+    private func stream(_ query: QueryRequested, timeout: Duration, leave: @escaping @Sendable () -> Void) -> Response {
+        var query = query
+        query.stream = true
+        let (events, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let client = self.client
+        let heartbeatInterval = configuration.heartbeatInterval
+        Task {
+            defer { leave() }
+            // A comment line while the answer is on its way (retrieval and the prompt take seconds)
+            // keeps clients and proxies from timing out a silent connection.
+            let heartbeat = Task {
+                while true {
+                    do { try await Task.sleep(for: heartbeatInterval) } catch { return }
+                    continuation.yield(ByteBuffer(string: ": waiting\n\n"))
+                }
+            }
+            let last: ByteBuffer
+            do {
+                let reply = try await client.ask(query, timeout: timeout) { partial, _ in
+                    continuation.yield(Self.serverSentEvent("partial", PartialEvent(sequence: partial.sequence, text: partial.text)))
+                }
+                last = Self.serverSentEvent("answer", reply)
+            } catch {
+                last = Self.serverSentEvent("error", ["error": "\(error)"])
+            }
+            heartbeat.cancel()
+            await heartbeat.value
+            continuation.yield(last)
+            continuation.finish()
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                        body: ResponseBody(asyncSequence: events))
     }
 
     private func tooLarge() -> Response {

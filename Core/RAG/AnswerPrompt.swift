@@ -1,12 +1,14 @@
 import TwinlogGeneration
 
-/// Builds the ChatML prompt for an answer: a system message in the author's voice, the retrieved
-/// chunks numbered as context (as many as fit the token budget, best first), and the question.
+/// Builds the ChatML prompt for an answer: a system message in the author's voice that asks for a
+/// short answer citing its sources as `[n]`, the retrieved chunks numbered as context (as many as fit the token budget, best first), and the question.
 /// The question and the chunks are encoded as ordinary text: no control token of the vocabulary
 /// they spell (`<|im_start|>`, `<filename>`, …) becomes one.
 public struct AnswerPrompt: Sendable {
-    /// The most prompt tokens the context may take.
-    public var contextTokenBudget = 1_200
+    /// The most prompt tokens the context may take. 600 kept the facts of 1,200 on the tune half
+    /// of the real-repository questions and halved the time to the first token (400 lost facts;
+    /// BENCHMARKS.md, "Answers on real repositories").
+    public var contextTokenBudget = 600
 
     public init() {}
 
@@ -25,7 +27,7 @@ public struct AnswerPrompt: Sendable {
         }
         let authors = Set(used.map(\.payload.authorId)).sorted()
         let voice = authors.count == 1 ? "You write as \(authors[0]), in their own voice." : "You write in the voice of the texts below."
-        let system = "\(voice) Answer the question using only the context. If the context does not hold the answer, say so."
+        let system = "\(voice) Answer the question in one or two short sentences, using only the context, and cite the sources you use by number, like [1]. If the context does not hold the answer, say so."
         let user = context.isEmpty ? question : "Context:\n\(context)Question: \(question)"
         let messages = [ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)]
         return (ChatTemplate.encode(messages, with: tokenizer), used)

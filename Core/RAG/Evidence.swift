@@ -21,9 +21,16 @@ public struct EvidenceQuote: Sendable, Equatable {
 
 /// Chooses the 1–3 lines or sentences of the used sources that best support an answer, so a
 /// reply carries the facts verbatim even when a small model garbles them. Code and configuration
-/// are quoted by line (`lora_rank: 32`), prose by sentence. Each unit is scored by its cosine
-/// similarity to the question (and the answer, when there is one) and by its lexical overlap with
-/// them, weighted by how rare each term is among the units of these sources.
+/// are quoted by line (`lora_rank: 32`), prose by sentence and the fenced code blocks in it by
+/// line. Each unit is scored by its cosine similarity to the question (and the answer, when there
+/// is one) and by its lexical overlap with them, weighted by how rare each term is among the units
+/// of these sources.
+///
+/// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
+/// file's path does. So a unit is read in its source's context — the embedder sees it after its
+/// path and section, and half of its lexical score counts the terms of its source, path and section
+/// as its own — and the line that holds the asked setting in the asked file wins over the same
+/// setting in another file.
 public struct EvidenceSelector: Sendable {
     /// At most this many quotes.
     public var maxQuotes = 3
@@ -32,7 +39,7 @@ public struct EvidenceSelector: Sendable {
     /// The weight of the dense similarity; the lexical overlap has the rest.
     public var denseWeight = 0.5
     /// At most this many units, the lexically best, are embedded.
-    public var maxEmbeddedUnits = 48
+    public var maxEmbeddedUnits = 24
     /// A quote longer than this many characters is cut at a word boundary (still verbatim).
     public var maxQuoteLength = 300
 
@@ -43,6 +50,13 @@ public struct EvidenceSelector: Sendable {
         var source: Int
         var text: Substring
         var terms: Set<String>
+        /// The terms of its source's header: repository, path or title, section trail.
+        var context: Set<String>
+        /// The header the embedder reads before the unit.
+        var header: String
+        /// The words of the key of a `key: value` or `key = value` line whose key is not one
+        /// `_`-joined identifier (`python-version: 3.10`, `max-line-length = 119`); else empty.
+        var keyWords: Set<String> = []
     }
 
     /// The quotes for `question` (and `answer`) from `sources`, best first.
@@ -55,35 +69,103 @@ public struct EvidenceSelector: Sendable {
         let order = units.indices.sorted { (lexical[$0], $1) > (lexical[$1], $0) }
         let embedded = Array(order.prefix(maxEmbeddedUnits))
         let probe = [question, answer].compactMap { $0 }.joined(separator: "\n")
-        let vectors = try await embed([probe] + embedded.map { String(units[$0].text) })
-        var scored: [(index: Int, score: Double)] = []
-        for (position, index) in embedded.enumerated() {
-            // The embedder's vectors have unit length: the dot product is the cosine.
-            let dense = max(0, Double(BLAS.dot(vectors[0], vectors[position + 1], count: min(vectors[0].count, vectors[position + 1].count))))
-            scored.append((index, denseWeight * dense + (1 - denseWeight) * lexical[index]))
+        let vectors = try await embed([probe] + embedded.map { units[$0].header + String(units[$0].text) })
+        // The embedder's vectors have unit length: the dot product is the cosine.
+        let dense = embedded.indices.map { position in
+            max(0, Double(BLAS.dot(vectors[0], vectors[position + 1], count: min(vectors[0].count, vectors[position + 1].count))))
         }
-        scored.sort { ($0.score, $1.index) > ($1.score, $0.index) }
+        let scores = embedded.indices.map { denseWeight * dense[$0] + (1 - denseWeight) * lexical[embedded[$0]] }
+        // Greedy: each next quote is ranked with half its lexical share counting only the wanted
+        // terms the quotes so far lack, so a question about a rank and an alpha gets both lines
+        // rather than the alpha line twice over. A quote must still score `minimumScore` alone.
         var quotes: [EvidenceQuote] = []
         var quoted = Set<Substring>()
-        for (index, score) in scored where quotes.count < maxQuotes {
-            let unit = units[index]
-            guard score >= minimumScore || (quotes.isEmpty && lexical[index] > 0), quoted.insert(unit.text).inserted else { continue }
-            quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: score))
+        var missing = wanted
+        var candidates = Array(embedded.indices)
+        while quotes.count < maxQuotes {
+            let gain = missing.isEmpty || missing == wanted ? lexical : Self.lexicalScores(units, wanted: missing)
+            let ranked = candidates.map { position in
+                (position, denseWeight * dense[position] + (1 - denseWeight) * (lexical[embedded[position]] + gain[embedded[position]]) / 2)
+            }
+                .sorted { ($0.1, $1.0) > ($1.1, $0.0) }
+            guard let (position, _) = ranked.first(where: { position, _ in
+                scores[position] >= minimumScore || (quotes.isEmpty && lexical[embedded[position]] > 0)
+            }) else { break }
+            candidates.removeAll { $0 == position }
+            let unit = units[embedded[position]]
+            guard quoted.insert(unit.text).inserted else { continue }
+            quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: scores[position]))
+            missing = missing.filter { term in !unit.terms.contains { Self.matches($0, term) } }
         }
         return quotes
     }
 
-    /// Lines of code and configuration files, sentences of prose; units without a term are dropped.
+    /// Whether a unit's term stands for a wanted one: the same, or one a prefix of the other with
+    /// at least four letters (`optim` for "optimizer", `param` for "parameters").
+    static func matches(_ term: String, _ wanted: String) -> Bool {
+        term == wanted || (min(term.count, wanted.count) >= 4 && (term.hasPrefix(wanted) || wanted.hasPrefix(term)))
+    }
+
+    /// Lines of code and configuration files, sentences of prose (lines inside its fenced code
+    /// blocks); units without a term are dropped.
     static func units(of payload: ChunkPayload, source: Int) -> [Unit] {
         let text = payload.text
-        let ranges = quotesByLine(payload) ? TextSegmenter.lines(of: text) : TextSegmenter.sentences(of: text)
-        return ranges.compactMap { range in
+        let header = [payload.source, payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
+        let context = Self.terms(header)
+        // The embedder reads the path and section (the repository adds little and costs tokens).
+        let place = [payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
+        let embeddedHeader = place.isEmpty ? "" : place + ":\n"
+        return segments(of: payload).compactMap { range in
             let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
             let end = text.utf8.index(start, offsetBy: range.count)
             let slice = text[start..<end]
             let terms = Self.terms(String(slice))
-            return terms.isEmpty ? nil : Unit(source: source, text: slice, terms: terms)
+            guard !terms.isEmpty else { return nil }
+            return Unit(source: source, text: slice, terms: terms, context: context, header: embeddedHeader, keyWords: keyWords(of: slice))
         }
+    }
+
+    /// The words of a setting line's key (see `Unit.keyWords`): the text before the first `:` or
+    /// `=` when a value follows it, the key made only of letters, digits, `-` and `.`,
+    /// after any list dash, comment mark or quote.
+    static func keyWords(of line: Substring) -> Set<String> {
+        guard !line.contains("\n"), let separator = line.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return [] }
+        let value = line[line.index(after: separator)...].trimmingCharacters(in: .whitespaces)
+        let key = line[..<separator].trimmingCharacters(in: CharacterSet(charactersIn: " \t-#\"'/"))
+        guard !value.isEmpty, !key.isEmpty, key.count <= 60,
+              key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else { return [] }
+        return terms(key)
+    }
+
+    /// The UTF-8 ranges of a payload's units: every line of code and configuration; in prose, the
+    /// sentences outside fenced code blocks and the lines inside them (fences left out).
+    static func segments(of payload: ChunkPayload) -> [Range<Int>] {
+        let text = payload.text
+        if quotesByLine(payload) { return TextSegmenter.lines(of: text) }
+        var ranges: [Range<Int>] = []
+        var proseStart = 0
+        var inFence = false
+        func prose(_ bounds: Range<Int>) {
+            guard !bounds.isEmpty else { return }
+            let slice = String(decoding: text.utf8.dropFirst(bounds.lowerBound).prefix(bounds.count), as: UTF8.self)
+            ranges += TextSegmenter.sentences(of: slice).map { ($0.lowerBound + bounds.lowerBound)..<($0.upperBound + bounds.lowerBound) }
+        }
+        for line in TextSegmenter.lines(of: text) {
+            let isFence = text.utf8.dropFirst(line.lowerBound).prefix(line.count).starts(with: "```".utf8)
+            if inFence {
+                if isFence {
+                    inFence = false
+                    proseStart = line.upperBound
+                } else {
+                    ranges.append(line)
+                }
+            } else if isFence {
+                prose(proseStart..<line.lowerBound)
+                inFence = true
+            }
+        }
+        if !inFence { prose(proseStart..<text.utf8.count) }
+        return ranges
     }
 
     /// The BM25 terms of a text without the one- and two-letter pieces that camel case splits off
@@ -100,23 +182,40 @@ public struct EvidenceSelector: Sendable {
     }
 
     /// Each unit's share of the wanted terms, weighted by inverse document frequency over the units,
-    /// capped at 1. An identifier whose every part was asked for (`lora_dropout` for "LoRA
-    /// dropout", `learning_rate` for "learning rate") counts its parts twice: the line that defines
-    /// the asked setting beats a sentence that only shares the topic's words.
+    /// capped at 1: half for the terms of the unit itself, half for those of the unit and its
+    /// source's header together; a term holds a wanted one by `matches`. A setting whose key's
+    /// words were all asked for (`python-version: 3.10.10` for "which Python version") and an
+    /// identifier whose every part was asked for (`lora_dropout` for
+    /// "LoRA dropout", `learning_rate` for "learning rate") counts its parts twice: the line that
+    /// defines the asked setting beats a sentence that only shares the topic's words.
     static func lexicalScores(_ units: [Unit], wanted: Set<String>) -> [Double] {
         guard !wanted.isEmpty else { return units.map { _ in 0 } }
+        // The wanted terms each unit (and each header) holds, by `matches`.
+        func held(_ terms: Set<String>) -> Set<String> {
+            Set(wanted.filter { term in terms.contains(term) || terms.contains { matches($0, term) } })
+        }
+        let own = units.map { held($0.terms) }
         var frequency: [String: Int] = [:]
-        for unit in units { for term in unit.terms where wanted.contains(term) { frequency[term, default: 0] += 1 } }
+        for terms in own { for term in terms { frequency[term, default: 0] += 1 } }
         let count = Double(units.count)
         func idf(_ term: String) -> Double { Foundation.log(1 + count / Double((frequency[term] ?? 0) + 1)) }
         let total = wanted.reduce(0) { $0 + idf($1) }
-        return units.map { unit in
-            var weight = unit.terms.intersection(wanted).reduce(0) { $0 + idf($1) }
+        var contextHeld: [Set<String>: Set<String>] = [:]
+        return units.indices.map { index in
+            let unit = units[index]
+            var bonus = 0.0
             for identifier in unit.terms where identifier.contains("_") && !wanted.contains(identifier) {
                 let parts = identifier.split(separator: "_").map(String.init)
-                if parts.count > 1, parts.allSatisfy(wanted.contains) { weight += parts.reduce(0) { $0 + idf($1) } }
+                if parts.count > 1, parts.allSatisfy(wanted.contains) { bonus += parts.reduce(0) { $0 + idf($1) } }
             }
-            return min(1, weight / total)
+            if !unit.keyWords.isEmpty, unit.keyWords.allSatisfy({ word in wanted.contains { matches(word, $0) } }) {
+                bonus += held(unit.keyWords).reduce(0) { $0 + idf($1) }
+            }
+            let header = contextHeld[unit.context] ?? held(unit.context)
+            contextHeld[unit.context] = header
+            let mine = own[index].reduce(0) { $0 + idf($1) } + bonus
+            let inContext = own[index].union(header).reduce(0) { $0 + idf($1) } + bonus
+            return (min(1, mine / total) + min(1, inContext / total)) / 2
         }
     }
 

@@ -118,6 +118,15 @@ struct EventTests {
         try check(QueryAnswered(queryId: "q-1", status: .ok, answer: "A twin.",
                                 sources: [.init(chunkId: chunkId, documentId: docId, title: "t", url: "u", score: 0.9)],
                                 modelVersion: "m-1", timings: ["total": 12.5], flags: []))
+        try check(QueryRequested(queryId: "q-5", question: "Stream it?", deadline: now, stream: true))
+        try check(QueryAnswerPartial(queryId: "q-5", sequence: 0, text: "The wire is "))
+        try check(QueryAnswered(queryId: "q-5", status: .ok, answer: "x", evidence: [.init(source: 1, text: "lora_r: 16", score: 0.75)]))
+        let notBoolean = #"{"queryId":"q","question":"?","k":5,"maxTokens":8,"retrievalOnly":false,"deadline":"2026-01-01T00:00:00.000Z","stream":"yes"}"#
+        #expect { try EventCodec.validate(Array(notBoolean.utf8), as: QueryRequested.self) } throws: { "\($0)".contains("stream") }
+        let negative = #"{"queryId":"q","sequence":-1,"text":"a"}"#
+        #expect { try EventCodec.validate(Array(negative.utf8), as: QueryAnswerPartial.self) } throws: { "\($0)".contains("sequence") }
+        let scoreTooHigh = #"{"queryId":"q","status":"ok","sources":[],"timings":{},"flags":[],"evidence":[{"source":1,"text":"a","score":1.5}]}"#
+        #expect { try EventCodec.validate(Array(scoreTooHigh.utf8), as: QueryAnswered.self) } throws: { "\($0)".contains("score") }
     }
 
     private func check<E: TwinlogEvent>(_ event: E) throws {

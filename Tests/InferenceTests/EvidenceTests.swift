@@ -1,9 +1,15 @@
+import Foundation
 import Testing
+import TwinlogEmbedding
 import TwinlogIndex
 @testable import TwinlogRAG
 
 @Suite("evidence quotes and the answer support check")
 struct EvidenceTests {
+    /// An embedder of these tests' own: the consumer tests share `Corpus.embedder`, whose queue is
+    /// serial, and the quotes' embeddings would otherwise wait in front of their retrievals.
+    static let embedder: Result<Embedder, any Error> = Result { try Embedder(modelDirectory: EmbedderModelLocator.locate()) }
+
     static func payload(_ title: String, _ text: String, kind: String = "repository_file") -> ChunkPayload {
         ChunkPayload(authorId: "a", platform: "github", kind: kind, documentId: "d-" + title, title: title, url: "https://example.test/" + title,
                      text: text)
@@ -27,7 +33,7 @@ struct EvidenceTests {
 
     @Test("evidence for a configuration question is the line itself, quoted verbatim with its source number")
     func configurationLine() async throws {
-        let embedder = try Corpus.embedder.get()
+        let embedder = try Self.embedder.get()
         let quotes = try await EvidenceSelector().select(question: "What LoRA dropout does the QLoRA recipe use?", answer: nil,
                                                           sources: [Self.readme, Self.config]) { await embedder.embed($0) }
         let first = try #require(quotes.first)
@@ -45,7 +51,7 @@ struct EvidenceTests {
 
     @Test("prose is quoted by sentence, the answer's words count, and unrelated sources give nothing")
     func proseSentence() async throws {
-        let embedder = try Corpus.embedder.get()
+        let embedder = try Self.embedder.get()
         let selector = EvidenceSelector()
         let quotes = try await selector.select(question: "Where does the DPO step start?", answer: "From the SFT checkpoint.",
                                                sources: [Self.readme]) { await embedder.embed($0) }
@@ -88,20 +94,93 @@ struct EvidenceTests {
         #expect(Grounding.removingInvalidCitations("[1] only", sourceCount: 0) == " only")
     }
 
-    @Test("an answer with an invented value becomes the abstention, keeps the nearest evidence and is not supported")
-    func groundingAbstains() async throws {
-        let embedder = try Corpus.embedder.get()
+    @Test("an answer with an invented value becomes the quotes; one the sources support stays; a question they do not answer is abstained")
+    func grounding() async throws {
+        let embedder = try Self.embedder.get()
         let grounding = Grounding()
         let question = "What LoRA dropout does the QLoRA recipe use?"
         let invented = try await grounding.ground(question: question, generated: "The recipe uses a LoRA dropout of 0.3 [2].",
                                                   sources: [Self.readme, Self.config]) { await embedder.embed($0) }
-        #expect(!invented.supported)
-        #expect(invented.answer == grounding.abstention)
+        #expect(invented.kind == .extractive)
+        #expect(invented.supported)
         #expect(invented.verdict.unsupportedTerms.contains("0.3"))
         #expect(invented.evidence.first?.text == "lora_dropout: 0.05")
+        #expect(invented.answer.hasPrefix(grounding.extractiveLead))
+        #expect(invented.answer.contains("\"lora_dropout: 0.05\" [2]"), "\(invented.answer)")
+        #expect(!invented.answer.contains("0.3"))
         let right = try await grounding.ground(question: question, generated: "It uses lora_dropout 0.05 [2]. [5]",
                                                sources: [Self.readme, Self.config]) { await embedder.embed($0) }
-        #expect(right.supported)
+        #expect(right.kind == .generated)
         #expect(right.answer == "It uses lora_dropout 0.05 [2].")
+        let absent = try await grounding.ground(question: "Which Kubernetes manifest deploys the inference server?",
+                                                generated: "The manifest is deploy/k8s.yaml [1].",
+                                                sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(absent.kind == .abstained)
+        #expect(!absent.supported)
+        #expect(absent.answer == grounding.abstention)
+        #expect((absent.evidence.first?.score ?? 0) < grounding.minimumEvidenceScore)
+    }
+
+    @Test("a line is read in its file's context: the asked setting of the asked file beats the same setting of another")
+    func lineInContext() async throws {
+        let embedder = try Self.embedder.get()
+        let dpo = Self.payload("recipes/zephyr-7b-beta/dpo/config_qlora.yaml", "lora_r: 128\nlora_alpha: 16\noptim: paged_adamw_32bit")
+        let sft = Self.payload("recipes/zephyr-7b-beta/sft/config_qlora.yaml", "lora_r: 16\nlora_alpha: 32\noptim: adamw_torch")
+        for sources in [[dpo, sft], [sft, dpo]] {
+            let quotes = try await EvidenceSelector().select(question: "Which LoRA alpha does the QLoRA SFT config for Zephyr-7B-beta use?",
+                                                              answer: nil, sources: sources) { await embedder.embed($0) }
+            let first = try #require(quotes.first)
+            #expect(sources[first.source - 1].title.contains("/sft/") && first.text == "lora_alpha: 32", "\(quotes)")
+        }
+    }
+
+    @Test("a setting whose key words were asked for wins over a line that shares more of the question's other words")
+    func settingKey() async throws {
+        let embedder = try Self.embedder.get()
+        let workflow = Self.payload(".github/workflows/quality.yml", """
+            - name: Setup Python environment
+              uses: actions/setup-python@v2
+              with:
+                python-version: 3.10.10
+            - name: Install dependencies
+              run: python -m pip install ".[quality]"
+            """)
+        let quotes = try await EvidenceSelector().select(question: "Which Python version does the quality workflow install?", answer: nil,
+                                                          sources: [workflow]) { await embedder.embed($0) }
+        #expect(quotes.first?.text.trimmingCharacters(in: .whitespaces) == "python-version: 3.10.10", "\(quotes)")
+        #expect(EvidenceSelector.keyWords(of: "  python-version: 3.10.10") == ["python", "version"])
+        #expect(EvidenceSelector.keyWords(of: "lora_alpha: 16").isEmpty)
+        #expect(EvidenceSelector.keyWords(of: "max-line-length = 119") == ["max", "line", "length"])
+        #expect(EvidenceSelector.keyWords(of: "See the guide: it explains").isEmpty)
+        #expect(EvidenceSelector.keyWords(of: "name:").isEmpty)
+    }
+
+    @Test("the later quotes cover what the first left out")
+    func coveringQuotes() async throws {
+        let embedder = try Self.embedder.get()
+        let deepspeed = Self.payload("recipes/accelerate_configs/zero3.yaml", """
+            compute_environment: LOCAL_MACHINE
+            deepspeed_config:
+              deepspeed_multinode_launcher: standard
+              offload_optimizer_device: none
+              offload_param_device: none
+              zero3_init_flag: true
+              zero_stage: 3
+            distributed_type: DEEPSPEED
+            """)
+        let quotes = try await EvidenceSelector().select(question: "Does the DeepSpeed ZeRO-3 config offload optimizer states or parameters to CPU?",
+                                                          answer: nil, sources: [deepspeed]) { await embedder.embed($0) }
+        let texts = quotes.map { $0.text.trimmingCharacters(in: .whitespaces) }
+        #expect(texts.contains("offload_optimizer_device: none") && texts.contains("offload_param_device: none"), "\(texts)")
+    }
+
+    @Test("prose is cut into sentences and its fenced code blocks into lines, fences left out")
+    func fencedCodeLines() {
+        let text = "Install it first. Then train:\n```bash\npython train.py --lr 3e-4\naccelerate launch run.py\n```\nIt logs every step."
+        let units = EvidenceSelector.units(of: Self.payload("README.md", text), source: 1).map { String($0.text) }
+        #expect(units == ["Install it first.", "Then train:", "python train.py --lr 3e-4", "accelerate launch run.py", "It logs every step."])
+        for unit in units { #expect(text.contains(unit)) }
+        let unclosed = EvidenceSelector.units(of: Self.payload("guide.md", "Run this.\n```\nmake all\nmake test"), source: 1).map { String($0.text) }
+        #expect(unclosed == ["Run this.", "make all", "make test"])
     }
 }

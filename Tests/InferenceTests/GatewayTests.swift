@@ -29,7 +29,8 @@ struct GatewayTests {
             return (response.status, response.body)
         }
 
-        let answered = try await call("/v1/ask", #"{"question": "Where was the moth found?", "retrievalOnly": true, "k": 3}"#)
+        // Long timeouts: the consumer may still be joining its group while other tests load the machine.
+        let answered = try await call("/v1/ask", #"{"question": "Where was the moth found?", "retrievalOnly": true, "k": 3, "timeoutSeconds": 120}"#)
         #expect(answered.status == 200)
         let reply = try JSONDecoder().decode(QueryAnswered.self, from: Data(answered.body.utf8))
         #expect(reply.status == .ok)
@@ -41,7 +42,7 @@ struct GatewayTests {
         #expect(badPlatform.status == 400 && badPlatform.body.contains("unknown platform myspace"))
         let badK = try await call("/v1/ask", #"{"question": "moth", "k": 500}"#)
         #expect(badK.status == 400 && badK.body.contains("schema violation"))
-        let dated = try await call("/v1/ask", #"{"question": "partitions", "since": "2024-01-01", "until": "2025-01-01", "retrievalOnly": true}"#)
+        let dated = try await call("/v1/ask", #"{"question": "partitions", "since": "2024-01-01", "until": "2025-01-01", "retrievalOnly": true, "timeoutSeconds": 120}"#)
         #expect(dated.status == 200)
         let datedReply = try JSONDecoder().decode(QueryAnswered.self, from: Data(dated.body.utf8))
         #expect(Set(datedReply.sources.map(\.chunkId)) == ["c-ada-pg", "c-ada-garden", "c-alan-run"])
@@ -70,8 +71,8 @@ struct GatewayTests {
 
     /// GET `url`, or POST `body` to it as JSON (unless `headers` names another Content-Type);
     /// `body` may also be a stream of chunks of unknown length.
-    static func call(_ url: String, _ body: String? = nil, chunks: [String]? = nil,
-                     headers: [String: String] = [:]) async throws -> (status: UInt, body: String, headers: [String: String]) {
+    static func call(_ url: String, _ body: String? = nil, chunks: [String]? = nil, headers: [String: String] = [:],
+                     timeoutSeconds: Int64 = 120) async throws -> (status: UInt, body: String, headers: [String: String]) {
         var request = HTTPClientRequest(url: url)
         if body != nil || chunks != nil {
             request.method = .POST
@@ -85,7 +86,7 @@ struct GatewayTests {
             request.body = .stream(stream, length: .unknown)
         }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeoutSeconds))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         let fields = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
         return (response.status.code, String(decoding: bytes.readableBytesView, as: UTF8.self), fields)
@@ -167,6 +168,52 @@ struct GatewayTests {
         #expect(scheme.status == 200, "the auth scheme is case-insensitive")
         let scraped = try await Self.call("http://127.0.0.1:\(port)/metrics", headers: bearer)
         #expect(scraped.status == 200 && scraped.body.contains("twinlog_gateway_in_flight 0"))
+
+        gateway.cancel()
+        _ = await gateway.result
+        await client.close()
+        serving.cancel()
+        _ = await serving.result
+    }
+    @Test("with Accept: text/event-stream, POST /v1/ask streams partial events, then the answer event, and frees its place in flight")
+    func serverSentEvents() async throws {
+        let fixture = try await InferenceConsumerTests.Fixture("inf-gwsse")
+        let consumer = try fixture.consumer(generator: true)
+        let serving = Task { try await consumer.run() }
+        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        var configuration = AskGateway.Configuration()
+        configuration.port = 0
+        configuration.maxInFlight = 1
+        configuration.heartbeatInterval = .seconds(2)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let gateway = Task { try await AskGateway(configuration, client: client).run { portContinuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        let url = "http://127.0.0.1:\(try #require(await iterator.next()))/v1/ask"
+        let body = #"{"question": "How long is the wire Grace Hopper hands out?", "maxTokens": 8, "timeoutSeconds": 290}"#
+
+        let streamed = try await Self.call(url, body, headers: ["Accept": "text/event-stream"], timeoutSeconds: 300)
+        #expect(streamed.status == 200)
+        #expect(streamed.headers["content-type"] == "text/event-stream")
+        // Comment lines (`: waiting`) are heartbeats, not events.
+        let blocks = streamed.body.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let events = blocks.filter { !$0.hasPrefix(":") }.map { block in
+            let lines = block.split(separator: "\n")
+            return (name: lines.first { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) } ?? "",
+                    data: lines.first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) } ?? "")
+        }
+        let partials = events.filter { $0.name == "partial" }
+        #expect(!partials.isEmpty)
+        #expect(events.last?.name == "answer" && events.filter { $0.name == "answer" }.count == 1, "\(events.map(\.name))")
+        let sequences = try partials.map { try #require(JSONSerialization.jsonObject(with: Data($0.data.utf8)) as? [String: Any])["sequence"] as? Int }
+        #expect(sequences == Array(0..<partials.count).map { $0 })
+        let reply = try JSONDecoder().decode(QueryAnswered.self, from: Data(try #require(events.last).data.utf8))
+        #expect(reply.status == .ok && reply.answer != nil)
+
+        // The stream gave its one place in flight back: the next request is served, not a 429.
+        #expect(blocks.allSatisfy { $0.hasPrefix(":") || $0.hasPrefix("event: ") }, "\(blocks)")
+        let plain = try await Self.call(url, #"{"question": "Where was the moth found?", "retrievalOnly": true, "k": 3, "timeoutSeconds": 120}"#)
+        #expect(plain.status == 200)
+        #expect(plain.headers["content-type"] == "application/json")
 
         gateway.cancel()
         _ = await gateway.result

@@ -140,9 +140,12 @@ def build_namespace(twinlog, scheme, namespace, clones, env, work):
         stop(process)
 
 
-def ask_all(twinlog, namespace, snapshot, without, extra, questions_path, env, work, label):
-    """Serves with `twinlog run --only inference` and the given steps off; returns id → reply."""
+def ask_all(twinlog, namespace, snapshot, without, extra, questions_path, env, work, label, answers=None):
+    """Serves with `twinlog run --only inference` and the given steps off; returns id → reply.
+    With `answers` (a list of extra `ask` flags), asks for generated answers one at a time (so their
+    timings are those of a lone asker) instead of sources only."""
     env = namespace_env(env, namespace)
+    run([twinlog, "topics", "create"], env, stdout=subprocess.DEVNULL)
     args = ["run", "--only", "inference", "--index-snapshot", snapshot]
     if without:
         args += ["--retrieval-without", without]
@@ -151,17 +154,19 @@ def ask_all(twinlog, namespace, snapshot, without, extra, questions_path, env, w
     process = start(twinlog, args, env, os.path.join(work, f"{namespace}.{safe}.inference.log"))
     try:
         time.sleep(2)
-        out = subprocess.run([twinlog, "ask", "--questions", questions_path, "--retrieval-only", "--k", "5", "--timeout", "120",
-                              "--concurrency", "4"], env=env, check=True, text=True, stdout=subprocess.PIPE).stdout
+        mode = ["--concurrency", "1", "--stream"] + answers if answers is not None else ["--retrieval-only", "--concurrency", "4"]
+        out = subprocess.run([twinlog, "ask", "--questions", questions_path, "--k", "5", "--timeout", "120"] + mode,
+                             env=env, check=True, text=True, stdout=subprocess.PIPE).stdout
     finally:
         stop(process)
     replies = {}
     for line in out.splitlines():
         record = json.loads(line)
-        replies[record["id"]] = record.get("reply")
-    with open(os.path.join(work, f"{namespace}.{safe}.replies.jsonl"), "w") as handle:
+        replies[record["id"]] = record if answers is not None else record.get("reply")
+    kind = "answers" if answers is not None else "replies"
+    with open(os.path.join(work, f"{namespace}.{safe}.{kind}.jsonl"), "w") as handle:
         for key in sorted(replies):
-            handle.write(json.dumps({"id": key, "reply": replies[key]}) + "\n")
+            handle.write(json.dumps(replies[key] if answers is not None else {"id": key, "reply": replies[key]}) + "\n")
     return replies
 
 
@@ -196,6 +201,75 @@ def score(questions, replies):
     return result
 
 
+def normalized(text):
+    return " ".join(text.lower().split())
+
+
+def word_ngram_repeats(text, n=4):
+    """The most times any word n-gram occurs in `text`."""
+    words = re.findall(r"\w+", text.lower())
+    counts = {}
+    for i in range(len(words) - n + 1):
+        key = tuple(words[i:i + n])
+        counts[key] = counts.get(key, 0) + 1
+    return max(counts.values(), default=0)
+
+
+def median(values):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def answer_score(questions, asked):
+    """Per half: the share of expected facts in the answer, in the answer or its evidence; loops
+    (a word 4-gram more than twice in the answer or in the streamed text); unanswerable questions
+    admitted (`unsupported`); answerable ones refused. Also the asker's milliseconds to the first
+    streamed piece and to the reply, for the medians."""
+    result = {"first_token": [], "total": []}
+    for half in ("tune", "score"):
+        subset = [q for q in questions if q["half"] == half]
+        facts = in_answer = in_either = loops = refused = answerable = admitted = unanswerable = failed = 0
+        first, total, notes = result["first_token"], result["total"], []
+        for question in subset:
+            entry = asked.get(question["id"]) or {}
+            reply = entry.get("reply") or {"error": entry.get("error")}
+            if reply.get("status") != "ok":
+                failed += 1
+                notes.append(f"{question['id']} failed: {reply.get('error') or 'no reply'}")
+                continue
+            answer = reply.get("answer") or ""
+            evidence = " ".join(quote["text"] for quote in reply.get("evidence") or [])
+            flagged = "unsupported" in reply.get("flags", [])
+            if max(word_ngram_repeats(answer), word_ngram_repeats(entry.get("streamed") or "")) > 2:
+                loops += 1
+                notes.append(f"{question['id']} loops")
+            if entry.get("firstPieceMs") is not None:
+                first.append(entry["firstPieceMs"])
+            total.append(entry["replyMs"])
+            if question["answers"]:
+                answerable += 1
+                refused += flagged
+                for fact in question["facts"]:
+                    facts += 1
+                    hit_answer = normalized(fact) in normalized(answer)
+                    in_answer += hit_answer
+                    in_either += hit_answer or normalized(fact) in normalized(evidence)
+                if flagged:
+                    notes.append(f"{question['id']} refused")
+            else:
+                unanswerable += 1
+                admitted += flagged
+                if not flagged:
+                    notes.append(f"{question['id']} answered: {answer[:100]!r}")
+        result[half] = {"facts_answer": in_answer / max(facts, 1), "facts_either": in_either / max(facts, 1), "loops": loops,
+                        "admitted": admitted / max(unanswerable, 1), "refused": refused / max(answerable, 1),
+                        "failed": failed, "notes": notes}
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mirrors", required=True, help="folder of bare mirrors, owner+name/repo (the search tool's fetch)")
@@ -207,6 +281,9 @@ def main():
     parser.add_argument("--sweep", action="append", default=[],
                         help="extra rows on the full pipeline: FLAG=V1,V2 (a run flag: semantic-weight, source-boost, fusion)")
     parser.add_argument("--verbose", action="store_true", help="list the missed question ids per row")
+    parser.add_argument("--answers", action="append", nargs="?", const="", default=None, metavar="ASK_FLAGS",
+                        help="score generated answers instead of sources (facts, loops, abstention, timings), one row per use; "
+                             "the value is extra `twinlog ask` flags, such as '--repetition-penalty 1.2'")
     parser.add_argument("--namespace-prefix", default="rw_", help="namespaces are <prefix><scheme> (topics, schema, snapshot)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the namespaces a previous run with the same prefix built, when their snapshots exist; for sweeps")
@@ -231,6 +308,9 @@ def main():
         for value in values.split(","):
             rows = rows + [(f"defaults, --{flag} {value}", "structured-headers", "", ["--" + flag, value])]
     namespaces = {}
+    if args.answers is not None:
+        answer_rows(args, twinlog, questions, clones, env)
+        return
     print("| step | recall@5 (tune) | MRR (tune) | recall@5 (score) | MRR (score) | no source (score) |")
     print("|---|---|---|---|---|---|")
     for row in rows:
@@ -257,6 +337,37 @@ def main():
         # An unread replication slot would keep PostgreSQL's WAL forever.
         slot = f"twinlog_cdc_{namespace}"
         psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
+
+
+def answer_rows(args, twinlog, questions, clones, env):
+    """One row per --answers value (and per --sweep value) on the full pipeline's namespace."""
+    namespace = args.namespace_prefix + "structured_headers"
+    snapshot = os.path.join(args.work, namespace + ".hnsw")
+    if not (args.reuse and os.path.exists(snapshot)):
+        snapshot = build_namespace(twinlog, "structured-headers", namespace, clones, env, args.work)[0]
+    rows = [(f"ask {flags}".strip(), flags.split(), []) for flags in args.answers]
+    for sweep in args.sweep:
+        flag, values = sweep.split("=", 1)
+        rows += [(f"run --{flag} {value}", [], ["--" + flag, value]) for value in values.split(",")]
+    print("| answers | facts in answer (tune) | facts in answer or evidence (tune) | unanswerable admitted (tune) "
+          "| answerable refused (tune) | facts in answer (score) | facts in answer or evidence (score) "
+          "| unanswerable admitted (score) | answerable refused (score) | loops | first token p50 | answer p50 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, ask_flags, run_flags in rows:
+        replies = ask_all(twinlog, namespace, snapshot, "", run_flags, args.questions, env, args.work, "answers " + name, answers=ask_flags)
+        result = answer_score(questions, replies)
+        tune, scored = result["tune"], result["score"]
+        print(f"| {name} | {tune['facts_answer']:.2f} | {tune['facts_either']:.2f} | {tune['admitted']:.2f} | {tune['refused']:.2f} "
+              f"| {scored['facts_answer']:.2f} | {scored['facts_either']:.2f} | {scored['admitted']:.2f} | {scored['refused']:.2f} "
+              f"| {tune['loops'] + scored['loops']} | {seconds(median(result['first_token']))} | {seconds(median(result['total']))} |", flush=True)
+        if args.verbose:
+            for half in ("tune", "score"):
+                for note in result[half]["notes"]:
+                    log(f"  {half}: {note}")
+
+
+def seconds(milliseconds):
+    return "—" if milliseconds != milliseconds else f"{milliseconds / 1000:.1f} s"
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ public struct ConsumerSettings: Sendable {
     public var chunking = ChunkingScheme.current
     /// Which retrieval steps the inference consumer runs.
     public var retrieval = RetrievalOptions()
+    /// How the inference consumer builds answer prompts (the context's token budget).
+    public var answerPrompt = AnswerPrompt()
 
     /// `indexSnapshot` defaults to `.twinlog/index/<chunk topic>.hnsw` under the working directory.
     public init(config: TwinlogConfiguration, models: ModelStore = ModelStore(), indexSnapshot: URL? = nil) {

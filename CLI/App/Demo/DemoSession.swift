@@ -216,9 +216,15 @@ public final class DemoSession: Sendable {
                 step.update(answers.count, total: nil, detail: question.question)
                 let request = QueryRequested(queryId: UUID().uuidString, question: question.question, k: settings.k, maxTokens: settings.maxTokens,
                                              retrievalOnly: settings.retrievalOnly,
-                                             deadline: Date().addingTimeInterval(settings.answerTimeout.inSeconds))
+                                             deadline: Date().addingTimeInterval(settings.answerTimeout.inSeconds),
+                                             stream: !settings.retrievalOnly)
                 let sent = ContinuousClock.now
-                let reply = try await client.ask(request, timeout: settings.answerTimeout)
+                let done = answers.count
+                // The answer is drawn on the step's line as it is generated.
+                let reply = try await client.ask(request, timeout: settings.answerTimeout) { _, textSoFar in
+                    let line = textSoFar.split(whereSeparator: \.isNewline).joined(separator: " ")
+                    step.update(done, total: nil, detail: "\(question.question) → " + (line.count > 70 ? "…" + line.suffix(70) : line))
+                }
                 answers.append(DemoAnswer(question: question, reply: reply, seconds: (ContinuousClock.now - sent).inSeconds))
             }
         } catch {

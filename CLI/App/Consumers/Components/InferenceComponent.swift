@@ -17,6 +17,7 @@ extension ConsumerComponent {
         var configuration = InferenceConsumer.Configuration(kafka: settings.kafka, topics: settings.topics)
         configuration.consumer = settings.consumerOptions(InferenceConsumer.consumerName)
         configuration.retrieval = settings.retrieval
+        configuration.prompt = settings.answerPrompt
         configuration.replyTopicPrefix = settings.config.allowedReplyTopicPrefix
         let generator = try await settings.models.generator()
         let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: try await settings.models.embedder(), generator: generator)
