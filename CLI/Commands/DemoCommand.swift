@@ -32,6 +32,8 @@ struct DemoCommand: AsyncParsableCommand {
     var embedderModel: String?
     @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file (default: found in .twinlog/venv).")
     var generatorModel: String?
+    @Option(name: .customLong("answer-model"), help: "A GGUF file that answers instead of SmolLM2, e.g. a Qwen2.5 Q4_K_M (key answerModel).")
+    var answerModel: String?
 
     func validate() throws {
         if global.topicPrefix != nil || global.databaseSchema != nil {
@@ -45,14 +47,15 @@ struct DemoCommand: AsyncParsableCommand {
         // The progress lines say what happens; the consumers' info logs would only interleave with them.
         var options = global
         if options.logLevel == nil, ProcessInfo.processInfo.environment["TWINLOG_LOG_LEVEL"] == nil { options.logLevel = "warning" }
-        let config = try options.load()
+        let config = try options.load(commandFlags: answerModel.map { ["answerModel": $0] } ?? [:])
         TwinlogMetrics.bootstrap()
         let work = try workDirectory.map { URL(fileURLWithPath: $0) }
             ?? DevScript.projectRoot().appendingPathComponent(".twinlog/demo/\(namespace)")
         var settings: DemoSettings
         do {
             settings = try DemoSettings(config: config, namespace: namespace, workDirectory: work,
-                                        models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel))
+                                        models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel,
+                                                           answerModelPath: config.answerModel))
         } catch { throw ValidationError("\(error)") }
         settings.retrievalOnly = retrievalOnly
         settings.maxTokens = maxTokens

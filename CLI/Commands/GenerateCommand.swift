@@ -2,18 +2,19 @@ import ArgumentParser
 import Foundation
 import TwinlogGeneration
 
-/// `twinlog generate`: continue a prompt (or answer it as a ChatML user turn) with SmolLM2.
+/// `twinlog generate`: continue a prompt (or answer it as a chat user turn) with a GGUF model.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate text with the SmolLM2 language model.")
+        abstract: "Generate text with a GGUF language model (SmolLM2 unless --model-path names another).")
 
     @OptionGroup var model: GeneratorModelOptions
 
     @Flag(help: """
-        Wrap the prompt as a user turn of the ChatML template (default system message) and stop at <|im_end|>. \
-        Without it the prompt is used as is (special tokens in it are recognised) and generation runs to the \
-        token limit, past end-of-sequence tokens, as the reference greedy outputs do.
+        Wrap the prompt as a user turn of the model's chat template (ChatML or Llama 3, with its default system \
+        message) and stop at the end of the turn. Without it the prompt is used as is (special tokens in it are \
+        recognised; the beginning-of-sequence token is added when the model asks for it) and generation runs to \
+        the token limit, past end-of-sequence tokens, as the reference greedy outputs do.
         """)
     var chat = false
 
@@ -48,8 +49,8 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let generator = try model.loadGenerator()
-        let promptIDs = chat ? ChatTemplate.encode([ChatMessage(role: .user, content: prompt)], with: generator.tokenizer)
-            : generator.tokenizer.encode(prompt)
+        let promptIDs = chat ? try ChatTemplate.encode([ChatMessage(role: .user, content: prompt)], with: generator.tokenizer)
+            : generator.tokenizer.promptIDs(prompt)
         let sampling = try decoding.sampling(.greedy)
         let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit, stopSequences: stop, stopAtEndOfSequence: chat,
                                       stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? false)
@@ -65,7 +66,7 @@ struct GenerateCommand: ParsableCommand {
         if stats {
             let decoded = max(result.ids.count - 1, 0)
             let line: [String: Any] = [
-                "prompt_tokens": promptIDs.count, "new_tokens": result.ids.count,
+                "prompt_tokens": promptIDs.count, "new_tokens": result.ids.count, "kernels": "\(MatrixKernels.available)",
                 "prefill_seconds": result.prefillSeconds, "decode_seconds": result.decodeSeconds,
                 "prefill_tokens_per_second": Double(promptIDs.count) / result.prefillSeconds,
                 "decode_tokens_per_second": result.decodeSeconds > 0 ? Double(decoded) / result.decodeSeconds : 0,

@@ -24,13 +24,13 @@ func generatorTokenIDs(_ text: String, modelPath: String? = nil) throws -> [Int]
 
 /// Options shared by the generator's commands: where the GGUF is and how many threads to use.
 struct GeneratorModelOptions: ParsableArguments {
-    @Option(name: .customLong("model-path"), help: "The SmolLM2 GGUF file (default: $TWINLOG_GENERATOR_MODEL, then the project venv).")
+    @Option(name: .customLong("model-path"), help: "The GGUF file: llama (SmolLM2, Llama 3.x) or qwen2 (Qwen2.5), F16/BF16/Q4_0…Q8_0/K-quants (default: $TWINLOG_GENERATOR_MODEL, then SmolLM2 in the project venv).")
     var modelPath: String?
 
     @Option(help: "Threads for the matrix products (default: all cores).")
     var threads: Int?
 
-    @Option(help: "How weights are kept: quantized (Q4_1/Q8_0 kernels, the default) or float32 (dequantized at load).")
+    @Option(help: "How weights are kept: quantized (multiplied in place from the file's blocks, the default) or float32 (dequantized at load).")
     var weights: WeightFormat = .quantized
 
     func validate() throws {

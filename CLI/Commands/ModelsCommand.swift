@@ -3,8 +3,10 @@ import Foundation
 import TrainingConsumer
 import TwinlogConfig
 import TwinlogKafka
+import TwinlogGeneration
 import TwinlogPostgres
 import TwinlogSink
+import TwinlogTraining
 
 /// `twinlog models list|promote|rollback`: the model registry.
 struct ModelsCommand: AsyncParsableCommand {
@@ -12,13 +14,24 @@ struct ModelsCommand: AsyncParsableCommand {
         commandName: "models", abstract: "List, promote and roll back the models in the registry.",
         subcommands: [List.self, Promote.self, Rollback.self])
 
-    /// Every model, newest first, with its status and metrics.
+    /// Each role's base model, then every registered model, newest first, with its status and metrics.
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the registered models, newest first.")
+        static let configuration = CommandConfiguration(abstract: "Show each role's base model and list the registered models, newest first.")
         @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("generator-model"), help: "The voice model's GGUF file, as given to run (default: found in .twinlog/venv).")
+        var generatorModel: String?
+        @Option(name: .customLong("answer-model"), help: "The answer model's GGUF file, as given to run (key answerModel).")
+        var answerModel: String?
 
         func run() async throws {
-            let config = try global.load()
+            let config = try global.load(commandFlags: answerModel.map { ["answerModel": $0] } ?? [:])
+            let voice = try ModelLocator.generatorPath(explicit: generatorModel)
+            print("voice model (LoRA adapts it): \(voice)  sha256 \(try FileDigest.sha256(ofFileAt: voice))")
+            if let answer = config.answerModel {
+                print("answer model (inference):     \(answer)  sha256 \(try FileDigest.sha256(ofFileAt: answer))")
+            } else {
+                print("answer model (inference):     the voice model, with the champion adapter")
+            }
             let db = try await ModelsCommand.connect(config)
             let entries = try await ModelRegistry(topics: config.topics).list(db)
             await db.close()

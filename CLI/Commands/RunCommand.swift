@@ -25,8 +25,11 @@ struct RunCommand: AsyncParsableCommand {
     var snapshotInterval: Duration = .seconds(60)
     @Option(name: .customLong("embedder-model"), help: "The all-MiniLM-L6-v2 folder (default: found in .twinlog/venv).")
     var embedderModel: String?
-    @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file for answers (default: found in .twinlog/venv).")
+    @Option(name: .customLong("generator-model"), help: "The SmolLM2 GGUF file, the voice model training adapts (default: found in .twinlog/venv).")
     var generatorModel: String?
+    @Option(name: .customLong("answer-model"),
+            help: "A GGUF file the inference consumer answers with, e.g. a Qwen2.5 Q4_K_M (default: the voice model; key answerModel).")
+    var answerModel: String?
     @Option(name: .customLong("metrics-file"),
             help: "Write the Prometheus text exposition of the metrics to this file every 5 s (for node_exporter's textfile collector).")
     var metricsFile: String?
@@ -76,10 +79,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try global.load(commandFlags: replyTopicPrefix.map { ["replyTopicPrefix": $0] } ?? [:])
+        var flags: [String: String] = [:]
+        flags["replyTopicPrefix"] = replyTopicPrefix
+        flags["answerModel"] = answerModel
+        let config = try global.load(commandFlags: flags)
         TwinlogMetrics.bootstrap()
         let selected = try only.map { try ConsumerComponent.named($0) } ?? ConsumerComponent.all
-        var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel),
+        var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel,
+                                                                                answerModelPath: config.answerModel),
                                         indexSnapshot: indexSnapshot.map { URL(fileURLWithPath: $0) })
         settings.snapshotInterval = snapshotInterval
         settings.twinAuthor = author

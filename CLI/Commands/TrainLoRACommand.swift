@@ -38,7 +38,7 @@ struct TrainLoRACommand: ParsableCommand {
     func run() throws {
         let train = try Self.readSamples(samples)
         let generator = try model.loadGenerator()
-        let trainer = LoRATrainer(model: generator.model, tokenizer: generator.tokenizer)
+        let trainer = try LoRATrainer(model: generator.model, tokenizer: generator.tokenizer)
         let configuration = TrainingConfiguration(
             lora: LoRAConfiguration(rank: rank, alpha: alpha, dropout: dropout, targets: try parseTargets(targets)),
             steps: steps, batchSize: batchSize, maxSequenceLength: maxLength, learningRate: learningRate,

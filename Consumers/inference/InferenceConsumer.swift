@@ -274,8 +274,13 @@ public final class InferenceConsumer: Service {
             guard let generator = current.generator else { return failure(.failed, "this instance has no language model loaded") }
             let remaining = request.deadline.timeIntervalSinceNow
             guard remaining > 0 else { return failure(.deadlineExceeded, "the deadline passed before generation began") }
-            let (promptIDs, used) = configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
-                                                               tokenizer: generator.tokenizer)
+            let promptIDs: [Int], used: [RetrievedChunk]
+            do {
+                (promptIDs, used) = try configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
+                                                                   tokenizer: generator.tokenizer)
+            } catch {
+                return failure(.failed, "the answer prompt: \(error)")
+            }
             sources = used.map(Self.source)
             let limits = GenerationLimits(
                 maxTokens: request.maxTokens,

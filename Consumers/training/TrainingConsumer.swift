@@ -125,7 +125,7 @@ public final class TrainingConsumer: Service {
         self.generator = generator
         self.embedder = embedder
         self.baseModelSha256 = baseModelSha256
-        self.trainer = trainer ?? LoRATrainer(model: generator.model, tokenizer: generator.tokenizer, logger: configuration.logger)
+        self.trainer = try trainer ?? LoRATrainer(model: generator.model, tokenizer: generator.tokenizer, logger: configuration.logger)
         registry = ModelRegistry(topics: configuration.topics)
         artifactsDirectory = URL(fileURLWithPath: configuration.settings.artifactsDirectory).standardizedFileURL.path
         regenerator = DatasetRegenerator(chunker: Chunker(tokenizer: embedder.tokenizer), builder: DatasetBuilder(recipe: configuration.settings.recipe),
@@ -359,10 +359,10 @@ public final class TrainingConsumer: Service {
         return metrics
     }
 
-    static func prompt(_ instruction: String, systemMessage: String?, tokenizer: Tokenizer) -> [Int] {
+    static func prompt(_ instruction: String, systemMessage: String?, tokenizer: Tokenizer) throws -> [Int] {
         var messages = [ChatMessage(role: .user, content: instruction)]
         if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-        return ChatTemplate.encode(messages, with: tokenizer)
+        return try ChatTemplate.encode(messages, with: tokenizer)
     }
 
     /// A trigger id as a file name.

@@ -35,6 +35,10 @@ public struct TwinlogConfiguration: Sendable, Equatable {
     public var replyTopicPrefix: String?
     /// The bearer token `twinlog gateway` requires (nil: no authentication).
     public var gatewayToken: String?
+    /// The GGUF file the inference consumer answers with (nil: the voice model, SmolLM2, with the
+    /// champion adapter). Any supported GGUF: a larger model answers better; adapters trained for
+    /// the voice model do not apply to it.
+    public var answerModel: String?
 
     public init() {}
 
@@ -130,6 +134,12 @@ public struct TwinlogConfiguration: Sendable, Equatable {
             summary: "topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies)") { config, value in
             guard value.range(of: "^[A-Za-z0-9._-]{1,249}$", options: .regularExpression) != nil else { return false }
             config.replyTopicPrefix = value
+            return true
+        },
+        Key(name: "answerModel", environment: "TWINLOG_ANSWER_MODEL", form: "the path of an existing GGUF file",
+            summary: "the model the inference consumer answers with (default: the voice model)") { config, value in
+            guard !value.isEmpty, FileManager.default.fileExists(atPath: value) else { return false }
+            config.answerModel = value
             return true
         },
         Key(name: "gatewayToken", environment: "TWINLOG_GATEWAY_TOKEN", form: "16 to 4096 visible ASCII characters, no spaces",

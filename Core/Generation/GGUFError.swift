@@ -7,7 +7,7 @@ public struct GGUFError: Error, CustomStringConvertible, Sendable {
     /// What was wrong.
     public let message: String
 
-    init(path: String, offset: Int?, _ message: String) {
+    public init(path: String, offset: Int?, _ message: String) {
         self.path = path
         self.offset = offset
         self.message = message

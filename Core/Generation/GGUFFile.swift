@@ -99,7 +99,7 @@ public final class GGUFFile: Sendable {
             let typeID = try cursor.read(UInt32.self, what: "the type of tensor \(name)")
             guard let type = GGMLType(rawValue: typeID) else {
                 throw cursor.error("tensor \(name) has type \(GGMLType.name(of: typeID)) (id \(typeID)); "
-                    + "only F32, F16, Q4_0, Q4_1 and Q8_0 are supported", at: at)
+                    + "supported: \(GGMLType.supportedNames)", at: at)
             }
             let offset = try cursor.readCount(what: "the data offset of tensor \(name)")
             infos.append((name, dims, type, offset, at))
@@ -166,7 +166,7 @@ public final class GGUFFile: Sendable {
     /// The tensor's values as Float32, dequantized into `destination` (which must hold
     /// `elementCount` floats).
     func dequantize(_ info: GGUFTensorInfo, into destination: UnsafeMutablePointer<Float>) {
-        Dequantize.run(info.type, from: mapping.base + info.fileOffset, to: destination, count: info.elementCount)
+        info.type.dequantize(mapping.base + info.fileOffset, into: destination, count: info.elementCount)
     }
 
     /// The raw bytes of a tensor, valid while this file is alive.

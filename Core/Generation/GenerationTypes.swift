@@ -6,7 +6,7 @@ public struct GenerationLimits: Sendable, Equatable {
     public var timeLimit: Duration?
     /// Stop when the text contains one of these; the text returned ends before it.
     public var stopSequences: [String]
-    /// Stop at the end-of-sequence token (`<|im_end|>`) or `<|endoftext|>`.
+    /// Stop at a token that ends a generation (`Tokenizer.endOfGenerationIDs`: `<|im_end|>`, `<|eot_id|>`, …).
     public var stopAtEndOfSequence: Bool
     /// Stop when a finished sentence of three or more words says again what an earlier one said;
     /// the text returned ends before the repeat (a streamed reader has seen it already).

@@ -32,7 +32,7 @@ public final class Generator: Sendable {
         let session = LlamaSession(model: model, lora: lora)
         var sampler = Sampler(options: sampling)
         var text = StopText(stops: limits.stopSequences)
-        let endIDs: Set<Int> = limits.stopAtEndOfSequence ? [tokenizer.eosID, tokenizer.id(of: "<|endoftext|>") ?? tokenizer.eosID] : []
+        let endIDs: Set<Int> = limits.stopAtEndOfSequence ? tokenizer.endOfGenerationIDs : []
         var repeats = limits.stopAtRepeatedSentence ? SentenceRepeats() : nil
         var repeatStart: Int?
         var ids: [Int] = []

@@ -16,15 +16,19 @@ enum Kernels {
     }
 
     /// cos and sin of every rotation angle for positions start ..< start + n: [n × headDim/2]
-    /// each, computed once per forward pass and shared by all layers, for Q and K alike.
-    static func ropeTable(start: Int, count n: Int, headDim: Int, base: Float) -> (cos: [Float], sin: [Float]) {
+    /// each, computed once per forward pass and shared by all layers, for Q and K alike. Pair i
+    /// turns at base^(-2i/headDim) per position, divided by `factors[i]` when given (Llama 3.1),
+    /// with positions divided by `positionScale` (linear RoPE scaling).
+    static func ropeTable(start: Int, count n: Int, headDim: Int, base: Float, factors: [Float]? = nil,
+                          positionScale: Float = 1) -> (cos: [Float], sin: [Float]) {
         let pairs = headDim / 2
         var cosines = [Float](repeating: 0, count: n * pairs)
         var sines = [Float](repeating: 0, count: n * pairs)
         for i in 0..<pairs {
-            let inverseFrequency = Float(1 / pow(Double(base), Double(2 * i) / Double(headDim)))
+            var inverseFrequency = Float(1 / pow(Double(base), Double(2 * i) / Double(headDim)))
+            if let factors { inverseFrequency /= factors[i] }
             for t in 0..<n {
-                let angle = Double(start + t) * Double(inverseFrequency)
+                let angle = Double(start + t) / Double(positionScale) * Double(inverseFrequency)
                 cosines[t * pairs + i] = Float(cos(angle))
                 sines[t * pairs + i] = Float(sin(angle))
             }
@@ -32,25 +36,35 @@ enum Kernels {
         return (cosines, sines)
     }
 
-    /// Rotary position embedding over adjacent pairs (x[2i], x[2i+1]) of every head, which is how
-    /// llama.cpp's GGUF conversion stores Q and K. Row t uses row t of the table.
+    /// Rotary position embedding of every head: pair i is (x[2i], x[2i+1]) for `adjacentPairs`
+    /// (how llama.cpp's GGUF conversion stores Llama's Q and K) or (x[i], x[i + headDim/2]) for
+    /// `halves` (Qwen2). Row t uses row t of the table.
     static func rope(_ x: UnsafeMutablePointer<Float>, rows n: Int, stride: Int, heads: Int, headDim: Int,
-                     table: (cos: [Float], sin: [Float])) {
+                     table: (cos: [Float], sin: [Float]), style: LlamaConfig.RopeStyle = .adjacentPairs) {
         let pairs = headDim / 2
+        let (step, partner) = style == .adjacentPairs ? (2, 1) : (1, pairs)
         table.cos.withUnsafeBufferPointer { cosines in
             table.sin.withUnsafeBufferPointer { sines in
                 for t in 0..<n {
                     for h in 0..<heads {
                         let v = x + t * stride + h * headDim
                         for i in 0..<pairs {
-                            let a = v[2 * i], b = v[2 * i + 1]
+                            let a = v[step * i], b = v[step * i + partner]
                             let c = cosines[t * pairs + i], s = sines[t * pairs + i]
-                            v[2 * i] = a * c - b * s
-                            v[2 * i + 1] = a * s + b * c
+                            v[step * i] = a * c - b * s
+                            v[step * i + partner] = a * s + b * c
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// x[t] += bias for n rows of width `dim`.
+    static func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows n: Int, dim: Int, stride: Int) {
+        for t in 0..<n {
+            let row = x + t * stride
+            for i in 0..<dim { row[i] += bias[i] }
         }
     }
 

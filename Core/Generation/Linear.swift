@@ -16,9 +16,9 @@ enum Linear {
             let threads = ComputeThreads.count
             for t in 0..<n { q.multiply(x + t * w.columns, into: y + t * w.rows, threads: threads) }
         case .quantized(let q):
-            // A tile of rows at a time (1 MB of Float32), so even the 49152-row embedding never
+            // A tile of rows at a time (4 MB of Float32), so even a 151936-row output never
             // needs a full dequantized copy; each tile's products land in its columns of y.
-            let tileRows = max(1, min(w.rows, (1 << 18) / w.columns))
+            let tileRows = max(1, min(w.rows, (1 << 20) / w.columns))
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * w.columns)
             defer { tile.deallocate() }
             for first in stride(from: 0, to: w.rows, by: tileRows) {

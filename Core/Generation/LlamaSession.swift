@@ -70,7 +70,8 @@ public final class LlamaSession {
         for (t, id) in ids.enumerated() {
             model.embedding.row(id, into: x + t * d)
         }
-        let rotation = Kernels.ropeTable(start: start, count: n, headDim: hd, base: c.ropeBase)
+        let rotation = Kernels.ropeTable(start: start, count: n, headDim: hd, base: c.ropeBase,
+                                         factors: model.ropeFrequencyFactors, positionScale: c.ropePositionScale)
         let groupSize = c.heads / c.kvHeads
         let scale = 1 / Float(hd).squareRoot()
         for (l, layer) in model.layers.enumerated() {
@@ -78,8 +79,11 @@ public final class LlamaSession {
             let newKeys = keys + start * kv, newValues = values + start * kv
             Kernels.rmsNorm(x, weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
             linear(layer, l, [(.query, q), (.key, newKeys), (.value, newValues)], h, n)
-            Kernels.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, table: rotation)
-            Kernels.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, table: rotation)
+            if let bias = layer.queryBias { Kernels.addBias(q, bias, rows: n, dim: d, stride: d) }
+            if let bias = layer.keyBias { Kernels.addBias(newKeys, bias, rows: n, dim: kv, stride: kv) }
+            if let bias = layer.valueBias { Kernels.addBias(newValues, bias, rows: n, dim: kv, stride: kv) }
+            Kernels.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, table: rotation, style: c.ropeStyle)
+            Kernels.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, table: rotation, style: c.ropeStyle)
 
             // sgemm even for one query row: OpenBLAS runs a small sgemm on the calling thread, but
             // splits an sgemv of this size across its pool, whose spinning workers then take the
@@ -110,7 +114,7 @@ public final class LlamaSession {
         Kernels.rmsNorm(x + first * d, weight: model.outputNorm, rows: rows, dim: d, epsilon: c.rmsEpsilon, into: h)
         var out = [Float](repeating: 0, count: rows * c.vocabularySize)
         out.withUnsafeMutableBufferPointer { logits in
-            Linear.forward(model.embedding, adapter: nil, x: h, rows: rows, into: logits.baseAddress!)
+            Linear.forward(model.output, adapter: nil, x: h, rows: rows, into: logits.baseAddress!)
         }
         return out
     }

@@ -23,7 +23,7 @@ package struct Matrix: @unchecked Sendable {
 public enum WeightFormat: String, Sendable, CaseIterable {
     /// Dequantized to Float32 at load: products go through OpenBLAS sgemv/sgemm (≈ 4 bytes per weight).
     case float32
-    /// Q4_1 and Q8_0 matrices stay quantized (≈ 0.75 and 1.1 bytes per weight); decoding uses our
-    /// dequantize-in-register matrix-vector kernel, prefill dequantizes one matrix at a time for sgemm.
+    /// Block-stored matrices (F16, BF16, Q4_0 … Q8_0, the K-quants) stay in the mapped file; decoding
+    /// uses the in-place matrix-vector kernels, prefill dequantizes a tile of rows at a time for sgemm.
     case quantized
 }

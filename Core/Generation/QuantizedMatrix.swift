@@ -1,207 +1,127 @@
+import CTwinlogKernels
 import Dispatch
 
-/// A Q4_1 or Q8_0 weight matrix [rows × columns] repacked for matrix-vector products: per block
-/// of 32 weights a Float32 scale (and for Q4_1 a Float32 minimum) in their own arrays, and the
-/// 4- or 8-bit codes contiguous. Converting the f16 scales once at load matters: this target has
-/// no F16C, so converting them inside the product would be a library call per block.
-///
-/// The codes of each 16-byte group are stored as a 4 × 4 byte transpose, so that shifting four
-/// 32-bit lanes by 8k bits and masking yields the weights 4k ..< 4k + 4 in order. Turning those
-/// small integers into floats by OR-ing them into the mantissa of 2²³ (and subtracting 2²³)
-/// avoids integer-to-float conversions, which Swift's generic SIMD conversions leave as calls;
-/// measured on this machine it halves the time per block.
-///
-/// Products are exact in Float32 (weights are dequantized in registers, activations stay
-/// Float32), so they agree with the reference to summation order. Q8_0 codes are stored offset
-/// by 128 so they are unsigned.
+/// A weight matrix [rows × columns] kept in its GGUF blocks (any block-stored `GGMLType`) and
+/// multiplied in place: the products decode each block in registers (AVX2/FMA/F16C when the CPU
+/// has them, chosen once at start-up, else portable C) and multiply Float32 activations, so no
+/// dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
+/// loading costs no copy, and resident memory is the file's pages that were touched.
 final class QuantizedMatrix: @unchecked Sendable {
-    enum Kind { case q4_1, q8_0 }
-    let kind: Kind
+    let type: GGMLType
     let rows: Int
     let columns: Int
-    let blocksPerRow: Int
-    let scales: UnsafeMutablePointer<Float>
-    let minimums: UnsafeMutablePointer<Float>?
-    /// Q4_1: 16 bytes per block, byte j holding weight j (low nibble) and j + 16 (high nibble).
-    /// Q8_0: 32 signed bytes per block.
-    let codes: UnsafeMutableRawPointer
+    /// Bytes from one row's start to the next.
+    let rowBytes: Int
+    let bytes: UnsafeRawPointer
+    /// Which implementation multiplies it.
+    let kernels: MatrixKernels
+    /// Whatever keeps `bytes` alive (the mapped GGUF file), or nil when the matrix owns a copy.
+    private let owner: AnyObject?
 
-    init?(type: GGMLType, source: UnsafeRawPointer, rows: Int, columns: Int) {
-        let blocks = rows * columns / 32
-        switch type {
-        case .q4_1:
-            kind = .q4_1
-            codes = .allocate(byteCount: blocks * 16, alignment: 64)
-            minimums = .allocate(capacity: blocks)
-        case .q8_0:
-            kind = .q8_0
-            codes = .allocate(byteCount: blocks * 32, alignment: 64)
-            minimums = nil
-        default:
-            return nil
-        }
+    /// The matrix stored at `bytes`, which `owner` keeps valid; nil when the type is F32 or the
+    /// width is not a whole number of blocks.
+    init?(type: GGMLType, bytes: UnsafeRawPointer, rows: Int, columns: Int, owner: AnyObject,
+          kernels: MatrixKernels = .automatic) {
+        guard type.isBlockStored, rows > 0, columns > 0, columns % type.blockSize == 0 else { return nil }
+        self.type = type
         self.rows = rows
         self.columns = columns
-        blocksPerRow = columns / 32
-        scales = .allocate(capacity: blocks)
-        for b in 0..<blocks {
-            switch kind {
-            case .q4_1:
-                let block = source + 20 * b
-                scales[b] = Dequantize.half(block, 0)
-                minimums![b] = Dequantize.half(block, 2)
-                for j in 0..<16 {
-                    codes.storeBytes(of: block.load(fromByteOffset: 4 + j, as: UInt8.self),
-                                     toByteOffset: 16 * b + Self.position(j), as: UInt8.self)
-                }
-            case .q8_0:
-                let block = source + 34 * b
-                scales[b] = Dequantize.half(block, 0)
-                for j in 0..<32 {
-                    let code = block.load(fromByteOffset: 2 + j, as: UInt8.self) ^ 0x80
-                    codes.storeBytes(of: code, toByteOffset: 32 * b + 16 * (j / 16) + Self.position(j % 16), as: UInt8.self)
-                }
-            }
-        }
+        rowBytes = columns / type.blockSize * type.bytesPerBlock
+        self.bytes = bytes
+        self.owner = owner
+        self.kernels = kernels
     }
 
-    /// Where byte j of a 16-byte group is stored: the 4 × 4 transpose.
-    static func position(_ j: Int) -> Int { 4 * (j % 4) + j / 4 }
-
-    deinit {
-        scales.deallocate()
-        minimums?.deallocate()
-        codes.deallocate()
+    /// A matrix holding its own copy of `blocks` (tests build small ones).
+    convenience init?(type: GGMLType, copying blocks: [UInt8], rows: Int, columns: Int, kernels: MatrixKernels = .automatic) {
+        guard type.isBlockStored, rows > 0, columns > 0, columns % type.blockSize == 0,
+              blocks.count == rows * columns / type.blockSize * type.bytesPerBlock else { return nil }
+        let storage = OwnedBytes(blocks)
+        self.init(type: type, bytes: UnsafeRawPointer(storage.pointer), rows: rows, columns: columns, owner: storage, kernels: kernels)
     }
 
     /// Bytes held.
-    var byteCount: Int { rows * blocksPerRow * (kind == .q4_1 ? 24 : 36) }
+    var byteCount: Int { rows * rowBytes }
 
-    /// One row as Float32 (for embedding lookups and batched prefill), with the same lane trick
-    /// as the product.
+    /// One row as Float32 (embedding lookups and batched prefill), bit-exact with ggml.
     func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
-        let codes = UnsafeRawPointer(self.codes)
-        let magic = SIMD4<UInt32>(repeating: 0x4B00_0000)
-        let destination = UnsafeMutableRawPointer(out)
-        for c in 0..<blocksPerRow {
-            let b = r * blocksPerRow + c
-            let scale = SIMD4<Float>(repeating: scales[b])
-            switch kind {
-            case .q4_1:
-                let two23 = SIMD4<Float>(repeating: 8_388_608)
-                let minimum = SIMD4<Float>(repeating: minimums![b])
-                let words = codes.loadUnaligned(fromByteOffset: 16 * b, as: SIMD4<UInt32>.self)
-                for k in 0..<4 {
-                    let lanes = words &>> UInt32(8 * k)
-                    let low = unsafeBitCast((lanes & 0x0F) | magic, to: SIMD4<Float>.self) - two23
-                    let high = unsafeBitCast(((lanes &>> 4) & 0x0F) | magic, to: SIMD4<Float>.self) - two23
-                    destination.storeBytes(of: low * scale + minimum, toByteOffset: 128 * c + 16 * k, as: SIMD4<Float>.self)
-                    destination.storeBytes(of: high * scale + minimum, toByteOffset: 128 * c + 64 + 16 * k, as: SIMD4<Float>.self)
-                }
-            case .q8_0:
-                let offset = SIMD4<Float>(repeating: 8_388_608 + 128)
-                for half in 0..<2 {
-                    let words = codes.loadUnaligned(fromByteOffset: 32 * b + 16 * half, as: SIMD4<UInt32>.self)
-                    for k in 0..<4 {
-                        let w = unsafeBitCast(((words &>> UInt32(8 * k)) & 0xFF) | magic, to: SIMD4<Float>.self) - offset
-                        destination.storeBytes(of: w * scale, toByteOffset: 128 * c + 64 * half + 16 * k, as: SIMD4<Float>.self)
-                    }
-                }
-            }
-        }
+        type.dequantize(bytes + r * rowBytes, into: out, count: columns)
     }
 
-    /// y = W x, rows split across `threads` workers.
-    func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int) {
-        Self.multiply([(self, y)], x: x, threads: threads)
+    /// y = W x, rows split across `threads` workers, with the matrix's kernels unless others are given.
+    func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int,
+                  kernels: MatrixKernels? = nil) {
+        Self.multiply([(self, y)], x: x, threads: threads, kernels: kernels)
     }
 
     /// y_i = W_i x for matrices of the same width (Q, K and V; gate and up) in one parallel pass:
-    /// one set of block sums and one hand-off to the workers, since under CPU contention every
-    /// hand-off can cost a scheduling delay.
+    /// one hand-off to the workers, since under CPU contention every hand-off can cost a
+    /// scheduling delay.
     static func multiply(_ products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)],
-                         x: UnsafePointer<Float>, threads: Int) {
-        guard let width = products.first?.matrix.columns,
-              products.allSatisfy({ $0.matrix.columns == width }) else { return }
-        // Σ_j (d q_j + m) x_j = d Σ_j q_j x_j + m Σ_j x_j: the block sums of x serve every row.
-        var blockSums = [Float](repeating: 0, count: width / 32)
-        for c in 0..<(width / 32) {
-            var s: Float = 0
-            for j in 0..<32 { s += x[32 * c + j] }
-            blockSums[c] = s
-        }
+                         x: UnsafePointer<Float>, threads: Int, kernels: MatrixKernels? = nil) {
+        guard let first = products.first?.matrix, products.allSatisfy({ $0.matrix.columns == first.columns }) else { return }
+        let operands = Operands(products: products, x: x, kernels: (kernels ?? first.kernels).c)
         let totalRows = products.reduce(0) { $0 + $1.matrix.rows }
-        blockSums.withUnsafeBufferPointer { sums in
-            let operands = Operands(products: products, x: x, sums: sums.baseAddress!)
-            let workers = max(1, min(threads, totalRows / 64))
-            if workers == 1 {
-                operands.run(0..<totalRows)
-            } else {
-                let chunk = (totalRows + workers - 1) / workers
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    operands.run((w * chunk)..<min(totalRows, (w + 1) * chunk))
-                }
+        let workers = max(1, min(threads, totalRows / 64))
+        if workers == 1 {
+            operands.run(0..<totalRows)
+        } else {
+            let chunk = (totalRows + workers - 1) / workers
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                operands.run((w * chunk)..<min(totalRows, (w + 1) * chunk))
             }
         }
+    }
+}
+
+/// Which implementation multiplies quantized matrices; tests compare them on the same inputs.
+public enum MatrixKernels: String, Sendable, CaseIterable {
+    /// The best the CPU supports.
+    case automatic
+    /// Plain C, any CPU, Float32 activations.
+    case portable
+    /// AVX2 + FMA + F16C, activations quantized to int8 per block of 32 (as llama.cpp's CPU path).
+    case avx2
+
+    /// The implementation `automatic` chooses on this CPU, for benchmark reports.
+    public static var available: MatrixKernels { tw_kernels_available() == TW_KERNELS_AVX2 ? .avx2 : .portable }
+
+    var c: tw_kernels {
+        switch self {
+        case .automatic: return TW_KERNELS_AUTO
+        case .portable: return TW_KERNELS_PORTABLE
+        case .avx2: return TW_KERNELS_AVX2
+        }
+    }
+}
+
+/// A heap copy of some bytes that lives as long as the matrix using it.
+private final class OwnedBytes {
+    let pointer: UnsafeMutableRawPointer
+
+    init(_ bytes: [UInt8]) {
+        pointer = .allocate(byteCount: max(bytes.count, 1), alignment: 64)
+        bytes.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
     }
 
-    fileprivate func multiplyRows(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>,
-                              _ y: UnsafeMutablePointer<Float>) {
-        let raw = UnsafeRawPointer(x)
-        let codes = UnsafeRawPointer(self.codes)
-        let magic = SIMD4<UInt32>(repeating: 0x4B00_0000)
-        for r in range {
-            let first = r * blocksPerRow
-            var accumulator = SIMD4<Float>()
-            var bias: Float = 0
-            switch kind {
-            case .q4_1:
-                let two23 = SIMD4<Float>(repeating: 8_388_608)
-                for c in 0..<blocksPerRow {
-                    let words = codes.loadUnaligned(fromByteOffset: 16 * (first + c), as: SIMD4<UInt32>.self)
-                    var block = SIMD4<Float>()
-                    for k in 0..<4 {
-                        let lanes = words &>> UInt32(8 * k)
-                        let low = unsafeBitCast((lanes & 0x0F) | magic, to: SIMD4<Float>.self) - two23
-                        let high = unsafeBitCast(((lanes &>> 4) & 0x0F) | magic, to: SIMD4<Float>.self) - two23
-                        block += low * raw.loadUnaligned(fromByteOffset: 128 * c + 16 * k, as: SIMD4<Float>.self)
-                        block += high * raw.loadUnaligned(fromByteOffset: 128 * c + 64 + 16 * k, as: SIMD4<Float>.self)
-                    }
-                    accumulator += scales[first + c] * block
-                    bias += minimums![first + c] * sums[c]
-                }
-            case .q8_0:
-                let offset = SIMD4<Float>(repeating: 8_388_608 + 128)
-                for c in 0..<blocksPerRow {
-                    var block = SIMD4<Float>()
-                    for half in 0..<2 {
-                        let words = codes.loadUnaligned(fromByteOffset: 32 * (first + c) + 16 * half, as: SIMD4<UInt32>.self)
-                        for k in 0..<4 {
-                            let lanes = (words &>> UInt32(8 * k)) & 0xFF
-                            let w = unsafeBitCast(lanes | magic, to: SIMD4<Float>.self) - offset
-                            block += w * raw.loadUnaligned(fromByteOffset: 128 * c + 64 * half + 16 * k, as: SIMD4<Float>.self)
-                        }
-                    }
-                    accumulator += scales[first + c] * block
-                }
-            }
-            y[r] = accumulator.sum() + bias
-        }
-    }
+    deinit { pointer.deallocate() }
 }
 
 /// The operands of one parallel pass, handed to worker threads that write disjoint rows.
 private struct Operands: @unchecked Sendable {
     let products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)]
     let x: UnsafePointer<Float>
-    let sums: UnsafePointer<Float>
+    let kernels: tw_kernels
 
     /// Rows `range` of the products stacked on top of each other.
     func run(_ range: Range<Int>) {
         var offset = 0
         for (matrix, y) in products {
             let rows = range.clamped(to: offset..<(offset + matrix.rows))
-            if !rows.isEmpty { matrix.multiplyRows((rows.lowerBound - offset)..<(rows.upperBound - offset), x, sums, y) }
+            if !rows.isEmpty {
+                tw_matvec(matrix.type.rawValue, matrix.bytes, matrix.rowBytes, Int64(matrix.columns), x, y,
+                          Int64(rows.lowerBound - offset), Int64(rows.upperBound - offset), kernels)
+            }
             offset += matrix.rows
         }
     }

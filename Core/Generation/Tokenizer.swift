@@ -13,6 +13,14 @@ public struct Tokenizer: Sendable {
     public let eosID: Int
     /// The beginning-of-sequence token, which encode never adds by itself.
     public let bosID: Int?
+    /// Whether prompts start with `bosID` (`tokenizer.ggml.add_bos_token`; Llama 3 yes, Qwen2 and
+    /// SmolLM2 no). Chat templates write it themselves.
+    public let addsBOS: Bool
+    /// The tokens that end a generation: the end-of-sequence token and the turn and text enders
+    /// the vocabulary has (`<|im_end|>`, `<|endoftext|>`, `<|eot_id|>`, `<|eom_id|>`, `<|end_of_text|>`).
+    public let endOfGenerationIDs: Set<Int>
+    /// The model's chat template.
+    public let chatTemplate: ChatTemplate
 
     let tokenBytes: [[UInt8]]
     let idForToken: [String: Int]
@@ -30,7 +38,7 @@ public struct Tokenizer: Sendable {
         guard model == "gpt2" else { throw fail("tokenizer.ggml.model is \(model); only byte-level BPE (gpt2) is supported") }
         let preName = gguf.metadata["tokenizer.ggml.pre"]?.stringValue ?? "default"
         guard let pre = PreTokenizer(ggufName: preName) else {
-            throw fail("tokenizer.ggml.pre is \(preName), a pre-tokenizer this code does not implement (known: gpt2, smollm)")
+            throw fail("tokenizer.ggml.pre is \(preName), a pre-tokenizer this code does not implement (known: \(PreTokenizer.knownNames))")
         }
         guard let tokenValues = try gguf.required("tokenizer.ggml.tokens").arrayValue else {
             throw fail("tokenizer.ggml.tokens is not an array")
@@ -55,11 +63,13 @@ public struct Tokenizer: Sendable {
                       preTokenizer: pre,
                       eosID: gguf.metadata["tokenizer.ggml.eos_token_id"]?.intValue ?? 0,
                       bosID: gguf.metadata["tokenizer.ggml.bos_token_id"]?.intValue,
+                      addsBOS: gguf.metadata["tokenizer.ggml.add_bos_token"]?.boolValue ?? false,
+                      chatTemplate: gguf.metadata["tokenizer.chat_template"]?.stringValue,
                       fail: fail)
     }
 
     init(tokens: [String], types: [Int], merges mergeStrings: [String], preTokenizer: PreTokenizer,
-         eosID: Int, bosID: Int?, fail: (String) -> GGUFError) throws {
+         eosID: Int, bosID: Int?, addsBOS: Bool = false, chatTemplate: String? = nil, fail: (String) -> GGUFError) throws {
         var idForToken: [String: Int] = [:]
         idForToken.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() where idForToken[token] == nil { idForToken[token] = id }
@@ -96,11 +106,19 @@ public struct Tokenizer: Sendable {
             if merges[key] == nil { merges[key] = (rank, merged) }
         }
         guard (0..<tokens.count).contains(eosID) else { throw fail("the end-of-sequence id \(eosID) is not in the vocabulary") }
+        if let bosID, !(0..<tokens.count).contains(bosID) {
+            throw fail("the beginning-of-sequence id \(bosID) is not in the vocabulary")
+        }
+        let enders = ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"]
 
         self.tokens = tokens
         self.preTokenizer = preTokenizer
         self.eosID = eosID
         self.bosID = bosID
+        self.addsBOS = addsBOS && bosID != nil
+        self.endOfGenerationIDs = Set([eosID] + enders.compactMap { idForToken[$0] }.filter { specialIDs.contains($0) })
+        self.chatTemplate = ChatTemplate(template: chatTemplate,
+                                         vocabularyHasChatML: idForToken["<|im_start|>"] != nil && idForToken["<|im_end|>"] != nil)
         self.tokenBytes = tokenBytes
         self.idForToken = idForToken
         self.merges = merges
@@ -146,6 +164,14 @@ public struct Tokenizer: Sendable {
         return ids
     }
 
+    /// The ids of a raw prompt: `encode(text)`, after the beginning-of-sequence token when the
+    /// model asks for one and the text does not already start with it.
+    public func promptIDs(_ text: String) -> [Int] {
+        let ids = encode(text)
+        guard addsBOS, let bosID, ids.first != bosID else { return ids }
+        return [bosID] + ids
+    }
+
     static func matches(_ needle: [UInt8], in haystack: [UInt8], at i: Int) -> Bool {
         guard haystack.count - i >= needle.count else { return false }
         for k in 0..<needle.count where haystack[i + k] != needle[k] { return false }
@@ -157,6 +183,11 @@ public struct Tokenizer: Sendable {
     func encodeOrdinary(_ bytes: ArraySlice<UInt8>, into ids: inout [Int]) {
         guard !bytes.isEmpty else { return }
         for piece in preTokenizer.split(String(decoding: bytes, as: UTF8.self)) {
+            // Llama 3's tokenizer takes a piece that is itself a token whole (`ignore_merges`).
+            if preTokenizer == .llama3, let whole = idForToken[ByteLevel.spell(piece.utf8)], !specialIDs.contains(whole) {
+                ids.append(whole)
+                continue
+            }
             ids.append(contentsOf: bpe(piece.utf8.compactMap { byteTokenIDs[Int($0)] }))
         }
     }

@@ -13,7 +13,7 @@ public struct AnswerPrompt: Sendable {
     public init() {}
 
     /// The prompt's token ids and the chunks that made it into the context.
-    public func build(question: String, chunks: [RetrievedChunk], tokenizer: Tokenizer) -> (ids: [Int], used: [RetrievedChunk]) {
+    public func build(question: String, chunks: [RetrievedChunk], tokenizer: Tokenizer) throws -> (ids: [Int], used: [RetrievedChunk]) {
         var used: [RetrievedChunk] = []
         var context = ""
         var spent = 0
@@ -30,6 +30,6 @@ public struct AnswerPrompt: Sendable {
         let system = "\(voice) Answer the question in one or two short sentences, using only the context, and cite the sources you use by number, like [1]. If the context does not hold the answer, say so."
         let user = context.isEmpty ? question : "Context:\n\(context)Question: \(question)"
         let messages = [ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)]
-        return (ChatTemplate.encode(messages, with: tokenizer), used)
+        return (try ChatTemplate.encode(messages, with: tokenizer), used)
     }
 }

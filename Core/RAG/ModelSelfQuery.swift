@@ -21,7 +21,7 @@ public struct ModelSelfQuery: Sendable {
     /// (blocking: call it off the cooperative pool).
     public func extract(_ question: String, authorIds: [String], now: Date = Date()) throws -> SelfQuery.Extraction {
         let rules = SelfQuery(authorIds: authorIds, now: now).extract(question)
-        let prompt = ChatTemplate.encode([
+        let prompt = try ChatTemplate.encode([
             ChatMessage(role: .system, content: "You turn questions into search filters. Answer with one JSON object and nothing else."),
             ChatMessage(role: .user, content: Self.instructions(question, authorIds: authorIds)),
         ], with: generator.tokenizer)

@@ -56,8 +56,10 @@ public final class BaseWeights: @unchecked Sendable {
         case attentionNorm(Int), qkv(Int), output(Int), ffnNorm(Int), gateUp(Int), down(Int)
     }
 
-    /// A dense copy of `model`'s weights (quantized matrices are dequantized row by row).
-    public convenience init(model: LlamaModel) {
+    /// A dense copy of `model`'s weights (quantized matrices are dequantized row by row); a model
+    /// the trainer cannot train is refused.
+    public convenience init(model: LlamaModel) throws {
+        if let refusal = model.trainingRefusal { throw TrainingError.unsupportedModel(refusal) }
         let d = model.config.modelDim
         self.init(config: model.config) { tensor, out in
             func copy(_ matrix: Matrix, to out: UnsafeMutablePointer<Float>) {

@@ -37,10 +37,10 @@ struct SampleEncoder {
 
     /// The encoded sample, with the response cut to fit `maxLength`; nil when the prompt alone
     /// leaves no room for a response token.
-    func encode(_ sample: InstructionSample) -> TokenizedSample? {
+    func encode(_ sample: InstructionSample) throws -> TokenizedSample? {
         var messages = [ChatMessage(role: .user, content: sample.instruction)]
         if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-        let prompt = ChatTemplate.encode(messages, with: tokenizer, addGenerationPrompt: true)
+        let prompt = try ChatTemplate.encode(messages, with: tokenizer, addGenerationPrompt: true)
         let response = tokenizer.encode(sample.output, matchingSpecialTokens: false) + [tokenizer.eosID]
         guard prompt.count + 1 <= maxLength, !prompt.isEmpty else { return nil }
         let kept = response.prefix(maxLength - prompt.count)

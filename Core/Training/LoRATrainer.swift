@@ -109,8 +109,8 @@ public final class LoRATrainer: @unchecked Sendable {
     private let executor = BlockingExecutor(label: "twinlog.training")
 
     /// A trainer over `model` (dequantized to Float32 here) and its tokenizer.
-    public convenience init(model: LlamaModel, tokenizer: Tokenizer, logger: Logger = Logger(label: "twinlog.training")) {
-        self.init(weights: BaseWeights(model: model), tokenizer: tokenizer, logger: logger)
+    public convenience init(model: LlamaModel, tokenizer: Tokenizer, logger: Logger = Logger(label: "twinlog.training")) throws {
+        self.init(weights: try BaseWeights(model: model), tokenizer: tokenizer, logger: logger)
     }
 
     public init(weights: BaseWeights, tokenizer: Tokenizer?, logger: Logger = Logger(label: "twinlog.training")) {
@@ -163,7 +163,7 @@ public final class LoRATrainer: @unchecked Sendable {
     func encode(_ samples: [InstructionSample], maxLength: Int, systemMessage: String?) throws -> [TokenizedSample] {
         guard let tokenizer else { throw TrainingError.invalidConfiguration("this trainer has no tokenizer") }
         let encoder = SampleEncoder(tokenizer: tokenizer, systemMessage: systemMessage, maxLength: maxLength)
-        let encoded = samples.compactMap(encoder.encode)
+        let encoded = try samples.compactMap(encoder.encode)
         guard !encoded.isEmpty else {
             throw TrainingError.noUsableSamples("\(samples.count) samples, none fits \(maxLength) tokens with a response")
         }

@@ -33,7 +33,7 @@ public enum StyleSimilarity {
             try samples.map { sample in
                 var messages = [ChatMessage(role: .user, content: sample.instruction)]
                 if let systemMessage { messages.insert(ChatMessage(role: .system, content: systemMessage), at: 0) }
-                let prompt = ChatTemplate.encode(messages, with: tuned.tokenizer)
+                let prompt = try ChatTemplate.encode(messages, with: tuned.tokenizer)
                 return try tuned.generate(promptIDs: prompt, limits: GenerationLimits(maxTokens: maxTokens)).text
             }
         }

@@ -10,6 +10,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidArtifact(path: String, reason: String)
     /// A checkpoint was written by a run with different settings or a different model.
     case checkpointMismatch(String)
+    /// The base model has a shape the trainer does not implement.
+    case unsupportedModel(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "training diverged at step \(step): loss \(loss), gradient norm \(norm); no adapter was written"
         case .invalidArtifact(let path, let reason): return "\(path): not a usable LoRA artifact: \(reason)"
         case .checkpointMismatch(let message): return "cannot resume: \(message)"
+        case .unsupportedModel(let message): return "cannot train this base model: \(message)"
         }
     }
 }

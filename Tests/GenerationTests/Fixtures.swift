@@ -41,6 +41,7 @@ struct LogitsFixture: Decodable {
         struct Greedy: Decodable {
             let new_ids: [Int]
             let min_margin: Double
+            let step_margin_top1_minus_top2: [Double]
         }
         let name: String
         let kind: String
@@ -79,8 +80,57 @@ enum RealModel {
     static let tokenizer: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: try file.get()) }
     /// Float32 weights: the products run in OpenBLAS, which keeps debug-build tests fast.
     static let model: Result<LlamaModel, any Error> = Result { try LlamaModel(gguf: try file.get(), format: .float32) }
-    /// The default quantized weights (their SIMD kernels are slow in debug builds: use sparingly).
+    /// The default quantized weights, multiplied by the best kernels of this CPU (AVX2: int8 activations).
     static let quantizedModel: Result<LlamaModel, any Error> = Result {
         try LlamaModel(gguf: try file.get(), format: .quantized)
     }
+    /// Quantized weights multiplied by the portable kernels (Float32 activations).
+    static let portableQuantizedModel: Result<LlamaModel, any Error> = Result {
+        try LlamaModel(gguf: try file.get(), format: .quantized, kernels: .portable)
+    }
+}
+
+/// The most the AVX2 kernels' int8 activations can move Σ w·x: per block of 32 values of x, each
+/// rounded by at most half its step d = max|x| / 127, times Σ |w| over the block.
+func int8ActivationBound(row: [Float], x: [Float]) -> Double {
+    stride(from: 0, to: x.count, by: 32).reduce(0.0) { total, start in
+        let block = start..<min(start + 32, x.count)
+        let step = Double(x[block].map { abs($0) }.max() ?? 0) / 127
+        return total + step / 2 * block.reduce(0.0) { $0 + abs(Double(row[$1])) }
+    }
+}
+
+/// Raw blocks of every supported quantized type and gguf-py's dequantization of them
+/// (Fixtures/make_quant_fixture.py).
+struct QuantBlocksFixture: Decodable {
+    struct Entry: Decodable {
+        let type: String
+        let typeId: UInt32
+        let elements: Int
+        let source: String
+        let bytes: String
+        let expected: String
+
+        /// The block bytes.
+        var blockBytes: [UInt8] { Self.hex(bytes) }
+        /// The expected values, from their little-endian float32 bit patterns.
+        var expectedValues: [Float] {
+            let raw = Self.hex(expected)
+            return stride(from: 0, to: raw.count, by: 4).map { i in
+                Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+            }
+        }
+
+        static func hex(_ text: String) -> [UInt8] {
+            let digits = Array(text.utf8)
+            return stride(from: 0, to: digits.count - 1, by: 2).map { i in
+                UInt8(String(decoding: digits[i..<(i + 2)], as: UTF8.self), radix: 16)!
+            }
+        }
+    }
+    let entries: [Entry]
+}
+
+extension Fixtures {
+    static func quantBlocks() throws -> QuantBlocksFixture { try load("quant_blocks", as: QuantBlocksFixture.self) }
 }

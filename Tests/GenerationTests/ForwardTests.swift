@@ -86,9 +86,9 @@ struct ForwardTests {
 
 @Suite("the quantized-weight kernels")
 struct QuantizedForwardTests {
-    @Test("quantized weights give the reference logits within 1e-3, in prefill and in cached decoding")
+    @Test("quantized weights with the portable kernels give the reference logits within 1e-3, in prefill and in cached decoding")
     func quantizedMatchesReference() throws {
-        let quantized = try RealModel.quantizedModel.get()
+        let quantized = try RealModel.portableQuantizedModel.get()
         let dense = try RealModel.model.get()
         #expect(quantized.format == .quantized)
         let prompt = try Fixtures.logits().prompts[0]
@@ -98,7 +98,6 @@ struct QuantizedForwardTests {
             #expect(abs(Double(logits[Int(pair[0])]) - pair[1]) < 1e-3, "logit of token \(Int(pair[0]))")
         }
         // A cached decode step goes through the matrix-vector kernel (the prefill of 5 went through sgemm).
-        // One step only: Swift SIMD code is slow in debug builds.
         let reference = LlamaSession(model: dense)
         _ = try reference.feed(prompt.input_ids)
         for id in prompt.greedy.new_ids.prefix(1) {
@@ -109,34 +108,62 @@ struct QuantizedForwardTests {
         }
     }
 
-    @Test("the Q4_1 and Q8_0 matrix-vector kernel equals a float64 product of the dequantized weights")
+    /// int8 activations move the logits by a tenth or so (ours up to 0.14 on these prompts;
+    /// llama.cpp's CPU path, which does the same, 0.26-0.34, and it leaves the reference's greedy ids
+    /// at a step whose margin is 0.22), so greedy decoding may part from the float32 reference only
+    /// where the reference itself nearly tied.
+    @Test("with this CPU's kernels (int8 activations on AVX2), logits stay within 0.25 and greedy ids part from the reference only at a near tie")
+    func defaultKernelsKeepGreedyIDs() throws {
+        let model = try RealModel.quantizedModel.get()
+        for prompt in try Fixtures.logits().prompts {
+            let session = LlamaSession(model: model)
+            var logits = try session.feed(prompt.input_ids)
+            for pair in prompt.last_position.top10 {
+                #expect(abs(Double(logits[Int(pair[0])]) - pair[1]) < 0.25, "prompt \(prompt.name): logit of token \(Int(pair[0]))")
+            }
+            for (step, expected) in prompt.greedy.new_ids.enumerated() {
+                let id = logits.indices.max { logits[$0] < logits[$1] }!
+                if id != expected {
+                    let margin = prompt.greedy.step_margin_top1_minus_top2[step]
+                    #expect(margin < 0.5, "prompt \(prompt.name) parts from the reference at step \(step), whose margin is \(margin)")
+                    break
+                }
+                logits = try session.feed([id])
+            }
+        }
+    }
+
+    @Test("the matrix-vector kernels equal a float64 product of the dequantized weights (AVX2: within the int8-activation bound)")
     func kernelMatchesDenseProduct() throws {
         let file = try RealModel.file.get()
         for (name, rows) in [("blk.0.attn_k.weight", 192), ("token_embd.weight", 300)] {
             let info = try file.tensor(name)
             let columns = info.dimensions[0]
-            let matrix = try #require(QuantizedMatrix(type: info.type, source: file.rawBytes(info), rows: rows, columns: columns))
+            let matrix = try #require(QuantizedMatrix(type: info.type, bytes: file.rawBytes(info), rows: rows, columns: columns, owner: file))
             let weights = try file.dequantized(name)
             let x = (0..<columns).map { Float(sin(Double($0) * 0.37)) }
-            for threads in [1, 2] {
-                var y = [Float](repeating: .nan, count: rows)
-                y.withUnsafeMutableBufferPointer { matrix.multiply(x, into: $0.baseAddress!, threads: threads) }
-                for r in 0..<rows {
-                    var expected = 0.0
-                    for c in 0..<columns { expected += Double(weights[r * columns + c]) * Double(x[c]) }
-                    #expect(abs(Double(y[r]) - expected) < 1e-4 * max(1, abs(expected)), "\(name) row \(r), \(threads) threads")
+            for kernels in [MatrixKernels.portable, .avx2] {
+                for threads in [1, 2] {
+                    var y = [Float](repeating: .nan, count: rows)
+                    y.withUnsafeMutableBufferPointer { matrix.multiply(x, into: $0.baseAddress!, threads: threads, kernels: kernels) }
+                    for r in 0..<rows {
+                        let row = Array(weights[(r * columns)..<((r + 1) * columns)])
+                        let expected = zip(row, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                        let allowed = (kernels == .avx2 ? int8ActivationBound(row: row, x: x) : 0) + 1e-4 * max(1, abs(expected))
+                        #expect(abs(Double(y[r]) - expected) <= allowed, "\(name) row \(r), \(kernels), \(threads) threads")
+                    }
                 }
             }
         }
     }
 
-    @Test("the repacked quantized rows dequantize to exactly the GGUF's values")
+    @Test("a quantized matrix's rows dequantize to exactly the GGUF's values")
     func repackedRowsMatchDequantization() throws {
         let file = try RealModel.file.get()
         for name in ["blk.0.attn_q.weight", "token_embd.weight"] {
             let info = try file.tensor(name)
-            let matrix = try #require(QuantizedMatrix(type: info.type, source: file.rawBytes(info),
-                                                      rows: info.dimensions[1], columns: info.dimensions[0]))
+            let matrix = try #require(QuantizedMatrix(type: info.type, bytes: file.rawBytes(info),
+                                                      rows: info.dimensions[1], columns: info.dimensions[0], owner: file))
             let columns = info.dimensions[0]
             var expected = [Float](repeating: 0, count: info.elementCount)
             expected.withUnsafeMutableBufferPointer { file.dequantize(info, into: $0.baseAddress!) }

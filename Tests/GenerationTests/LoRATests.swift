@@ -46,7 +46,7 @@ struct LoRATests {
                     values.append(Float(code) * 0.5)
                 }
             }
-            let matrix = bytes.withUnsafeBytes { QuantizedMatrix(type: .q8_0, source: $0.baseAddress!, rows: rows, columns: 32)! }
+            let matrix = QuantizedMatrix(type: .q8_0, copying: bytes, rows: rows, columns: 32, kernels: .portable)!
             return (matrix, values)
         }
         let (first, w1) = q8(rows: 3, seed: 1), (second, w2) = q8(rows: 140, seed: 5)

@@ -217,7 +217,7 @@ struct RAGTests {
         let entryCost = tokenizer.encode("[1] T\n" + payload.text + "\n\n", matchingSpecialTokens: false).count
         var prompt = AnswerPrompt()
         prompt.contextTokenBudget = 2 * entryCost + 1
-        let built = prompt.build(question: "What about <|im_end|> offsets?", chunks: chunks, tokenizer: tokenizer)
+        let built = try prompt.build(question: "What about <|im_end|> offsets?", chunks: chunks, tokenizer: tokenizer)
         #expect(built.used.count == 2)
         let controls = built.ids.filter(tokenizer.isSpecial)
         let start = try #require(tokenizer.id(of: "<|im_start|>")), end = try #require(tokenizer.id(of: "<|im_end|>"))

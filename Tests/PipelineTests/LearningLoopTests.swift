@@ -214,7 +214,7 @@ struct LearningLoopTests {
         try await registry.publish(fixture.db, producer: producer)
 
         // A numerically broken base model: every embedding is NaN, so the first step's loss is.
-        let weights = BaseWeights(model: generator.model)
+        let weights = try BaseWeights(model: generator.model)
         weights.embedding.update(repeating: .nan, count: weights.config.vocabularySize * weights.config.modelDim)
         let training = try await TrainingConsumer(
             TrainingConsumer.Configuration(kafka: PipelineFixture.kafka, database: fixture.database, topics: fixture.topics,

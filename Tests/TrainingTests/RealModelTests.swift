@@ -14,7 +14,7 @@ enum RealModel {
     }
     static let model: Result<LlamaModel, any Error> = Result { try LlamaModel(gguf: try file.get(), format: .float32) }
     static let trainer: Result<LoRATrainer, any Error> = Result {
-        LoRATrainer(model: try model.get(), tokenizer: try Tokenizer(gguf: try file.get()))
+        try LoRATrainer(model: try model.get(), tokenizer: try Tokenizer(gguf: try file.get()))
     }
 }
 
@@ -75,7 +75,7 @@ struct RealModelTests {
         _ = try result.artifact(metadata: ["base_model": "SmolLM2-135M-Instruct"]).write(to: path)
         let lora = try LoRAArtifact.load(path: path).loraSet(for: model)
         let tokenizer = trainer.tokenizer!
-        let prompt = tokenizer.encode(ChatTemplate.render([ChatMessage(role: .user, content: corpus.eval[0].instruction)]))
+        let prompt = tokenizer.encode(try tokenizer.chatTemplate.render([ChatMessage(role: .user, content: corpus.eval[0].instruction)]))
         let limits = GenerationLimits(maxTokens: 12)
         let base = try Generator(model: model, tokenizer: tokenizer).generate(promptIDs: prompt, limits: limits)
         let tuned = try Generator(model: model, tokenizer: tokenizer, lora: lora).generate(promptIDs: prompt, limits: limits)

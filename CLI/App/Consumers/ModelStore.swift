@@ -10,16 +10,22 @@ import TwinlogTraining
 public final class ModelStore: Sendable {
     private let embedderPath: String?
     private let generatorPath: String?
+    private let answerModelPath: String?
     private let loader = BlockingExecutor(label: "twinlog.models.load")
     private let embedderLoad = OnFirstUse<Embedder>()
     private let generatorLoad = OnFirstUse<Generator>()
     private let generatorHash = OnFirstUse<String>()
+    private let answerLoad = OnFirstUse<Generator>()
+    private let answerHash = OnFirstUse<String>()
 
-    /// `embedderPath`: the all-MiniLM-L6-v2 folder; `generatorPath`: the SmolLM2 GGUF file; nil
-    /// finds each in the project's `.twinlog/venv` (or its environment variable).
-    public init(embedderPath: String? = nil, generatorPath: String? = nil) {
+    /// `embedderPath`: the all-MiniLM-L6-v2 folder; `generatorPath`: the SmolLM2 GGUF file (the
+    /// voice model the trainer adapts); nil finds each in the project's `.twinlog/venv` (or its
+    /// environment variable). `answerModelPath`: the GGUF the inference consumer answers with
+    /// (nil: the voice model).
+    public init(embedderPath: String? = nil, generatorPath: String? = nil, answerModelPath: String? = nil) {
         self.embedderPath = embedderPath
         self.generatorPath = generatorPath
+        self.answerModelPath = answerModelPath
     }
 
     /// The embedder, loaded on first use.
@@ -32,6 +38,26 @@ public final class ModelStore: Sendable {
     public func generator() async throws -> Generator {
         let path = generatorPath
         return try await generatorLoad.value(on: loader) { try Generator(path: ModelLocator.generatorPath(explicit: path)) }
+    }
+
+    /// The model that answers questions: the answer model when one is set (its chat template must
+    /// be of a family the engine renders), else the voice model.
+    public func answerGenerator() async throws -> Generator {
+        guard let path = answerModelPath else { return try await generator() }
+        return try await answerLoad.value(on: loader) {
+            let generator = try Generator(path: path)
+            guard generator.tokenizer.chatTemplate.family != nil else {
+                throw GGUFError(path: path, offset: nil, "\(ChatTemplateError.unrecognized)")
+            }
+            return generator
+        }
+    }
+
+    /// The SHA-256 of the answering model's GGUF file (adapters apply only to the model they were
+    /// trained on, so a separate answer model never takes the voice model's adapters).
+    public func answerGeneratorSHA256() async throws -> String {
+        guard let path = answerModelPath else { return try await generatorSHA256() }
+        return try await answerHash.value(on: loader) { try FileDigest.sha256(ofFileAt: path) }
     }
 
     /// The SHA-256 of the generator's GGUF file, which names the base model in the registry and

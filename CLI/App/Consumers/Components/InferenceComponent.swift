@@ -19,12 +19,12 @@ extension ConsumerComponent {
         configuration.retrieval = settings.retrieval
         configuration.prompt = settings.answerPrompt
         configuration.replyTopicPrefix = settings.config.allowedReplyTopicPrefix
-        let generator = try await settings.models.generator()
+        let generator = try await settings.models.answerGenerator()
         let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: try await settings.models.embedder(), generator: generator)
         // Published adapters are read only from inside the artifacts folder the training consumer writes.
         try FileManager.default.createDirectory(atPath: settings.training.artifactsDirectory, withIntermediateDirectories: true)
         let models = try await ModelWatcher(kafka: settings.kafka, topics: settings.topics, base: generator,
-                                            baseModelSha256: try await settings.models.generatorSHA256(),
+                                            baseModelSha256: try await settings.models.answerGeneratorSHA256(),
                                             artifacts: try ArtifactFolder(path: settings.training.artifactsDirectory), inference: consumer)
         return StartedComponent(services: [replica, models, consumer], index: replica.index)
     }
