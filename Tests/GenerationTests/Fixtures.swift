@@ -134,3 +134,45 @@ struct QuantBlocksFixture: Decodable {
 extension Fixtures {
     static func quantBlocks() throws -> QuantBlocksFixture { try load("quant_blocks", as: QuantBlocksFixture.self) }
 }
+
+/// llama.cpp's logits for the tiny qwen2 and Llama 3 models, and a float64 numpy forward pass's
+/// (Fixtures/make_arch_fixtures.py).
+struct ArchReferenceFixture: Decodable {
+    struct Sequence: Decodable {
+        let ids: [Int]
+        let firstLogits: [Float]
+        let lastLogits: [Float]
+        let greedy: [Int]
+        let exactFirstLogits: [Float]
+        let exactLastLogits: [Float]
+        let exactGreedy: [Int]
+        let exactGreedyMargins: [Float]
+    }
+    struct Model: Decodable {
+        let file: String
+        let sequences: [Sequence]
+    }
+    let models: [Model]
+}
+
+/// The pieces Python's `regex` makes of tricky strings with the Llama 3 and Qwen2 patterns.
+struct PreTokenizerCases: Decodable {
+    struct Case: Decodable {
+        let text: String
+        let llama3: [String]
+        let qwen2: [String]
+    }
+    let cases: [Case]
+}
+
+extension Fixtures {
+    static func archReference() throws -> ArchReferenceFixture { try load("arch_reference", as: ArchReferenceFixture.self) }
+    static func preTokenizerCases() throws -> PreTokenizerCases { try load("pretokenizer_cases", as: PreTokenizerCases.self) }
+
+    /// A GGUF file among the fixtures.
+    static func gguf(_ name: String) throws -> GGUFFile {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil),
+                               "fixture \(name) is missing from the test bundle")
+        return try GGUFFile(path: url.path)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import TwinlogGeneration
+
+@Suite("qwen2 and Llama 3 layouts against llama.cpp, on tiny random models")
+struct ArchitectureTests {
+    /// How far llama.cpp's logits may be from ours: on these models llama.cpp is itself up to 0.11
+    /// from the float64 pass (F16 KV cache, int8 activations), logits being ≈ 10 in magnitude.
+    static let llamaCppTolerance: Float = 0.15
+
+    @Test("logits equal a float64 forward pass and llama.cpp's, and greedy ids the float64 ones up to a near tie, in every weight format and kernel",
+          arguments: ["tiny_qwen2.gguf", "tiny_llama3.gguf"])
+    func matchesReferences(file name: String) throws {
+        let reference = try #require(try Fixtures.archReference().models.first { $0.file == name })
+        let file = try Fixtures.gguf(name)
+        let models = [(try LlamaModel(gguf: file, format: .float32), "float32"),
+                      (try LlamaModel(gguf: file, format: .quantized, kernels: .portable), "quantized, portable"),
+                      (try LlamaModel(gguf: file, format: .quantized), "quantized, \(MatrixKernels.available)")]
+        for (model, label) in models {
+            for sequence in reference.sequences {
+                let session = LlamaSession(model: model)
+                let all = try session.feed(sequence.ids, logits: .all)
+                let vocabulary = model.config.vocabularySize
+                let first = Array(all[0..<vocabulary]), last = Array(all[(all.count - vocabulary)...])
+                func worst(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
+                // Prefill goes through float sgemm in every format: float32 rounding only.
+                #expect(worst(first, sequence.exactFirstLogits) < 1e-3 && worst(last, sequence.exactLastLogits) < 1e-3,
+                        "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.exactFirstLogits)), \(worst(last, sequence.exactLastLogits)) from float64")
+                #expect(worst(first, sequence.firstLogits) < Self.llamaCppTolerance && worst(last, sequence.lastLogits) < Self.llamaCppTolerance,
+                        "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.firstLogits)), \(worst(last, sequence.lastLogits)) from llama.cpp")
+                // Decoding goes through the matrix-vector kernels (int8 activations on AVX2): the ids
+                // may part from the float64 ones only where those nearly tie.
+                var logits = last
+                for (step, expected) in sequence.exactGreedy.enumerated() {
+                    let id = logits.indices.max { logits[$0] < logits[$1] }!
+                    if id != expected {
+                        #expect(sequence.exactGreedyMargins[step] < 0.05,
+                                "\(name) \(label), \(sequence.ids.count) ids: step \(step) gives \(id), not \(expected) (margin \(sequence.exactGreedyMargins[step]))")
+                        break
+                    }
+                    logits = try session.feed([id])
+                }
+            }
+        }
+    }
+
+    @Test("the qwen2 file: biases, rotation over halves, a separate output, its ChatML default system turn; not trainable")
+    func qwen2Layout() throws {
+        let file = try Fixtures.gguf("tiny_qwen2.gguf")
+        let model = try LlamaModel(gguf: file, format: .float32)
+        #expect(model.config.architecture == .qwen2 && model.config.ropeStyle == .halves)
+        #expect(model.config.ropeBase == 1_000_000)
+        #expect(model.layers.allSatisfy { $0.queryBias != nil && $0.keyBias != nil && $0.valueBias != nil })
+        #expect(!model.tiedOutput && model.trainingRefusal != nil)
+        let tokenizer = try Tokenizer(gguf: file)
+        #expect(tokenizer.preTokenizer == .qwen2 && !tokenizer.addsBOS)
+        #expect(tokenizer.chatTemplate.family == .chatML && tokenizer.chatTemplate.defaultSystemMessage == "You are a tiny test model.")
+        let text = try tokenizer.chatTemplate.render([ChatMessage(role: .user, content: "hi")])
+        #expect(text == "<|im_start|>system\nYou are a tiny test model.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+        #expect(tokenizer.endOfGenerationIDs == Set(["<|im_end|>", "<|endoftext|>"].compactMap(tokenizer.id(of:))))
+    }
+
+    @Test("the Llama 3 file: frequency factors, adjacent pairs, BOS first, header turns ending at <|eot_id|>; not trainable")
+    func llama3Layout() throws {
+        let file = try Fixtures.gguf("tiny_llama3.gguf")
+        let model = try LlamaModel(gguf: file, format: .float32)
+        #expect(model.config.architecture == .llama && model.config.ropeStyle == .adjacentPairs)
+        #expect(model.ropeFrequencyFactors?.count == model.config.headDim / 2)
+        #expect(model.layers.allSatisfy { $0.queryBias == nil } && model.trainingRefusal != nil)
+        let tokenizer = try Tokenizer(gguf: file)
+        #expect(tokenizer.preTokenizer == .llama3 && tokenizer.addsBOS)
+        #expect(tokenizer.chatTemplate.family == .llama3)
+        let ids = try ChatTemplate.encode([ChatMessage(role: .user, content: "hi")], with: tokenizer)
+        let begin = try #require(tokenizer.id(of: "<|begin_of_text|>")), eot = try #require(tokenizer.id(of: "<|eot_id|>"))
+        #expect(ids.first == begin && ids.filter { $0 == eot }.count == 1)
+        #expect(try tokenizer.decode(ids) == "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        #expect(tokenizer.endOfGenerationIDs.contains(eot))
+        #expect(tokenizer.promptIDs("hi").first == tokenizer.bosID)
+    }
+
+    @Test("the Llama 3 and Qwen2 pre-tokenizers split like the reference regex engine", arguments: [PreTokenizer.llama3, .qwen2])
+    func preTokenizers(_ preTokenizer: PreTokenizer) throws {
+        for item in try Fixtures.preTokenizerCases().cases {
+            let expected = preTokenizer == .llama3 ? item.llama3 : item.qwen2
+            #expect(preTokenizer.split(item.text) == expected, "\(preTokenizer) on \(item.text.debugDescription)")
+        }
+    }
+
+    @Test("a chat template of an unknown family is refused, not guessed")
+    func unknownTemplate() throws {
+        let template = ChatTemplate(template: "{% for m in messages %}### {{ m['role'] }}: {{ m['content'] }}\n{% endfor %}",
+                                    vocabularyHasChatML: true)
+        #expect(template.family == nil)
+        #expect(throws: ChatTemplateError.unrecognized) { try template.render([ChatMessage(role: .user, content: "hi")]) }
+    }
+}
