@@ -424,44 +424,53 @@ static inline void scales_mins_k4(const uint8_t *packed, uint8_t *scales, uint8_
     for (int j = 0; j < 8; j++) scale_min_k4(j, packed, &scales[j], &mins[j]);
 }
 
+/// The eight sub-block scales of a K-quant super-block as floats, times d and the activations' block
+/// scales, and the minimums times dmin: one vector each, so the inner loop broadcasts from memory.
+AVX2 static inline void k_scales(const uint8_t *sc, const uint8_t *m, float d, float dmin, const float *dx,
+                                 float *scales, __m256 *minimums) {
+    const __m256 s = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc)));
+    _mm256_storeu_ps(scales, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), s), _mm256_loadu_ps(dx)));
+    *minimums = _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)m))));
+}
+
 AVX2 static float row_q4_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
     const __m128i mask = _mm_set1_epi8(0x0F);
-    // Two accumulators (even and odd sub-blocks) halve the FMA dependency chain.
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float bias = 0;
+    // Two accumulators (even and odd sub-blocks) halve the FMA dependency chain; the minimums'
+    // share Σ dmin·m_g·Σx_g accumulates as a vector and is summed once per row.
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), bias = _mm256_setzero_ps();
+    float scales[8];
     for (int64_t i = 0; i < blocks; i++, b += 144) {
-        const float d = half_avx(b), dmin = half_avx(b + 2);
         uint8_t sc[8], m[8];
         scales_mins_k4(b + 4, sc, m);
-        const float *dx = x->d + 8 * i, *sums = x->sum + 8 * i;
+        __m256 minimums;
+        k_scales(sc, m, half_avx(b), half_avx(b + 2), x->d + 8 * i, scales, &minimums);
+        bias = _mm256_fmadd_ps(minimums, _mm256_loadu_ps(x->sum + 8 * i), bias);
         const uint8_t *q = b + 16;
         for (int j = 0; j < 4; j++, q += 32) {
             const int64_t xa = 8 * i + 2 * j;
             const __m128i q0 = load16(q), q1 = load16(q + 16);
             const __m256i low = join(_mm_and_si128(q0, mask), _mm_and_si128(q1, mask));
             const __m256i high = join(_mm_and_si128(_mm_srli_epi16(q0, 4), mask), _mm_and_si128(_mm_srli_epi16(q1, 4), mask));
-            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc[2 * j] * dx[2 * j]), idot_unsigned(low, load_x(x, xa)), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc[2 * j + 1] * dx[2 * j + 1]), idot_unsigned(high, load_x(x, xa + 1)), acc1);
+            acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j]), idot_unsigned(low, load_x(x, xa)), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j + 1]), idot_unsigned(high, load_x(x, xa + 1)), acc1);
         }
-        float minimums = 0;
-        for (int g = 0; g < 8; g++) minimums += (float)m[g] * sums[g];
-        bias += dmin * minimums;
     }
-    return hsum(_mm256_add_ps(acc0, acc1)) - bias;
+    return hsum(_mm256_add_ps(acc0, acc1)) - hsum(bias);
 }
 
 AVX2 static float row_q5_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
     const __m128i mask = _mm_set1_epi8(0x0F), sixteen = _mm_set1_epi8(16);
-    __m256 acc = _mm256_setzero_ps();
-    float bias = 0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), bias = _mm256_setzero_ps();
+    float scales[8];
     for (int64_t i = 0; i < blocks; i++, b += 176) {
-        const float d = half_avx(b), dmin = half_avx(b + 2);
+        uint8_t sc[8], m[8];
+        scales_mins_k4(b + 4, sc, m);
+        __m256 minimums;
+        k_scales(sc, m, half_avx(b), half_avx(b + 2), x->d + 8 * i, scales, &minimums);
+        bias = _mm256_fmadd_ps(minimums, _mm256_loadu_ps(x->sum + 8 * i), bias);
         const __m128i h0 = load16(b + 16), h1 = load16(b + 32);
         const uint8_t *q = b + 48;
         for (int j = 0; j < 4; j++, q += 32) {
-            uint8_t sc1, m1, sc2, m2;
-            scale_min_k4(2 * j, b + 4, &sc1, &m1);
-            scale_min_k4(2 * j + 1, b + 4, &sc2, &m2);
             const __m128i bit1 = _mm_set1_epi8((char)(1 << (2 * j))), bit2 = _mm_set1_epi8((char)(2 << (2 * j)));
             // The fifth bit: 16 where the high-bit byte has this sub-block's bit.
             #define FIFTH(h, bit) _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h, bit), bit), sixteen)
@@ -471,22 +480,28 @@ AVX2 static float row_q5_k(const uint8_t *b, int64_t blocks, const quantized_x *
             const __m256i high = join(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q0, 4), mask), FIFTH(h0, bit2)),
                                       _mm_or_si128(_mm_and_si128(_mm_srli_epi16(q1, 4), mask), FIFTH(h1, bit2)));
             #undef FIFTH
-            const int64_t xa = 8 * i + 2 * j, xb = xa + 1;
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc1 * x->d[xa]), idot_unsigned(low, load_x(x, xa)), acc);
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc2 * x->d[xb]), idot_unsigned(high, load_x(x, xb)), acc);
-            bias += dmin * (float)m1 * x->sum[xa] + dmin * (float)m2 * x->sum[xb];
+            const int64_t xa = 8 * i + 2 * j;
+            acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j]), idot_unsigned(low, load_x(x, xa)), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j + 1]), idot_unsigned(high, load_x(x, xa + 1)), acc1);
         }
     }
-    return hsum(acc) - bias;
+    return hsum(_mm256_add_ps(acc0, acc1)) - hsum(bias);
 }
 
 AVX2 static float row_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
     const __m128i low4 = _mm_set1_epi8(0x0F), bits45 = _mm_set1_epi8(0x30);
     const __m256i offset = _mm256_set1_epi8(32);
+    const __m256i pairs_low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), pairs_high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
     __m256 acc = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float scales[16];
     for (int64_t i = 0; i < blocks; i++, b += 210) {
-        const float d = half_avx(b + 208);
-        const int8_t *scales = (const int8_t *)(b + 192);
+        // Sub-block j's scale times d times the scale of the activation block (j / 2) it lies in.
+        const __m128i sc = _mm_loadu_si128((const __m128i *)(b + 192));
+        const __m256 d = _mm256_set1_ps(half_avx(b + 208)), dx = _mm256_loadu_ps(x->d + 8 * i);
+        _mm256_storeu_ps(scales, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(sc))),
+                                               _mm256_permutevar8x32_ps(dx, pairs_low)));
+        _mm256_storeu_ps(scales + 8, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(sc, sc)))),
+                                                   _mm256_permutevar8x32_ps(dx, pairs_high)));
         for (int n = 0; n < 2; n++) {
             const uint8_t *ql = b + 64 * n, *qh = b + 128 + 32 * n;
             // Codes of segment k for l in [0, 16) and [16, 32): weights 128n + 32k + l.
@@ -500,16 +515,15 @@ AVX2 static float row_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *
                 codes[half][3] = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(c, 4), low4), _mm_and_si128(_mm_srli_epi16(h, 2), bits45));
             }
             for (int k = 0; k < 4; k++) {
-                const int64_t xi = 8 * i + 4 * n + k;
-                const int8_t *sc = scales + 8 * n + 2 * k;
-                const float dx = d * x->d[xi];
-                // Lanes 0-3 hold weights 0-15 of the segment (scale sc[0]), lanes 4-7 weights 16-31 (sc[1]).
-                const __m256 scale = _mm256_set_m128(_mm_set1_ps(dx * (float)sc[1]), _mm_set1_ps(dx * (float)sc[0]));
+                const int t = 4 * n + k;
+                // Lanes 0-3 hold weights 0-15 of the segment (sub-block 2t), lanes 4-7 weights 16-31 (2t + 1).
+                const __m256 scale = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_broadcast_ss(&scales[2 * t])),
+                                                          _mm_broadcast_ss(&scales[2 * t + 1]), 1);
                 const __m256i w = _mm256_sub_epi8(join(codes[0][k], codes[1][k]), offset);
                 if (k % 2 == 0) {
-                    acc = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, xi)), acc);
+                    acc = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, 8 * i + t)), acc);
                 } else {
-                    acc1 = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, xi)), acc1);
+                    acc1 = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, 8 * i + t)), acc1);
                 }
             }
         }

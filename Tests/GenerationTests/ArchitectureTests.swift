@@ -4,12 +4,14 @@ import Testing
 
 @Suite("qwen2 and Llama 3 layouts against llama.cpp, on tiny random models")
 struct ArchitectureTests {
-    /// How far llama.cpp's logits may be from ours: on these models llama.cpp is itself up to 0.11
-    /// from the float64 pass (F16 KV cache, int8 activations), logits being ≈ 10 in magnitude.
-    static let llamaCppTolerance: Float = 0.15
+    /// How far llama.cpp's logits may be from ours: on the width-64 models llama.cpp is itself up to
+    /// 0.11 from the float64 pass (F16 KV cache, int8 activations; logits ≈ 10), on the K-quant one
+    /// up to 0.54 (logits ≈ 23; its 8-bit activations for K-quants, since the same weights stored as
+    /// F32 bring it within 0.011).
+    static func llamaCppTolerance(_ file: String) -> Float { file.contains("q4k") ? 0.6 : 0.15 }
 
     @Test("logits equal a float64 forward pass and llama.cpp's, and greedy ids the float64 ones up to a near tie, in every weight format and kernel",
-          arguments: ["tiny_qwen2.gguf", "tiny_llama3.gguf"])
+          arguments: ["tiny_qwen2.gguf", "tiny_llama3.gguf", "tiny_qwen2_q4k.gguf"])
     func matchesReferences(file name: String) throws {
         let reference = try #require(try Fixtures.archReference().models.first { $0.file == name })
         let file = try Fixtures.gguf(name)
@@ -26,15 +28,17 @@ struct ArchitectureTests {
                 // Prefill goes through float sgemm in every format: float32 rounding only.
                 #expect(worst(first, sequence.exactFirstLogits) < 1e-3 && worst(last, sequence.exactLastLogits) < 1e-3,
                         "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.exactFirstLogits)), \(worst(last, sequence.exactLastLogits)) from float64")
-                #expect(worst(first, sequence.firstLogits) < Self.llamaCppTolerance && worst(last, sequence.lastLogits) < Self.llamaCppTolerance,
+                #expect(worst(first, sequence.firstLogits) < Self.llamaCppTolerance(name) && worst(last, sequence.lastLogits) < Self.llamaCppTolerance(name),
                         "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.firstLogits)), \(worst(last, sequence.lastLogits)) from llama.cpp")
-                // Decoding goes through the matrix-vector kernels (int8 activations on AVX2): the ids
-                // may part from the float64 ones only where those nearly tie.
+                // Decoding goes through the matrix-vector kernels (int8 activations on AVX2, which
+                // move logits by up to about 1 % of their magnitude): the ids may part from the
+                // float64 ones only where those nearly tie.
+                let nearTie = 0.01 * (sequence.exactLastLogits.map { abs($0) }.max() ?? 0)
                 var logits = last
                 for (step, expected) in sequence.exactGreedy.enumerated() {
                     let id = logits.indices.max { logits[$0] < logits[$1] }!
                     if id != expected {
-                        #expect(sequence.exactGreedyMargins[step] < 0.05,
+                        #expect(sequence.exactGreedyMargins[step] < nearTie,
                                 "\(name) \(label), \(sequence.ids.count) ids: step \(step) gives \(id), not \(expected) (margin \(sequence.exactGreedyMargins[step]))")
                         break
                     }
