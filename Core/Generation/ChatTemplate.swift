@@ -36,9 +36,6 @@ public struct ChatTemplate: Sendable, Equatable {
     /// Llama 3.1+: the lines the template puts before every system message.
     let systemPreamble: String?
 
-    /// SmolLM2-Instruct's default system message.
-    public static let smolLM2SystemMessage = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
-
     /// The template of a GGUF's `tokenizer.chat_template` text; a file without one is taken as
     /// ChatML without a default system turn when its vocabulary has the ChatML markers.
     init(template: String?, vocabularyHasChatML: Bool) {

@@ -2,9 +2,10 @@ import CTwinlogKernels
 import Dispatch
 
 /// A weight matrix [rows × columns] kept in its GGUF blocks (any block-stored `GGMLType`) and
-/// multiplied in place: the products decode each block in registers (AVX2/FMA/F16C when the CPU
-/// has them, chosen once at start-up, else portable C) and multiply Float32 activations, so no
-/// dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
+/// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (when the CPU has them, chosen
+/// once at start-up) decode each block in registers and multiply it with activations quantized to
+/// int8 per block of 32; the portable ones dequantize a block at a time and use Float32
+/// activations. No dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
 /// loading costs no copy, and resident memory is the file's pages that were touched.
 final class QuantizedMatrix: @unchecked Sendable {
     let type: GGMLType
