@@ -7,7 +7,6 @@
 // dequantized matrix.
 #include "twinlog_kernels.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -663,8 +662,15 @@ static int has_avx2_row(uint32_t type) {
     }
 }
 
+/// The quantized activations laid out in a caller's buffer: codes, then scales, then sums.
+static quantized_x activations_view(const void *buffer, int64_t columns) {
+    int8_t *codes = (int8_t *)buffer;
+    float *scales = (float *)(codes + columns);
+    return (quantized_x){.q = codes, .d = scales, .sum = scales + columns / 32};
+}
+
 AVX2 static void matvec_avx2(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns,
-                             const float *x, float *y, int64_t first, int64_t end) {
+                             const float *x, const void *activations, float *y, int64_t first, int64_t end) {
     if (type == T_F32 || type == T_F16) {
         for (int64_t r = first; r < end; r++) {
             const uint8_t *row = weights + r * row_bytes;
@@ -672,11 +678,9 @@ AVX2 static void matvec_avx2(uint32_t type, const uint8_t *weights, size_t row_b
         }
         return;
     }
-    const int64_t blocks = columns / tw_block_elements(type), xblocks = columns / 32;
-    void *memory = malloc((size_t)columns + 2 * sizeof(float) * (size_t)xblocks);
-    if (!memory) { matvec_portable(type, weights, row_bytes, columns, x, y, first, end); return; }
-    const quantized_x qx = {.q = memory, .d = (float *)((int8_t *)memory + columns), .sum = (float *)((int8_t *)memory + columns) + xblocks};
-    quantize_x(x, xblocks, qx);
+    if (!activations) { matvec_portable(type, weights, row_bytes, columns, x, y, first, end); return; }
+    const int64_t blocks = columns / tw_block_elements(type);
+    const quantized_x qx = activations_view(activations, columns);
     for (int64_t r = first; r < end; r++) {
         const uint8_t *row = weights + r * row_bytes;
         switch (type) {
@@ -691,7 +695,6 @@ AVX2 static void matvec_avx2(uint32_t type, const uint8_t *weights, size_t row_b
         default: break;
         }
     }
-    free(memory);
 }
 
 tw_kernels tw_kernels_available(void) {
@@ -715,13 +718,25 @@ void tw_dequantize(uint32_t type, const void *source, float *destination, int64_
     dequantize_portable(type, source, destination, count);
 }
 
+size_t tw_activations_bytes(int64_t columns) {
+    return (size_t)columns + 2 * sizeof(float) * (size_t)(columns / 32);
+}
+
+void tw_prepare_activations(const float *x, int64_t columns, void *activations) {
+#if defined(__x86_64__) || defined(_M_X64)
+    if (tw_kernels_available() == TW_KERNELS_AVX2) quantize_x(x, columns / 32, activations_view(activations, columns));
+#else
+    (void)x; (void)columns; (void)activations;
+#endif
+}
+
 void tw_matvec(uint32_t type, const void *weights, size_t row_bytes, int64_t columns, const float *x,
-               float *y, int64_t first, int64_t end, tw_kernels kernels) {
+               const void *activations, float *y, int64_t first, int64_t end, tw_kernels kernels) {
     if (!tw_type_supported(type)) return;
     if (kernels == TW_KERNELS_AUTO) kernels = tw_kernels_available();
 #if defined(__x86_64__) || defined(_M_X64)
     if (kernels == TW_KERNELS_AVX2 && tw_kernels_available() == TW_KERNELS_AVX2 && has_avx2_row(type)) {
-        matvec_avx2(type, weights, row_bytes, columns, x, y, first, end);
+        matvec_avx2(type, weights, row_bytes, columns, x, activations, y, first, end);
         return;
     }
 #endif

@@ -61,7 +61,13 @@ final class QuantizedMatrix: @unchecked Sendable {
     static func multiply(_ products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)],
                          x: UnsafePointer<Float>, threads: Int, kernels: MatrixKernels? = nil) {
         guard let first = products.first?.matrix, products.allSatisfy({ $0.matrix.columns == first.columns }) else { return }
-        let operands = Operands(products: products, x: x, kernels: (kernels ?? first.kernels).c)
+        // x is quantized once here for every product and worker that reads it (the int8 products).
+        let activations: UnsafeMutableRawPointer? = first.columns % 32 == 0
+            ? .allocate(byteCount: tw_activations_bytes(Int64(first.columns)), alignment: 64) : nil
+        defer { activations?.deallocate() }
+        if let activations { tw_prepare_activations(x, Int64(first.columns), activations) }
+        let operands = Operands(products: products, x: x, activations: activations.map(UnsafeRawPointer.init),
+                                kernels: (kernels ?? first.kernels).c)
         let totalRows = products.reduce(0) { $0 + $1.matrix.rows }
         let workers = max(1, min(threads, totalRows / 64))
         if workers == 1 {
@@ -112,6 +118,8 @@ private final class OwnedBytes {
 private struct Operands: @unchecked Sendable {
     let products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)]
     let x: UnsafePointer<Float>
+    /// x quantized for the int8 products, or nil when its width is not a whole number of blocks.
+    let activations: UnsafeRawPointer?
     let kernels: tw_kernels
 
     /// Rows `range` of the products stacked on top of each other.
@@ -120,7 +128,7 @@ private struct Operands: @unchecked Sendable {
         for (matrix, y) in products {
             let rows = range.clamped(to: offset..<(offset + matrix.rows))
             if !rows.isEmpty {
-                tw_matvec(matrix.type.rawValue, matrix.bytes, matrix.rowBytes, Int64(matrix.columns), x, y,
+                tw_matvec(matrix.type.rawValue, matrix.bytes, matrix.rowBytes, Int64(matrix.columns), x, activations, y,
                           Int64(rows.lowerBound - offset), Int64(rows.upperBound - offset), kernels)
             }
             offset += matrix.rows

@@ -32,12 +32,21 @@ tw_kernels tw_kernels_available(void);
 /// reference dequantization (both implementations). `count` must be a multiple of the type's block size.
 void tw_dequantize(uint32_t type, const void *source, float *destination, int64_t count, tw_kernels kernels);
 
+/// Bytes of the buffer `tw_prepare_activations` fills for `columns` values (a multiple of 32).
+size_t tw_activations_bytes(int64_t columns);
+
+/// Quantizes x once for every product that reads it: per block of 32 values int8 codes
+/// q = round(x / d) with d = max|x| / 127, the scales and the blocks' float sums (what the AVX2
+/// products of quantized types multiply). Does nothing on a CPU without AVX2.
+void tw_prepare_activations(const float *x, int64_t columns, void *activations);
+
 /// y[r] = Σ_c W[r][c] · x[c] for rows `first ..< end` of a [rows × columns] matrix of `type`
 /// whose row r starts at `weights + r · row_bytes`. `columns` is a multiple of the block size.
-/// The portable products use float32 activations; the AVX2 products of quantized types use x
-/// quantized to int8 per block of 32 (d = max|x| / 127), so their error is bounded by
-/// Σ_blocks d/2 · Σ_i |W[r][i]| on top of float rounding.
+/// The portable products use float32 activations; the AVX2 products of quantized types use
+/// `activations` (x prepared by `tw_prepare_activations`; without them they fall back to the
+/// portable product), so their error is bounded by Σ_blocks d/2 · Σ_i |W[r][i]| on top of float
+/// rounding.
 void tw_matvec(uint32_t type, const void *weights, size_t row_bytes, int64_t columns, const float *x,
-               float *y, int64_t first, int64_t end, tw_kernels kernels);
+               const void *activations, float *y, int64_t first, int64_t end, tw_kernels kernels);
 
 #endif
