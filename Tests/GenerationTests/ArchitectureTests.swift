@@ -98,3 +98,38 @@ struct ArchitectureTests {
         #expect(throws: ChatTemplateError.unrecognized) { try template.render([ChatMessage(role: .user, content: "hi")]) }
     }
 }
+
+@Suite("hostile values in the qwen2 and Llama 3 metadata")
+struct HostileArchitectureTests {
+    /// The fixture's bytes with `patch` (4 little-endian bytes) written at `offset`.
+    static func patched(_ name: String, at offset: (GGUFFile, [UInt8]) throws -> Int, with patch: Float) throws -> [UInt8] {
+        let file = try Fixtures.gguf(name)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path)))
+        let at = try offset(file, bytes)
+        withUnsafeBytes(of: patch.bitPattern.littleEndian) { bytes.replaceSubrange(at..<(at + 4), with: $0) }
+        return bytes
+    }
+
+    /// Where the float32 value of metadata `key` starts: after the key's text and its type (6, float32).
+    static func valueOffset(of key: String, in bytes: [UInt8]) throws -> Int {
+        let needle = Array(key.utf8)
+        let start = try #require((0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        #expect(bytes[start + needle.count] == 6, "\(key) is stored as float32")
+        return start + needle.count + 4
+    }
+
+    @Test("a rope frequency base that is infinite, NaN or ≤ 1 is refused, naming the key", arguments: [Float.infinity, .nan, 0.5])
+    func ropeBase(_ value: Float) throws {
+        let bytes = try Self.patched("tiny_qwen2.gguf", at: { _, bytes in try Self.valueOffset(of: "qwen2.rope.freq_base", in: bytes) }, with: value)
+        let file = try GGUFFile(bytes: bytes, name: "hostile.gguf")
+        #expect { try LlamaModel(gguf: file, format: .float32) } throws: { "\($0)".contains("qwen2.rope.freq_base") }
+    }
+
+    @Test("a Llama 3 frequency factor that is zero, negative or not finite is refused, naming the tensor",
+          arguments: [Float(0), -2, .infinity, .nan])
+    func ropeFactor(_ value: Float) throws {
+        let bytes = try Self.patched("tiny_llama3.gguf", at: { file, _ in try file.tensor("rope_freqs.weight").fileOffset + 4 }, with: value)
+        let file = try GGUFFile(bytes: bytes, name: "hostile.gguf")
+        #expect { try LlamaModel(gguf: file, format: .float32) } throws: { "\($0)".contains("rope_freqs.weight") }
+    }
+}
