@@ -1,9 +1,12 @@
-// Dequantization and matrix-vector products over GGUF blocks. The block layouts and the
-// dequantization formulas are ggml's (the GGUF format's definition). The portable products
-// dequantize one block into a small buffer and take a float dot product. The AVX2 products of
-// the quantized types quantize the activations to int8 per block of 32 (as llama.cpp's CPU path
-// does), decode the weight codes in registers and multiply them as integers (maddubs/madd), one
-// float FMA per block; F16/F32 rows use float FMA. Both read each weight once and never hold a
+// Dequantization and matrix products over GGUF blocks. The block layouts and the dequantization
+// formulas are ggml's (the GGUF format's definition). The portable products dequantize one block
+// into a small buffer and take a float dot product. The AVX2 products of the quantized types
+// multiply int8 activations (quantized per block of 32, or per super-block of 256 for the
+// K-quants, as llama.cpp's CPU path does) by the weight codes decoded in registers, as integers
+// (maddubs/madd): one float FMA per 32-weight block, or one per K-quant super-block, whose
+// sub-block scales are applied in int32; with AVX-512 VNNI the K-quants take 64 weights per
+// instruction and vpdpwssd. Each weight block is decoded once for up to four tokens,
+// so a prompt's tokens share the decoding. F16/F32 rows use float FMA. No product ever holds a
 // dequantized matrix.
 #include "twinlog_kernels.h"
 
@@ -301,235 +304,436 @@ AVX2 static inline __m128i bits_to_0x10(uint32_t bits) {
     return _mm_and_si128(v, _mm_set1_epi8(0x10));
 }
 
-/// Activations quantized for the integer products, as llama.cpp's CPU path does: per block of 32
-/// values int8 codes q = round(x / d) with d = max|x| / 127, and the block's float sum (for the
-/// minimum terms). The products then multiply int8 weights by int8 activations with maddubs/madd.
+/// Activations quantized for the integer products, as llama.cpp's CPU path does, in two forms:
+/// per block of 32 values (for the 32-weight types) int8 codes q = round(x / d) with
+/// d = max|x| / 127 and the block's sum d·Σq (for the minimum terms: taking the quantized sum
+/// makes the product's error Σ w·(x − d·q), not Σ (w − min)·(x − d·q)); per super-block of 256
+/// (for the K-quants) the same codes with one scale per 256 and the integer sums of each 16 codes,
+/// so a K-quant product accumulates integers over a whole super-block and converts once.
 typedef struct {
-    int8_t *q;
-    float *d;
-    float *sum;
+    const int8_t *q;       ///< codes per block of 32
+    const float *d;        ///< their scales
+    const float *sum;      ///< the blocks' sums d·Σq
+    const int8_t *qk;      ///< codes per super-block of 256 (columns % 256 == 0 only)
+    const float *dk;       ///< their scales
+    const int16_t *bsum;   ///< Σ of each 16 codes
 } quantized_x;
 
-AVX2 static void quantize_x(const float *x, int64_t blocks, quantized_x out) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    for (int64_t b = 0; b < blocks; b++, x += 32) {
-        const __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16),
-                     v3 = _mm256_loadu_ps(x + 24);
-        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
-                                 _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
-        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_max_ss(h, _mm_movehdup_ps(h));
-        const float amax = _mm_cvtss_f32(h);
-        out.d[b] = amax / 127.0f;
-        out.sum[b] = hsum(_mm256_add_ps(_mm256_add_ps(v0, v1), _mm256_add_ps(v2, v3)));
+/// Where each part of the prepared activations of `columns` values lives in the caller's buffer.
+static quantized_x activations_view(const void *buffer, int64_t columns) {
+    const int8_t *codes = (const int8_t *)buffer;
+    const float *scales = (const float *)(codes + columns);
+    const int8_t *k_codes = (const int8_t *)(scales + 2 * (columns / 32));
+    const float *k_scales = (const float *)(k_codes + columns);
+    return (quantized_x){.q = codes, .d = scales, .sum = scales + columns / 32, .qk = k_codes, .dk = k_scales,
+                         .bsum = (const int16_t *)(k_scales + columns / 256)};
+}
+
+
+#define INLINE static inline __attribute__((always_inline))
+/// The most tokens one pass over a weight row serves (their accumulators stay in registers).
+enum { GROUP = 4 };
+
+AVX2 static inline float amax8(__m256 m) {
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+/// 32 floats times `inverse`, rounded to nearest-even int8, stored in order.
+AVX2 static inline void codes32(const float *x, __m256 inverse, int8_t *out) {
+    const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), inverse));
+    const __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), inverse));
+    const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 16), inverse));
+    const __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 24), inverse));
+    // The packs interleave the 128-bit lanes; the permutation puts the 4-byte groups back in order.
+    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    _mm256_storeu_si256((__m256i *)out, _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+AVX2 static inline __m256 abs8(const float *x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x)); }
+
+/// Σ of `count` (16 or 32) int8 codes.
+AVX2 static inline int code_sum(const int8_t *codes, int count) {
+    __m256i pairs = _mm256_madd_epi16(_mm256_cvtepi8_epi16(load16((const uint8_t *)codes)), _mm256_set1_epi16(1));
+    if (count == 32) pairs = _mm256_add_epi32(pairs, _mm256_madd_epi16(_mm256_cvtepi8_epi16(load16((const uint8_t *)codes + 16)), _mm256_set1_epi16(1)));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+AVX2 static void quantize_x(const float *x, int64_t columns, void *buffer) {
+    const quantized_x view = activations_view(buffer, columns);
+    int8_t *q = (int8_t *)view.q;
+    float *d = (float *)view.d, *sum = (float *)view.sum;
+    for (int64_t b = 0; b < columns / 32; b++) {
+        const float *v = x + 32 * b;
+        const float amax = amax8(_mm256_max_ps(_mm256_max_ps(abs8(v), abs8(v + 8)), _mm256_max_ps(abs8(v + 16), abs8(v + 24))));
+        d[b] = amax / 127.0f;
+        codes32(v, _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f), q + 32 * b);
+        sum[b] = d[b] * (float)code_sum(q + 32 * b, 32);
+    }
+    if (columns % 256 != 0) return;
+    int8_t *qk = (int8_t *)view.qk;
+    float *dk = (float *)view.dk;
+    int16_t *bsum = (int16_t *)view.bsum;
+    for (int64_t b = 0; b < columns / 256; b++) {
+        const float *v = x + 256 * b;
+        __m256 m = _mm256_setzero_ps();
+        for (int i = 0; i < 256; i += 8) m = _mm256_max_ps(m, abs8(v + i));
+        const float amax = amax8(m);
+        dk[b] = amax / 127.0f;
         const __m256 inverse = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
-        // cvtps rounds to nearest, ties to even (the default rounding mode).
-        const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, inverse));
-        const __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, inverse));
-        const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, inverse));
-        const __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, inverse));
-        // The packs interleave the 128-bit lanes; the permutation puts the 4-byte groups back in order.
-        const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
-        _mm256_storeu_si256((__m256i *)(out.q + 32 * b),
-                            _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+        for (int i = 0; i < 256; i += 32) codes32(v + i, inverse, qk + 256 * b + i);
+        for (int g = 0; g < 16; g++) bsum[16 * b + g] = (int16_t)code_sum(qk + 256 * b + 16 * g, 16);
     }
 }
 
-/// Σ w·x over 32 signed int8 weights and activations, as 8 int32 partial sums converted to float:
+/// Σ w·x over 32 signed int8 weights and activations, as 8 int32 partial sums:
 /// lanes 0-3 hold elements 0-15, lanes 4-7 elements 16-31.
-AVX2 static inline __m256 idot_signed(__m256i w, __m256i x) {
-    const __m256i products = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(products, _mm256_set1_epi16(1)));
+AVX2 static inline __m256i idot_signed(__m256i w, __m256i x) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w)), _mm256_set1_epi16(1));
 }
 
 /// The same for unsigned weights below 128.
-AVX2 static inline __m256 idot_unsigned(__m256i w, __m256i x) {
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
+AVX2 static inline __m256i idot_unsigned(__m256i w, __m256i x) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1));
 }
 
 AVX2 static inline __m256i join(__m128i low, __m128i high) { return _mm256_set_m128i(high, low); }
+AVX2 static inline __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
-AVX2 static inline __m256i load_x(const quantized_x *x, int64_t block) {
-    return _mm256_loadu_si256((const __m256i *)(x->q + 32 * block));
-}
+// The integer products of each quantized type over `n` ≤ GROUP tokens: each block of a weight row
+// is decoded once and multiplied with every token's activations, out[t] = Σ W·x_t. Called with a
+// constant n, so the per-token accumulators stay in registers.
 
-AVX2 static float row_q4_0(const uint8_t *b, int64_t blocks, const quantized_x *x) {
+AVX2 INLINE void rows_q4_0(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
     const __m128i mask = _mm_set1_epi8(0x0F);
-    const __m256i eight = _mm256_set1_epi8(8);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[GROUP];
+    for (int t = 0; t < n; t++) acc[t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < blocks; i++, b += 18) {
         const __m128i q = load16(b + 2);
-        const __m256i w = _mm256_sub_epi8(join(_mm_and_si128(q, mask), _mm_and_si128(_mm_srli_epi16(q, 4), mask)), eight);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx(b) * x->d[i]), idot_signed(w, load_x(x, i)), acc);
+        const __m256i w = _mm256_sub_epi8(join(_mm_and_si128(q, mask), _mm_and_si128(_mm_srli_epi16(q, 4), mask)), _mm256_set1_epi8(8));
+        const float d = half_avx(b);
+        for (int t = 0; t < n; t++)
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[i]), _mm256_cvtepi32_ps(idot_signed(w, load32(x[t].q + 32 * i))), acc[t]);
     }
-    return hsum(acc);
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]);
 }
 
-AVX2 static float row_q4_1(const uint8_t *b, int64_t blocks, const quantized_x *x) {
+AVX2 INLINE void rows_q4_1(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
     const __m128i mask = _mm_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
-    float bias = 0;
+    __m256 acc[GROUP];
+    float bias[GROUP];
+    for (int t = 0; t < n; t++) { acc[t] = _mm256_setzero_ps(); bias[t] = 0; }
     for (int64_t i = 0; i < blocks; i++, b += 20) {
         const __m128i q = load16(b + 4);
         const __m256i w = join(_mm_and_si128(q, mask), _mm_and_si128(_mm_srli_epi16(q, 4), mask));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx(b) * x->d[i]), idot_unsigned(w, load_x(x, i)), acc);
-        bias += half_avx(b + 2) * x->sum[i];
+        const float d = half_avx(b), m = half_avx(b + 2);
+        for (int t = 0; t < n; t++) {
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[i]), _mm256_cvtepi32_ps(idot_unsigned(w, load32(x[t].q + 32 * i))), acc[t]);
+            bias[t] += m * x[t].sum[i];
+        }
     }
-    return hsum(acc) + bias;
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]) + bias[t];
 }
 
-AVX2 static float row_q5_0(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    const __m128i mask = _mm_set1_epi8(0x0F);
-    const __m256i sixteen = _mm256_set1_epi8(16);
-    __m256 acc = _mm256_setzero_ps();
+/// The 32 five-bit codes of a Q5_0/Q5_1 block (nibbles at q, high bits in qh), without offset.
+AVX2 static inline __m256i codes_q5(const uint8_t *q, uint32_t qh) {
+    const __m128i mask = _mm_set1_epi8(0x0F), nibbles = load16(q);
+    return join(_mm_or_si128(_mm_and_si128(nibbles, mask), bits_to_0x10(qh & 0xFFFF)),
+                _mm_or_si128(_mm_and_si128(_mm_srli_epi16(nibbles, 4), mask), bits_to_0x10(qh >> 16)));
+}
+
+AVX2 INLINE void rows_q5_0(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+    __m256 acc[GROUP];
+    for (int t = 0; t < n; t++) acc[t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < blocks; i++, b += 22) {
-        const uint32_t qh = load_u32(b + 2);
-        const __m128i q = load16(b + 6);
-        const __m128i low = _mm_or_si128(_mm_and_si128(q, mask), bits_to_0x10(qh & 0xFFFF));
-        const __m128i high = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), mask), bits_to_0x10(qh >> 16));
-        const __m256i w = _mm256_sub_epi8(join(low, high), sixteen);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx(b) * x->d[i]), idot_signed(w, load_x(x, i)), acc);
+        const __m256i w = _mm256_sub_epi8(codes_q5(b + 6, load_u32(b + 2)), _mm256_set1_epi8(16));
+        const float d = half_avx(b);
+        for (int t = 0; t < n; t++)
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[i]), _mm256_cvtepi32_ps(idot_signed(w, load32(x[t].q + 32 * i))), acc[t]);
     }
-    return hsum(acc);
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]);
 }
 
-AVX2 static float row_q5_1(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    const __m128i mask = _mm_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
-    float bias = 0;
+AVX2 INLINE void rows_q5_1(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+    __m256 acc[GROUP];
+    float bias[GROUP];
+    for (int t = 0; t < n; t++) { acc[t] = _mm256_setzero_ps(); bias[t] = 0; }
     for (int64_t i = 0; i < blocks; i++, b += 24) {
-        const uint32_t qh = load_u32(b + 4);
-        const __m128i q = load16(b + 8);
-        const __m128i low = _mm_or_si128(_mm_and_si128(q, mask), bits_to_0x10(qh & 0xFFFF));
-        const __m128i high = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(q, 4), mask), bits_to_0x10(qh >> 16));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx(b) * x->d[i]), idot_unsigned(join(low, high), load_x(x, i)), acc);
-        bias += half_avx(b + 2) * x->sum[i];
+        const __m256i w = codes_q5(b + 8, load_u32(b + 4));
+        const float d = half_avx(b), m = half_avx(b + 2);
+        for (int t = 0; t < n; t++) {
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[i]), _mm256_cvtepi32_ps(idot_unsigned(w, load32(x[t].q + 32 * i))), acc[t]);
+            bias[t] += m * x[t].sum[i];
+        }
     }
-    return hsum(acc) + bias;
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]) + bias[t];
 }
 
-AVX2 static float row_q8_0(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    __m256 acc = _mm256_setzero_ps();
+AVX2 INLINE void rows_q8_0(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+    __m256 acc[GROUP];
+    for (int t = 0; t < n; t++) acc[t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < blocks; i++, b += 34) {
-        const __m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_avx(b) * x->d[i]), idot_signed(w, load_x(x, i)), acc);
+        const __m256i w = load32(b + 2);
+        const float d = half_avx(b);
+        for (int t = 0; t < n; t++)
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].d[i]), _mm256_cvtepi32_ps(idot_signed(w, load32(x[t].q + 32 * i))), acc[t]);
     }
-    return hsum(acc);
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]);
 }
 
-/// The eight 6-bit scales and minimums of a Q4_K or Q5_K super-block.
-static inline void scales_mins_k4(const uint8_t *packed, uint8_t *scales, uint8_t *mins) {
-    for (int j = 0; j < 8; j++) scale_min_k4(j, packed, &scales[j], &mins[j]);
+/// The eight 6-bit scales of a Q4_K/Q5_K super-block as int16 in both 128-bit lanes, and its eight
+/// minimums as int16. Unpacked four at a time in 32-bit words (byte k of each word is sub-block k or
+/// k + 4), which is scale_min_k4 for all j at once: scales 0-3 and minimums 0-3 are the low six
+/// bits of bytes 0-3 and 4-7; scales and minimums 4-7 take four bits from bytes 8-11 and their top
+/// two bits from the top of bytes 0-3 and 4-7.
+AVX2 static inline void k4_scales(const uint8_t *packed, __m256i *scales, __m128i *minimums) {
+    const uint32_t low6 = 0x3F3F3F3Fu, low4 = 0x0F0F0F0Fu, low2 = 0x03030303u;
+    const uint32_t w0 = load_u32(packed), w1 = load_u32(packed + 4), w2 = load_u32(packed + 8);
+    const uint32_t sc_low = w0 & low6, m_low = w1 & low6;
+    const uint32_t sc_high = (w2 & low4) | (((w0 >> 6) & low2) << 4);
+    const uint32_t m_high = ((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4);
+    const __m128i bytes = _mm_setr_epi32((int)sc_low, (int)sc_high, (int)m_low, (int)m_high);
+    *scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(bytes));
+    *minimums = _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8));
 }
 
-/// The eight sub-block scales of a K-quant super-block as floats, times d and the activations' block
-/// scales, and the minimums times dmin: one vector each, so the inner loop broadcasts from memory.
-AVX2 static inline void k_scales(const uint8_t *sc, const uint8_t *m, float d, float dmin, const float *dx,
-                                 float *scales, __m256 *minimums) {
-    const __m256 s = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)sc)));
-    _mm256_storeu_ps(scales, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), s), _mm256_loadu_ps(dx)));
-    *minimums = _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)m))));
+/// Sub-block s's scale in all 16 int16 lanes (from k4_scales' vector).
+AVX2 static inline __m256i k4_scale(__m256i scales, int s) {
+    return _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short)(0x0100 + 0x0202 * s)));
 }
 
-AVX2 static float row_q4_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    const __m128i mask = _mm_set1_epi8(0x0F);
-    // Two accumulators (even and odd sub-blocks) halve the FMA dependency chain; the minimums'
-    // share Σ dmin·m_g·Σx_g accumulates as a vector and is summed once per row.
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), bias = _mm256_setzero_ps();
-    float scales[8];
-    for (int64_t i = 0; i < blocks; i++, b += 144) {
-        uint8_t sc[8], m[8];
-        scales_mins_k4(b + 4, sc, m);
-        __m256 minimums;
-        k_scales(sc, m, half_avx(b), half_avx(b + 2), x->d + 8 * i, scales, &minimums);
-        bias = _mm256_fmadd_ps(minimums, _mm256_loadu_ps(x->sum + 8 * i), bias);
-        const uint8_t *q = b + 16;
+/// Σ_j m_j · (Σ of sub-block j's 32 activation codes) for one super-block, as 4 int32 partial sums.
+AVX2 static inline __m128i k4_minimum_terms(__m128i minimums, const int16_t *bsum) {
+    const __m256i sums16 = load32(bsum);
+    const __m128i sums32 = _mm_hadd_epi16(_mm256_castsi256_si128(sums16), _mm256_extracti128_si256(sums16, 1));
+    return _mm_madd_epi16(minimums, sums32);
+}
+
+/// The 64 codes of Q4_K/Q5_K sub-blocks 2j (low nibbles of the 32 bytes at q) and 2j + 1 (high
+/// nibbles), with Q5_K's fifth bit from `high_bits` (bits 2j and 2j + 1 of each byte).
+AVX2 static inline void k4_codes(const uint8_t *q, __m256i high_bits, int j, int q5, __m256i *low, __m256i *high) {
+    const __m256i mask = _mm256_set1_epi8(0x0F), codes = load32(q);
+    *low = _mm256_and_si256(codes, mask);
+    *high = _mm256_and_si256(_mm256_srli_epi16(codes, 4), mask);
+    if (q5) {
+        const __m256i bit1 = _mm256_set1_epi8((char)(1 << (2 * j))), bit2 = _mm256_set1_epi8((char)(2 << (2 * j)));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        *low = _mm256_or_si256(*low, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(high_bits, bit1), bit1), sixteen));
+        *high = _mm256_or_si256(*high, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(high_bits, bit2), bit2), sixteen));
+    }
+}
+
+/// Adds one super-block's minimum terms, dmin·dx · Σ_j m_j · (Σ of sub-block j's codes), to `bias`.
+AVX2 static inline __m128 k4_add_minimums(__m128 bias, float dmin_dx, __m128i minimums, const int16_t *bsum) {
+    return _mm_fmadd_ps(_mm_set1_ps(dmin_dx), _mm_cvtepi32_ps(k4_minimum_terms(minimums, bsum)), bias);
+}
+
+AVX2 static inline float hsum128(__m128 s) {
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// The six-bit codes of one half of a Q6_K super-block (ql: 64 low-nibble bytes, qh: 32 high-bit
+/// bytes): segment k holds weights 128·half + 32k + l, l < 32.
+AVX2 static inline void q6_codes(const uint8_t *ql, const uint8_t *qh, __m256i codes[4]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bits45 = _mm256_set1_epi8(0x30);
+    const __m256i a = load32(ql), c = load32(ql + 32), h = load32(qh);
+    codes[0] = _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi16(h, 4), bits45));
+    codes[1] = _mm256_or_si256(_mm256_and_si256(c, low4), _mm256_and_si256(_mm256_slli_epi16(h, 2), bits45));
+    codes[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low4), _mm256_and_si256(h, bits45));
+    codes[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), low4), _mm256_and_si256(_mm256_srli_epi16(h, 2), bits45));
+}
+
+/// Q4_K and Q5_K: codes 0..31 (a fifth bit when `high_bits`), Σ over the super-block of
+/// scale_j · Σ w·x in int32, then one conversion; the minimums' share from the codes' sums.
+AVX2 INLINE void rows_k4(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out, int q5) {
+    const int stride = q5 ? 176 : 144;
+    __m256 acc[GROUP];
+    __m128 bias[GROUP];
+    for (int t = 0; t < n; t++) { acc[t] = _mm256_setzero_ps(); bias[t] = _mm_setzero_ps(); }
+    for (int64_t i = 0; i < blocks; i++, b += stride) {
+        __m256i scales;
+        __m128i minimums;
+        k4_scales(b + 4, &scales, &minimums);
+        const float d = half_avx(b), dmin = half_avx(b + 2);
+        const uint8_t *q = b + (q5 ? 48 : 16);
+        const __m256i high_bits = q5 ? load32(b + 16) : _mm256_setzero_si256();
+        __m256i sum[GROUP];
+        for (int t = 0; t < n; t++) sum[t] = _mm256_setzero_si256();
         for (int j = 0; j < 4; j++, q += 32) {
-            const int64_t xa = 8 * i + 2 * j;
-            const __m128i q0 = load16(q), q1 = load16(q + 16);
-            const __m256i low = join(_mm_and_si128(q0, mask), _mm_and_si128(q1, mask));
-            const __m256i high = join(_mm_and_si128(_mm_srli_epi16(q0, 4), mask), _mm_and_si128(_mm_srli_epi16(q1, 4), mask));
-            acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j]), idot_unsigned(low, load_x(x, xa)), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j + 1]), idot_unsigned(high, load_x(x, xa + 1)), acc1);
-        }
-    }
-    return hsum(_mm256_add_ps(acc0, acc1)) - hsum(bias);
-}
-
-AVX2 static float row_q5_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    const __m128i mask = _mm_set1_epi8(0x0F), sixteen = _mm_set1_epi8(16);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), bias = _mm256_setzero_ps();
-    float scales[8];
-    for (int64_t i = 0; i < blocks; i++, b += 176) {
-        uint8_t sc[8], m[8];
-        scales_mins_k4(b + 4, sc, m);
-        __m256 minimums;
-        k_scales(sc, m, half_avx(b), half_avx(b + 2), x->d + 8 * i, scales, &minimums);
-        bias = _mm256_fmadd_ps(minimums, _mm256_loadu_ps(x->sum + 8 * i), bias);
-        const __m128i h0 = load16(b + 16), h1 = load16(b + 32);
-        const uint8_t *q = b + 48;
-        for (int j = 0; j < 4; j++, q += 32) {
-            const __m128i bit1 = _mm_set1_epi8((char)(1 << (2 * j))), bit2 = _mm_set1_epi8((char)(2 << (2 * j)));
-            // The fifth bit: 16 where the high-bit byte has this sub-block's bit.
-            #define FIFTH(h, bit) _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h, bit), bit), sixteen)
-            const __m128i q0 = load16(q), q1 = load16(q + 16);
-            const __m256i low = join(_mm_or_si128(_mm_and_si128(q0, mask), FIFTH(h0, bit1)),
-                                     _mm_or_si128(_mm_and_si128(q1, mask), FIFTH(h1, bit1)));
-            const __m256i high = join(_mm_or_si128(_mm_and_si128(_mm_srli_epi16(q0, 4), mask), FIFTH(h0, bit2)),
-                                      _mm_or_si128(_mm_and_si128(_mm_srli_epi16(q1, 4), mask), FIFTH(h1, bit2)));
-            #undef FIFTH
-            const int64_t xa = 8 * i + 2 * j;
-            acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j]), idot_unsigned(low, load_x(x, xa)), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(&scales[2 * j + 1]), idot_unsigned(high, load_x(x, xa + 1)), acc1);
-        }
-    }
-    return hsum(_mm256_add_ps(acc0, acc1)) - hsum(bias);
-}
-
-AVX2 static float row_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x) {
-    const __m128i low4 = _mm_set1_epi8(0x0F), bits45 = _mm_set1_epi8(0x30);
-    const __m256i offset = _mm256_set1_epi8(32);
-    const __m256i pairs_low = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), pairs_high = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-    __m256 acc = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float scales[16];
-    for (int64_t i = 0; i < blocks; i++, b += 210) {
-        // Sub-block j's scale times d times the scale of the activation block (j / 2) it lies in.
-        const __m128i sc = _mm_loadu_si128((const __m128i *)(b + 192));
-        const __m256 d = _mm256_set1_ps(half_avx(b + 208)), dx = _mm256_loadu_ps(x->d + 8 * i);
-        _mm256_storeu_ps(scales, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(sc))),
-                                               _mm256_permutevar8x32_ps(dx, pairs_low)));
-        _mm256_storeu_ps(scales + 8, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(sc, sc)))),
-                                                   _mm256_permutevar8x32_ps(dx, pairs_high)));
-        for (int n = 0; n < 2; n++) {
-            const uint8_t *ql = b + 64 * n, *qh = b + 128 + 32 * n;
-            // Codes of segment k for l in [0, 16) and [16, 32): weights 128n + 32k + l.
-            __m128i codes[2][4];
-            for (int half = 0; half < 2; half++) {
-                const int l0 = 16 * half;
-                const __m128i a = load16(ql + l0), c = load16(ql + 32 + l0), h = load16(qh + l0);
-                codes[half][0] = _mm_or_si128(_mm_and_si128(a, low4), _mm_and_si128(_mm_slli_epi16(h, 4), bits45));
-                codes[half][1] = _mm_or_si128(_mm_and_si128(c, low4), _mm_and_si128(_mm_slli_epi16(h, 2), bits45));
-                codes[half][2] = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(a, 4), low4), _mm_and_si128(h, bits45));
-                codes[half][3] = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(c, 4), low4), _mm_and_si128(_mm_srli_epi16(h, 2), bits45));
+            __m256i low, high;
+            k4_codes(q, high_bits, j, q5, &low, &high);
+            const __m256i scale_low = k4_scale(scales, 2 * j), scale_high = k4_scale(scales, 2 * j + 1);
+            for (int t = 0; t < n; t++) {
+                const int8_t *xq = x[t].qk + 256 * i + 64 * j;
+                const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(low, load32(xq)), scale_low);
+                const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(high, load32(xq + 32)), scale_high);
+                sum[t] = _mm256_add_epi32(sum[t], _mm256_add_epi32(p0, p1));
             }
+        }
+        for (int t = 0; t < n; t++) {
+            const float dx = x[t].dk[i];
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(sum[t]), acc[t]);
+            bias[t] = k4_add_minimums(bias[t], dmin * dx, minimums, x[t].bsum + 16 * i);
+        }
+    }
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]) - hsum128(bias[t]);
+}
+
+/// Q6_K: unsigned codes 0..63 multiplied as integers, scale_g · Σ w·x over each 16 in int32, and
+/// the offset 32 taken off once per super-block as 32 · Σ_g scale_g · (Σ of group g's codes).
+AVX2 INLINE void rows_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+    const __m128i pairs = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    __m256 acc[GROUP];
+    for (int t = 0; t < n; t++) acc[t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < blocks; i++, b += 210) {
+        const __m128i sc = load16(b + 192);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(sc);
+        __m256i sum[GROUP];
+        for (int t = 0; t < n; t++)
+            sum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, load32(x[t].bsum + 16 * i)), 5));
+        for (int half = 0; half < 2; half++) {
+            __m256i codes[4];
+            q6_codes(b + 64 * half, b + 128 + 32 * half, codes);
             for (int k = 0; k < 4; k++) {
-                const int t = 4 * n + k;
-                // Lanes 0-3 hold weights 0-15 of the segment (sub-block 2t), lanes 4-7 weights 16-31 (2t + 1).
-                const __m256 scale = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_broadcast_ss(&scales[2 * t])),
-                                                          _mm_broadcast_ss(&scales[2 * t + 1]), 1);
-                const __m256i w = _mm256_sub_epi8(join(codes[0][k], codes[1][k]), offset);
-                if (k % 2 == 0) {
-                    acc = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, 8 * i + t)), acc);
-                } else {
-                    acc1 = _mm256_fmadd_ps(scale, idot_signed(w, load_x(x, 8 * i + t)), acc1);
+                // Weights 128·half + 32k + l: l < 16 is group 8·half + 2k, the rest the next group.
+                const int g = 8 * half + 2 * k;
+                const __m256i scale = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc, _mm_add_epi8(pairs, _mm_set1_epi8((char)g))));
+                for (int t = 0; t < n; t++) {
+                    const __m256i p = _mm256_maddubs_epi16(codes[k], load32(x[t].qk + 256 * i + 32 * (4 * half + k)));
+                    sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(p, scale));
                 }
             }
         }
+        const float d = half_avx(b + 208);
+        for (int t = 0; t < n; t++) acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x[t].dk[i]), _mm256_cvtepi32_ps(sum[t]), acc[t]);
     }
-    return hsum(_mm256_add_ps(acc, acc1));
+    for (int t = 0; t < n; t++) out[t] = hsum(acc[t]);
 }
 
+/// One weight row times `n` tokens' prepared activations, by type.
+AVX2 INLINE void rows_any(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, int n, float *out) {
+    switch (type) {
+    case T_Q4_0: rows_q4_0(row, columns / 32, x, n, out); break;
+    case T_Q4_1: rows_q4_1(row, columns / 32, x, n, out); break;
+    case T_Q5_0: rows_q5_0(row, columns / 32, x, n, out); break;
+    case T_Q5_1: rows_q5_1(row, columns / 32, x, n, out); break;
+    case T_Q8_0: rows_q8_0(row, columns / 32, x, n, out); break;
+    case T_Q4_K: rows_k4(row, columns / 256, x, n, out, 0); break;
+    case T_Q5_K: rows_k4(row, columns / 256, x, n, out, 1); break;
+    case T_Q6_K: rows_q6_k(row, columns / 256, x, n, out); break;
+    default: break;
+    }
+}
+
+AVX2 static void rows_1(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows_any(type, row, columns, x, 1, out); }
+AVX2 static void rows_2(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows_any(type, row, columns, x, 2, out); }
+AVX2 static void rows_3(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows_any(type, row, columns, x, 3, out); }
+AVX2 static void rows_4(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows_any(type, row, columns, x, 4, out); }
+
+// The K-quant products on AVX-512 with VNNI: 64 weights (two sub-blocks of Q4_K/Q5_K, four
+// groups of Q6_K) per instruction, and vpdpwssd applies the sub-block scales and accumulates in
+// one step, so a token costs two instructions per 64 weights where AVX2 needs six. The integer
+// sums per super-block are the AVX2 kernels'; only the order of the float additions differs.
+#define AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+AVX512 static inline __m512i join512(__m256i low, __m256i high) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
+
+AVX512 INLINE void rows512_k4(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out, int q5) {
+    const int stride = q5 ? 176 : 144;
+    __m512 acc[GROUP];
+    __m128 bias[GROUP];
+    for (int t = 0; t < n; t++) { acc[t] = _mm512_setzero_ps(); bias[t] = _mm_setzero_ps(); }
+    for (int64_t i = 0; i < blocks; i++, b += stride) {
+        __m256i scales256;
+        __m128i minimums;
+        k4_scales(b + 4, &scales256, &minimums);
+        const __m512i scales = _mm512_broadcast_i32x4(_mm256_castsi256_si128(scales256));
+        const float d = half_avx(b), dmin = half_avx(b + 2);
+        const uint8_t *q = b + (q5 ? 48 : 16);
+        const __m256i high_bits = q5 ? load32(b + 16) : _mm256_setzero_si256();
+        __m512i sum[GROUP];
+        for (int t = 0; t < n; t++) sum[t] = _mm512_setzero_si512();
+        for (int j = 0; j < 4; j++, q += 32) {
+            __m256i low, high;
+            k4_codes(q, high_bits, j, q5, &low, &high);
+            // Weights 64j .. 64j + 63 (sub-blocks 2j and 2j + 1), and their scales in 16 lanes each.
+            const __m512i w = join512(low, high);
+            const __m512i scale = _mm512_shuffle_epi8(scales, join512(_mm256_set1_epi16((short)(0x0100 + 0x0202 * 2 * j)),
+                                                                     _mm256_set1_epi16((short)(0x0100 + 0x0202 * (2 * j + 1)))));
+            for (int t = 0; t < n; t++) {
+                const __m512i p = _mm512_maddubs_epi16(w, _mm512_loadu_si512(x[t].qk + 256 * i + 64 * j));
+                sum[t] = _mm512_dpwssd_epi32(sum[t], p, scale);
+            }
+        }
+        for (int t = 0; t < n; t++) {
+            const float dx = x[t].dk[i];
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sum[t]), acc[t]);
+            bias[t] = k4_add_minimums(bias[t], dmin * dx, minimums, x[t].bsum + 16 * i);
+        }
+    }
+    for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]) - hsum128(bias[t]);
+}
+
+AVX512 INLINE void rows512_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+    const __m256i quads = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    __m512 acc[GROUP];
+    for (int t = 0; t < n; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < blocks; i++, b += 210) {
+        const __m128i sc = load16(b + 192);
+        const __m256i sc_both = _mm256_broadcastsi128_si256(sc);
+        __m512i sum[GROUP];
+        for (int t = 0; t < n; t++) {
+            const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc), load32(x[t].bsum + 16 * i)), 5);
+            sum[t] = _mm512_zextsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), offset));
+        }
+        for (int half = 0; half < 2; half++) {
+            __m256i codes[4];
+            q6_codes(b + 64 * half, b + 128 + 32 * half, codes);
+            const __m512i codes01 = join512(codes[0], codes[1]), codes23 = join512(codes[2], codes[3]);
+            // Segments 2p and 2p + 1 of this half are groups g .. g + 3, g = 8·half + 4p.
+            const __m512i scale01 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sc_both, _mm256_add_epi8(quads, _mm256_set1_epi8((char)(8 * half)))));
+            const __m512i scale23 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sc_both, _mm256_add_epi8(quads, _mm256_set1_epi8((char)(8 * half + 4)))));
+            for (int t = 0; t < n; t++) {
+                const int8_t *xq = x[t].qk + 256 * i + 128 * half;
+                sum[t] = _mm512_dpwssd_epi32(sum[t], _mm512_maddubs_epi16(codes01, _mm512_loadu_si512(xq)), scale01);
+                sum[t] = _mm512_dpwssd_epi32(sum[t], _mm512_maddubs_epi16(codes23, _mm512_loadu_si512(xq + 64)), scale23);
+            }
+        }
+        const float d = half_avx(b + 208);
+        for (int t = 0; t < n; t++) acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * x[t].dk[i]), _mm512_cvtepi32_ps(sum[t]), acc[t]);
+    }
+    for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+/// One weight row times `n` tokens on AVX-512: the K-quants here, the other types by AVX2.
+AVX512 INLINE void rows512_any(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, int n, float *out) {
+    switch (type) {
+    case T_Q4_K: rows512_k4(row, columns / 256, x, n, out, 0); break;
+    case T_Q5_K: rows512_k4(row, columns / 256, x, n, out, 1); break;
+    case T_Q6_K: rows512_q6_k(row, columns / 256, x, n, out); break;
+    default: rows_any(type, row, columns, x, n, out); break;
+    }
+}
+
+AVX512 static void rows512_1(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 1, out); }
+AVX512 static void rows512_2(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 2, out); }
+AVX512 static void rows512_3(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 3, out); }
+AVX512 static void rows512_4(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 4, out); }
+
+/// A row kernel for 1-4 tokens.
+typedef void (*rows_kernel)(uint32_t, const uint8_t *, int64_t, const quantized_x *, float *);
+static const rows_kernel avx2_rows[GROUP] = {rows_1, rows_2, rows_3, rows_4};
+static const rows_kernel avx512_rows[GROUP] = {rows512_1, rows512_2, rows512_3, rows512_4};
 AVX2 static float row_f16(const uint8_t *b, int64_t columns, const float *x) {
     __m256 acc = _mm256_setzero_ps();
     int64_t c = 0;
@@ -653,46 +857,77 @@ AVX2 static int dequantize_avx2(uint32_t type, const uint8_t *b, float *y, int64
     }
 }
 
-/// Whether `type` has an AVX2 product.
-static int has_avx2_row(uint32_t type) {
+/// Whether `type` has an integer product here (the other AVX2 products are F32/F16 in float).
+static int has_integer_product(uint32_t type) {
     switch (type) {
-    case T_F32: case T_F16: case T_Q4_0: case T_Q4_1: case T_Q5_0: case T_Q5_1: case T_Q8_0:
-    case T_Q4_K: case T_Q5_K: case T_Q6_K: return 1;
+    case T_Q4_0: case T_Q4_1: case T_Q5_0: case T_Q5_1: case T_Q8_0: case T_Q4_K: case T_Q5_K: case T_Q6_K: return 1;
     default: return 0;
     }
 }
 
-/// The quantized activations laid out in a caller's buffer: codes, then scales, then sums.
-static quantized_x activations_view(const void *buffer, int64_t columns) {
-    int8_t *codes = (int8_t *)buffer;
-    float *scales = (float *)(codes + columns);
-    return (quantized_x){.q = codes, .d = scales, .sum = scales + columns / 32};
+/// Decoding (one token): the type chosen once, then a direct pass over the rows.
+#define EACH_ROW(call) for (int64_t r = first; r < end; r++) { const uint8_t *row = weights + r * row_bytes; call; }
+AVX2 static void matvec256(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const quantized_x *x,
+                           float *y, int64_t first, int64_t end) {
+    switch (type) {
+    case T_Q4_0: EACH_ROW(rows_q4_0(row, columns / 32, x, 1, y + r)) break;
+    case T_Q4_1: EACH_ROW(rows_q4_1(row, columns / 32, x, 1, y + r)) break;
+    case T_Q5_0: EACH_ROW(rows_q5_0(row, columns / 32, x, 1, y + r)) break;
+    case T_Q5_1: EACH_ROW(rows_q5_1(row, columns / 32, x, 1, y + r)) break;
+    case T_Q8_0: EACH_ROW(rows_q8_0(row, columns / 32, x, 1, y + r)) break;
+    case T_Q4_K: EACH_ROW(rows_k4(row, columns / 256, x, 1, y + r, 0)) break;
+    case T_Q5_K: EACH_ROW(rows_k4(row, columns / 256, x, 1, y + r, 1)) break;
+    case T_Q6_K: EACH_ROW(rows_q6_k(row, columns / 256, x, 1, y + r)) break;
+    default: break;
+    }
 }
 
-AVX2 static void matvec_avx2(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns,
-                             const float *x, const void *activations, float *y, int64_t first, int64_t end) {
+AVX512 static void matvec512(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const quantized_x *x,
+                             float *y, int64_t first, int64_t end) {
+    switch (type) {
+    case T_Q4_K: EACH_ROW(rows512_k4(row, columns / 256, x, 1, y + r, 0)) break;
+    case T_Q5_K: EACH_ROW(rows512_k4(row, columns / 256, x, 1, y + r, 1)) break;
+    case T_Q6_K: EACH_ROW(rows512_q6_k(row, columns / 256, x, 1, y + r)) break;
+    default: matvec256(type, weights, row_bytes, columns, x, y, first, end); break;
+    }
+}
+#undef EACH_ROW
+
+/// Rows of weights per tile: a tile stays in L1/L2 while every token group passes over it.
+enum { ROW_TILE = 16 };
+
+AVX2 static void matmul_simd(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const float *x,
+                             const void *activations, int64_t tokens, float *y, int64_t y_stride, int64_t first, int64_t end,
+                             const rows_kernel *kernels) {
     if (type == T_F32 || type == T_F16) {
-        for (int64_t r = first; r < end; r++) {
-            const uint8_t *row = weights + r * row_bytes;
-            y[r] = type == T_F32 ? row_f32((const float *)row, columns, x) : row_f16(row, columns, x);
+        for (int64_t t = 0; t < tokens; t++) {
+            for (int64_t r = first; r < end; r++) {
+                const uint8_t *row = weights + r * row_bytes;
+                y[t * y_stride + r] = type == T_F32 ? row_f32((const float *)row, columns, x + t * columns)
+                                                    : row_f16(row, columns, x + t * columns);
+            }
         }
         return;
     }
-    if (!activations) { matvec_portable(type, weights, row_bytes, columns, x, y, first, end); return; }
-    const int64_t blocks = columns / tw_block_elements(type);
-    const quantized_x qx = activations_view(activations, columns);
-    for (int64_t r = first; r < end; r++) {
-        const uint8_t *row = weights + r * row_bytes;
-        switch (type) {
-        case T_Q4_0: y[r] = row_q4_0(row, blocks, &qx); break;
-        case T_Q4_1: y[r] = row_q4_1(row, blocks, &qx); break;
-        case T_Q5_0: y[r] = row_q5_0(row, blocks, &qx); break;
-        case T_Q5_1: y[r] = row_q5_1(row, blocks, &qx); break;
-        case T_Q8_0: y[r] = row_q8_0(row, blocks, &qx); break;
-        case T_Q4_K: y[r] = row_q4_k(row, blocks, &qx); break;
-        case T_Q5_K: y[r] = row_q5_k(row, blocks, &qx); break;
-        case T_Q6_K: y[r] = row_q6_k(row, blocks, &qx); break;
-        default: break;
+    if (tokens == 1) {
+        const quantized_x x1 = activations_view(activations, columns);
+        if (kernels == avx512_rows) matvec512(type, weights, row_bytes, columns, &x1, y, first, end);
+        else matvec256(type, weights, row_bytes, columns, &x1, y, first, end);
+        return;
+    }
+    const size_t stride = tw_activations_bytes(columns);
+    for (int64_t tile = first; tile < end; tile += ROW_TILE) {
+        const int64_t tile_end = end - tile < ROW_TILE ? end : tile + ROW_TILE;
+        for (int64_t t0 = 0; t0 < tokens; t0 += GROUP) {
+            const int n = tokens - t0 < GROUP ? (int)(tokens - t0) : GROUP;
+            quantized_x x_group[GROUP];
+            for (int t = 0; t < n; t++) x_group[t] = activations_view((const uint8_t *)activations + (size_t)(t0 + t) * stride, columns);
+            for (int64_t r = tile; r < tile_end; r++) {
+                const uint8_t *row = weights + r * row_bytes;
+                float out[GROUP];
+                kernels[n - 1](type, row, columns, x_group, out);
+                for (int t = 0; t < n; t++) y[(t0 + t) * y_stride + r] = out[t];
+            }
         }
     }
 }
@@ -701,8 +936,10 @@ tw_kernels tw_kernels_available(void) {
     static int level = -1;
     if (level < 0) {
         __builtin_cpu_init();
-        level = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-            ? TW_KERNELS_AVX2 : TW_KERNELS_PORTABLE;
+        const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+        level = !avx2 ? TW_KERNELS_PORTABLE : avx512 ? TW_KERNELS_AVX512 : TW_KERNELS_AVX2;
     }
     return (tw_kernels)level;
 }
@@ -710,35 +947,62 @@ tw_kernels tw_kernels_available(void) {
 tw_kernels tw_kernels_available(void) { return TW_KERNELS_PORTABLE; }
 #endif
 
+/// The prepared activations: codes, scales and sums per 32; then, for a width that is a whole number
+/// of super-blocks, codes, scales per 256 and the sums of each 16 codes.
+size_t tw_activations_bytes(int64_t columns) {
+    size_t bytes = (size_t)columns + 2 * sizeof(float) * (size_t)(columns / 32);
+    if (columns % 256 == 0) bytes += (size_t)columns + sizeof(float) * (size_t)(columns / 256) + sizeof(int16_t) * (size_t)(columns / 16);
+    return bytes;
+}
+
+/// The implementation that runs when `requested` is asked for: AUTO is the best available, and a
+/// request beyond this CPU gets the best it has.
+static tw_kernels resolve(tw_kernels requested) {
+    const tw_kernels available = tw_kernels_available();
+    return requested == TW_KERNELS_AUTO || requested > available ? available : requested;
+}
+
 void tw_dequantize(uint32_t type, const void *source, float *destination, int64_t count, tw_kernels kernels) {
 #if defined(__x86_64__) || defined(_M_X64)
-    if (kernels != TW_KERNELS_PORTABLE && tw_kernels_available() == TW_KERNELS_AVX2
-        && dequantize_avx2(type, source, destination, count)) return;
+    if (resolve(kernels) >= TW_KERNELS_AVX2 && dequantize_avx2(type, source, destination, count)) return;
+#else
+    (void)kernels;
 #endif
     dequantize_portable(type, source, destination, count);
 }
 
-size_t tw_activations_bytes(int64_t columns) {
-    return (size_t)columns + 2 * sizeof(float) * (size_t)(columns / 32);
-}
-
 void tw_prepare_activations(const float *x, int64_t columns, void *activations) {
 #if defined(__x86_64__) || defined(_M_X64)
-    if (tw_kernels_available() == TW_KERNELS_AVX2) quantize_x(x, columns / 32, activations_view(activations, columns));
+    if (tw_kernels_available() >= TW_KERNELS_AVX2) quantize_x(x, columns, activations);
 #else
     (void)x; (void)columns; (void)activations;
 #endif
 }
 
-void tw_matvec(uint32_t type, const void *weights, size_t row_bytes, int64_t columns, const float *x,
-               const void *activations, float *y, int64_t first, int64_t end, tw_kernels kernels) {
-    if (!tw_type_supported(type)) return;
-    if (kernels == TW_KERNELS_AUTO) kernels = tw_kernels_available();
+int tw_integer_product(uint32_t type, int64_t columns, tw_kernels kernels) {
 #if defined(__x86_64__) || defined(_M_X64)
-    if (kernels == TW_KERNELS_AVX2 && tw_kernels_available() == TW_KERNELS_AVX2 && has_avx2_row(type)) {
-        matvec_avx2(type, weights, row_bytes, columns, x, activations, y, first, end);
+    return resolve(kernels) >= TW_KERNELS_AVX2 && has_integer_product(type) && columns % tw_block_elements(type) == 0;
+#else
+    (void)type; (void)columns; (void)kernels;
+    return 0;
+#endif
+}
+
+void tw_matmul(uint32_t type, const void *weights, size_t row_bytes, int64_t columns, const float *x,
+               const void *activations, int64_t tokens, float *y, int64_t y_stride, int64_t first, int64_t end,
+               tw_kernels kernels) {
+    if (!tw_type_supported(type)) return;
+    kernels = resolve(kernels);
+#if defined(__x86_64__) || defined(_M_X64)
+    if (kernels >= TW_KERNELS_AVX2
+        && (type == T_F32 || type == T_F16 || (activations && tw_integer_product(type, columns, kernels)))) {
+        matmul_simd(type, weights, row_bytes, columns, x, activations, tokens, y, y_stride, first, end,
+                    kernels == TW_KERNELS_AVX512 ? avx512_rows : avx2_rows);
         return;
     }
+#else
+    (void)activations;
 #endif
-    matvec_portable(type, weights, row_bytes, columns, x, y, first, end);
+    for (int64_t t = 0; t < tokens; t++)
+        matvec_portable(type, weights, row_bytes, columns, x + t * columns, y + t * y_stride, first, end);
 }

@@ -4,17 +4,17 @@ import TwinlogLinalg
 ///
 /// Shapes: x [n × in], W [out × in], A [r × in], B [out × r], y [n × out].
 /// Float32 weights: one row (decoding) through sgemv, several (prefill) through sgemm.
-/// Quantized weights: a few rows through the quantized matrix-vector kernel, more by dequantizing
-/// the matrix tile by tile and using sgemm on each tile.
+/// Quantized weights: up to four rows through the quantized products (each weight block decoded
+/// once for all of them); more rows of a K-quant matrix too when the CPU has its integer products;
+/// the rest by dequantizing the matrix tile by tile and using sgemm on each tile.
 enum Linear {
     static func forward(_ w: Matrix, adapter: LoRAAdapter?, x: UnsafePointer<Float>, rows n: Int,
                         into y: UnsafeMutablePointer<Float>) {
         switch w.storage {
         case .float32(let data):
             dense(data, rows: w.rows, columns: w.columns, x: x, n: n, y: y)
-        case .quantized(let q) where n <= 4:
-            let threads = ComputeThreads.count
-            for t in 0..<n { q.multiply(x + t * w.columns, into: y + t * w.rows, threads: threads) }
+        case .quantized(let q) where n <= 4 || q.multipliesPromptsAsIntegers:
+            q.multiply(x, rows: n, into: y, threads: ComputeThreads.count)
         case .quantized(let q):
             // A tile of rows at a time (4 MB of Float32), so even a 151936-row output never
             // needs a full dequantized copy; each tile's products land in its columns of y.
@@ -55,19 +55,19 @@ enum Linear {
         }
     }
 
-    /// Several layers reading the same x (Q, K, V; gate, up). One decoding row on quantized
-    /// weights goes through one parallel pass; anything else layer by layer.
+    /// Several layers reading the same x (Q, K, V; gate, up). Quantized weights that take the
+    /// quantized products for these rows go through one parallel pass; anything else layer by layer.
     static func forward(_ layers: [(matrix: Matrix, adapter: LoRAAdapter?, y: UnsafeMutablePointer<Float>)],
                         x: UnsafePointer<Float>, rows n: Int) {
         let quantized = layers.compactMap { layer -> (QuantizedMatrix, UnsafeMutablePointer<Float>)? in
             if case .quantized(let q) = layer.matrix.storage { return (q, layer.y) }
             return nil
         }
-        guard n == 1, quantized.count == layers.count else {
+        guard quantized.count == layers.count, n <= 4 || quantized.allSatisfy({ $0.0.multipliesPromptsAsIntegers }) else {
             for layer in layers { forward(layer.matrix, adapter: layer.adapter, x: x, rows: n, into: layer.y) }
             return
         }
-        QuantizedMatrix.multiply(quantized, x: x, threads: ComputeThreads.count)
+        QuantizedMatrix.multiply(quantized, x: x, rows: n, threads: ComputeThreads.count)
         for layer in layers where layer.adapter != nil {
             addAdapter(layer.adapter!, x: x, rows: n, into: layer.y)
         }

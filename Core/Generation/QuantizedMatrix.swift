@@ -2,10 +2,11 @@ import CTwinlogKernels
 import Dispatch
 
 /// A weight matrix [rows × columns] kept in its GGUF blocks (any block-stored `GGMLType`) and
-/// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (when the CPU has them, chosen
-/// once at start-up) decode each block in registers and multiply it with activations quantized to
-/// int8 per block of 32; the portable ones dequantize a block at a time and use Float32
-/// activations. No dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
+/// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (AVX-512 VNNI for the K-quants;
+/// the best the CPU has, chosen once at start-up) decode each block in registers and multiply it with activations quantized to
+/// int8 (per block of 32, or per super-block of 256 for the K-quants), for up to four tokens per
+/// decoded block; the portable ones dequantize a block at a time and use Float32 activations. No
+/// dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
 /// loading costs no copy, and resident memory is the file's pages that were touched.
 final class QuantizedMatrix: @unchecked Sendable {
     let type: GGMLType
@@ -49,25 +50,40 @@ final class QuantizedMatrix: @unchecked Sendable {
         type.dequantize(bytes + r * rowBytes, into: out, count: columns)
     }
 
-    /// y = W x, rows split across `threads` workers, with the matrix's kernels unless others are given.
-    func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, threads: Int,
+    /// Whether the products run as integers (AVX2 kernels for this type).
+    var hasIntegerProduct: Bool { tw_integer_product(type.rawValue, Int64(columns), kernels.c) != 0 }
+
+    /// Whether a prompt's many rows are multiplied here rather than by sgemm over dequantized tiles:
+    /// for the K-quants with integer products, whose sums run over whole super-blocks. The 32-weight
+    /// types need a float FMA per block and token, and sgemm wins there (BENCHMARKS.md, the GGUF
+    /// engine's steps).
+    var multipliesPromptsAsIntegers: Bool { hasIntegerProduct && type.blockSize == 256 }
+
+    /// y = W x for `n` rows of x ([n × columns] in, [n × rows] out), rows split across `threads`
+    /// workers, with the matrix's kernels unless others are given.
+    func multiply(_ x: UnsafePointer<Float>, rows n: Int = 1, into y: UnsafeMutablePointer<Float>, threads: Int,
                   kernels: MatrixKernels? = nil) {
-        Self.multiply([(self, y)], x: x, threads: threads, kernels: kernels)
+        Self.multiply([(self, y)], x: x, rows: n, threads: threads, kernels: kernels)
     }
 
     /// y_i = W_i x for matrices of the same width (Q, K and V; gate and up) in one parallel pass:
     /// one hand-off to the workers, since under CPU contention every hand-off can cost a
-    /// scheduling delay.
+    /// scheduling delay. x is [n × columns]; each y_i is [n × rows_i].
     static func multiply(_ products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)],
-                         x: UnsafePointer<Float>, threads: Int, kernels: MatrixKernels? = nil) {
-        guard let first = products.first?.matrix, products.allSatisfy({ $0.matrix.columns == first.columns }) else { return }
-        // x is quantized once here for every product and worker that reads it (the int8 products).
-        let activations: UnsafeMutableRawPointer? = first.columns % 32 == 0
-            ? .allocate(byteCount: tw_activations_bytes(Int64(first.columns)), alignment: 64) : nil
+                         x: UnsafePointer<Float>, rows n: Int = 1, threads: Int, kernels: MatrixKernels? = nil) {
+        guard n > 0, let first = products.first?.matrix, products.allSatisfy({ $0.matrix.columns == first.columns }) else { return }
+        let chosen = (kernels ?? first.kernels).c
+        let columns = Int64(first.columns)
+        // x is quantized once here for every product and worker that reads it (the integer products).
+        let needsActivations = products.contains { tw_integer_product($0.matrix.type.rawValue, columns, chosen) != 0 }
+        let stride = tw_activations_bytes(columns)
+        let activations: UnsafeMutableRawPointer? = needsActivations ? .allocate(byteCount: n * stride, alignment: 64) : nil
         defer { activations?.deallocate() }
-        if let activations { tw_prepare_activations(x, Int64(first.columns), activations) }
-        let operands = Operands(products: products, x: x, activations: activations.map(UnsafeRawPointer.init),
-                                kernels: (kernels ?? first.kernels).c)
+        if let activations {
+            for t in 0..<n { tw_prepare_activations(x + t * first.columns, columns, activations + t * stride) }
+        }
+        let operands = Operands(products: products, x: x, tokens: n, activations: activations.map(UnsafeRawPointer.init),
+                                kernels: chosen)
         let totalRows = products.reduce(0) { $0 + $1.matrix.rows }
         let workers = max(1, min(threads, totalRows / 64))
         if workers == 1 {
@@ -87,17 +103,27 @@ public enum MatrixKernels: String, Sendable, CaseIterable {
     case automatic
     /// Plain C, any CPU, Float32 activations.
     case portable
-    /// AVX2 + FMA + F16C, activations quantized to int8 per block of 32 (as llama.cpp's CPU path).
+    /// AVX2 + FMA + F16C, activations quantized to int8 per weight block (as llama.cpp's CPU path).
     case avx2
+    /// AVX2, and the K-quants on 512-bit registers with VNNI (AVX-512 F/BW/VL + VNNI); the same
+    /// integer sums as `avx2`.
+    case avx512
 
     /// The implementation `automatic` chooses on this CPU, for benchmark reports.
-    public static var available: MatrixKernels { tw_kernels_available() == TW_KERNELS_AVX2 ? .avx2 : .portable }
+    public static var available: MatrixKernels {
+        switch tw_kernels_available() {
+        case TW_KERNELS_AVX512: return .avx512
+        case TW_KERNELS_AVX2: return .avx2
+        default: return .portable
+        }
+    }
 
     var c: tw_kernels {
         switch self {
         case .automatic: return TW_KERNELS_AUTO
         case .portable: return TW_KERNELS_PORTABLE
         case .avx2: return TW_KERNELS_AVX2
+        case .avx512: return TW_KERNELS_AVX512
         }
     }
 }
@@ -117,8 +143,10 @@ private final class OwnedBytes {
 /// The operands of one parallel pass, handed to worker threads that write disjoint rows.
 private struct Operands: @unchecked Sendable {
     let products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)]
+    /// [tokens × columns]
     let x: UnsafePointer<Float>
-    /// x quantized for the int8 products, or nil when its width is not a whole number of blocks.
+    let tokens: Int
+    /// Each token's x prepared for the integer products, or nil when no product is one.
     let activations: UnsafeRawPointer?
     let kernels: tw_kernels
 
@@ -128,8 +156,9 @@ private struct Operands: @unchecked Sendable {
         for (matrix, y) in products {
             let rows = range.clamped(to: offset..<(offset + matrix.rows))
             if !rows.isEmpty {
-                tw_matvec(matrix.type.rawValue, matrix.bytes, matrix.rowBytes, Int64(matrix.columns), x, activations, y,
-                          Int64(rows.lowerBound - offset), Int64(rows.upperBound - offset), kernels)
+                tw_matmul(matrix.type.rawValue, matrix.bytes, matrix.rowBytes, Int64(matrix.columns), x, activations,
+                          Int64(tokens), y, Int64(matrix.rows), Int64(rows.lowerBound - offset), Int64(rows.upperBound - offset),
+                          kernels)
             }
             offset += matrix.rows
         }

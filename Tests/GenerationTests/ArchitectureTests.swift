@@ -10,29 +10,39 @@ struct ArchitectureTests {
     /// F32 bring it within 0.011).
     static func llamaCppTolerance(_ file: String) -> Float { file.contains("q4k") ? 0.6 : 0.15 }
 
+    /// How far int8 activations may move the logits from the float64 pass, as a share of the
+    /// largest logit: llama.cpp's are 1.1 % (width 64) and 2.3 % (K-quants, 256-wide activation
+    /// blocks) away; ours 1.9 % on the K-quant model, whose prompts go through the integer products
+    /// (the other types' prompts go through sgemm, and only decoding rounds x).
+    static let int8Share: Float = 0.04
+
     @Test("logits equal a float64 forward pass and llama.cpp's, and greedy ids the float64 ones up to a near tie, in every weight format and kernel",
           arguments: ["tiny_qwen2.gguf", "tiny_llama3.gguf", "tiny_qwen2_q4k.gguf"])
     func matchesReferences(file name: String) throws {
         let reference = try #require(try Fixtures.archReference().models.first { $0.file == name })
         let file = try Fixtures.gguf(name)
-        let models = [(try LlamaModel(gguf: file, format: .float32), "float32"),
-                      (try LlamaModel(gguf: file, format: .quantized, kernels: .portable), "quantized, portable"),
-                      (try LlamaModel(gguf: file, format: .quantized), "quantized, \(MatrixKernels.available)")]
-        for (model, label) in models {
+        // The third model multiplies with int8 activations where the CPU has the integer products.
+        let models = [(try LlamaModel(gguf: file, format: .float32), "float32", false),
+                      (try LlamaModel(gguf: file, format: .quantized, kernels: .portable), "quantized, portable", false),
+                      (try LlamaModel(gguf: file, format: .quantized), "quantized, \(MatrixKernels.available)", MatrixKernels.available != .portable)]
+        for (model, label, int8) in models {
             for sequence in reference.sequences {
                 let session = LlamaSession(model: model)
                 let all = try session.feed(sequence.ids, logits: .all)
                 let vocabulary = model.config.vocabularySize
                 let first = Array(all[0..<vocabulary]), last = Array(all[(all.count - vocabulary)...])
                 func worst(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
-                // Prefill goes through float sgemm in every format: float32 rounding only.
-                #expect(worst(first, sequence.exactFirstLogits) < 1e-3 && worst(last, sequence.exactLastLogits) < 1e-3,
+                // Float products: float32 rounding only, and llama.cpp within its own distance from
+                // float64. int8 activations move the logits by up to Self.int8Share of their size.
+                let allowed = int8 ? Self.int8Share * (sequence.exactLastLogits.map { abs($0) }.max() ?? 0) : 1e-3
+                #expect(worst(first, sequence.exactFirstLogits) < allowed && worst(last, sequence.exactLastLogits) < allowed,
                         "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.exactFirstLogits)), \(worst(last, sequence.exactLastLogits)) from float64")
-                #expect(worst(first, sequence.firstLogits) < Self.llamaCppTolerance(name) && worst(last, sequence.lastLogits) < Self.llamaCppTolerance(name),
-                        "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.firstLogits)), \(worst(last, sequence.lastLogits)) from llama.cpp")
-                // Decoding goes through the matrix-vector kernels (int8 activations on AVX2, which
-                // move logits by up to about 1 % of their magnitude): the ids may part from the
-                // float64 ones only where those nearly tie.
+                if !int8 {
+                    #expect(worst(first, sequence.firstLogits) < Self.llamaCppTolerance(name) && worst(last, sequence.lastLogits) < Self.llamaCppTolerance(name),
+                            "\(name) \(label), \(sequence.ids.count) ids: \(worst(first, sequence.firstLogits)), \(worst(last, sequence.lastLogits)) from llama.cpp")
+                }
+                // With int8 activations the ids may part from the float64 ones only where those
+                // nearly tie.
                 let nearTie = 0.01 * (sequence.exactLastLogits.map { abs($0) }.max() ?? 0)
                 var logits = last
                 for (step, expected) in sequence.exactGreedy.enumerated() {

@@ -90,11 +90,12 @@ enum RealModel {
     }
 }
 
-/// The most the AVX2 kernels' int8 activations can move Σ w·x: per block of 32 values of x, each
-/// rounded by at most half its step d = max|x| / 127, times Σ |w| over the block.
-func int8ActivationBound(row: [Float], x: [Float]) -> Double {
-    stride(from: 0, to: x.count, by: 32).reduce(0.0) { total, start in
-        let block = start..<min(start + 32, x.count)
+/// The most the AVX2 kernels' int8 activations can move Σ w·x: per block of `width` values of x
+/// (32, or 256 for the K-quants), each rounded by at most half its step d = max|x| / 127, times
+/// Σ |w| over the block.
+func int8ActivationBound(row: [Float], x: [Float], block width: Int = 32) -> Double {
+    stride(from: 0, to: x.count, by: width).reduce(0.0) { total, start in
+        let block = start..<min(start + width, x.count)
         let step = Double(x[block].map { abs($0) }.max() ?? 0) / 127
         return total + step / 2 * block.reduce(0.0) { $0 + abs(Double(row[$1])) }
     }

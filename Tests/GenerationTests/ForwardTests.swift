@@ -108,10 +108,11 @@ struct QuantizedForwardTests {
         }
     }
 
-    /// int8 activations move the logits by a tenth or so (ours up to 0.14 on these prompts;
-    /// llama.cpp's CPU path, which does the same, 0.26-0.34, and it leaves the reference's greedy ids
-    /// at a step whose margin is 0.22), so greedy decoding may part from the float32 reference only
-    /// where the reference itself nearly tied.
+    /// int8 activations move the logits by a tenth or so (ours up to 0.14 on these prompts, where
+    /// SmolLM2's Q4_1 prompts go through sgemm and only decoding rounds x; llama.cpp's CPU path,
+    /// which rounds in prefill too, 0.27-0.34, and it leaves the reference's greedy ids at a step
+    /// whose margin is 0.22), so greedy decoding may part from the float32 reference only where the
+    /// reference itself nearly tied.
     @Test("with this CPU's kernels (int8 activations on AVX2), logits stay within 0.25 and greedy ids part from the reference only at a near tie")
     func defaultKernelsKeepGreedyIDs() throws {
         let model = try RealModel.quantizedModel.get()
@@ -142,14 +143,14 @@ struct QuantizedForwardTests {
             let matrix = try #require(QuantizedMatrix(type: info.type, bytes: file.rawBytes(info), rows: rows, columns: columns, owner: file))
             let weights = try file.dequantized(name)
             let x = (0..<columns).map { Float(sin(Double($0) * 0.37)) }
-            for kernels in [MatrixKernels.portable, .avx2] {
+            for kernels in [MatrixKernels.portable, .avx2, .avx512] {
                 for threads in [1, 2] {
                     var y = [Float](repeating: .nan, count: rows)
                     y.withUnsafeMutableBufferPointer { matrix.multiply(x, into: $0.baseAddress!, threads: threads, kernels: kernels) }
                     for r in 0..<rows {
                         let row = Array(weights[(r * columns)..<((r + 1) * columns)])
                         let expected = zip(row, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-                        let allowed = (kernels == .avx2 ? int8ActivationBound(row: row, x: x) : 0) + 1e-4 * max(1, abs(expected))
+                        let allowed = (kernels != .portable && MatrixKernels.available != .portable ? int8ActivationBound(row: row, x: x) : 0) + 1e-4 * max(1, abs(expected))
                         #expect(abs(Double(y[r]) - expected) <= allowed, "\(name) row \(r), \(kernels), \(threads) threads")
                     }
                 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("the block formats: dequantization against gguf-py and the in-place products")
 struct QuantKernelTests {
     @Test("every supported type dequantizes bit-exactly as gguf-py does, on synthetic and real Qwen2.5 blocks",
-          arguments: [MatrixKernels.portable, .avx2])
+          arguments: [MatrixKernels.portable, .avx2, .avx512])
     func dequantizationMatchesReference(kernels: MatrixKernels) throws {
         let entries = try Fixtures.quantBlocks().entries
         let covered = Set(entries.map(\.typeId))
@@ -26,7 +26,7 @@ struct QuantKernelTests {
         }
     }
 
-    @Test("the AVX2 and portable products agree with a float64 product of the dequantized rows, for every type (AVX2 within the int8-activation bound)")
+    @Test("the AVX-512, AVX2 and portable products agree with a float64 product of the dequantized rows for one token and several, for every type (SIMD within the int8-activation bound)")
     func kernelsAgree() throws {
         let entries = try Fixtures.quantBlocks().entries.filter { $0.source != "synthetic-edge" }
         var checked = Set<GGMLType>()
@@ -48,25 +48,46 @@ struct QuantKernelTests {
                 }
             }
             let matrix = try #require(QuantizedMatrix(type: type, copying: bytes, rows: rows, columns: columns))
-            let x = (0..<columns).map { Float(sin(Double($0) * 0.61) * 2) }
+            // Six tokens (a group of four, then two) whose sizes differ, and a loud stretch in
+            // each so that a super-block's activation scale differs from its blocks' scales.
+            let tokens = 6
+            let x = (0..<(tokens * columns)).map { i -> Float in
+                let (t, c) = i.quotientAndRemainder(dividingBy: columns)
+                return Float(sin(Double(c) * 0.61 + Double(t)) * Double(1 + t)) * (c % 256 < 32 ? 4 : 1)
+            }
             var row = [Float](repeating: 0, count: columns)
-            var expected = [Double](repeating: 0, count: rows), scale = [Double](repeating: 0, count: rows)
-            var bound = [Double](repeating: 0, count: rows)
+            var expected = [Double](repeating: 0, count: tokens * rows)
+            var floatTolerance = expected, int8Bound = expected
+            let activationBlock = max(32, type.blockSize)
+            let integer = matrix.hasIntegerProduct
             for r in 0..<rows {
                 row.withUnsafeMutableBufferPointer { matrix.dequantizeRow(r, into: $0.baseAddress!) }
-                expected[r] = zip(row, x).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-                scale[r] = zip(row, x).reduce(0) { $0 + abs(Double($1.0) * Double($1.1)) }
-                bound[r] = int8ActivationBound(row: row, x: x)
+                for t in 0..<tokens {
+                    let xt = Array(x[(t * columns)..<((t + 1) * columns)])
+                    expected[t * rows + r] = zip(row, xt).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+                    let scale = zip(row, xt).reduce(0) { $0 + abs(Double($1.0) * Double($1.1)) }
+                    floatTolerance[t * rows + r] = 1e-5 * max(1e-3, scale)
+                    int8Bound[t * rows + r] = int8ActivationBound(row: row, x: xt, block: activationBlock)
+                }
             }
-            // The AVX2 products of quantized types round x to int8 per block of 32; F16 rows stay float.
-            let int8 = MatrixKernels.available == .avx2 && type != .f16
-            for kernels in [MatrixKernels.portable, .avx2, .automatic] {
+            for kernels in [MatrixKernels.portable, .avx2, .avx512, .automatic] {
                 for threads in [1, 2] {
-                    var y = [Float](repeating: .nan, count: rows)
-                    y.withUnsafeMutableBufferPointer { matrix.multiply(x, into: $0.baseAddress!, threads: threads, kernels: kernels) }
-                    let allowed = (0..<rows).map { 1e-5 * max(1e-3, scale[$0]) + (int8 && kernels != .portable ? bound[$0] : 0) }
-                    let failing = (0..<rows).filter { !(abs(Double(y[$0]) - expected[$0]) <= allowed[$0]) }
-                    #expect(failing.isEmpty, "\(type) with \(kernels) kernels, \(threads) threads: rows \(failing.prefix(5)) off")
+                    var y = [Float](repeating: .nan, count: tokens * rows)
+                    y.withUnsafeMutableBufferPointer { matrix.multiply(x, rows: tokens, into: $0.baseAddress!, threads: threads, kernels: kernels) }
+                    // The integer products round x to int8 per weight block; the others stay float.
+                    let rounded = integer && kernels != .portable
+                    let failing = (0..<y.count).filter {
+                        !(abs(Double(y[$0]) - expected[$0]) <= floatTolerance[$0] + (rounded ? int8Bound[$0] : 0))
+                    }
+                    #expect(failing.isEmpty, "\(type) with \(kernels) kernels, \(threads) threads: outputs \(failing.prefix(5)) off")
+                    // A token's products do not depend on the tokens beside it.
+                    var single = [Float](repeating: .nan, count: rows)
+                    for t in [0, tokens - 1] {
+                        single.withUnsafeMutableBufferPointer {
+                            matrix.multiply(Array(x[(t * columns)..<((t + 1) * columns)]), into: $0.baseAddress!, threads: threads, kernels: kernels)
+                        }
+                        #expect(single == Array(y[(t * rows)..<((t + 1) * rows)]), "\(type) with \(kernels): token \(t) alone differs")
+                    }
                 }
             }
         }
