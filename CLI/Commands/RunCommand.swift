@@ -59,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("context-tokens"),
             help: "The most prompt tokens an answer's retrieved context may take (default \(AnswerPrompt().contextTokenBudget)).")
     var contextTokens: Int?
+    @Flag(name: .customLong("no-name-check"),
+          help: "Answers skip the check that the sources mention the names the question asks about (for evaluation).")
+    var noNameCheck = false
     @Option(name: .customLong("reply-topic-prefix"),
             help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")
     var replyTopicPrefix: String?
@@ -96,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         if let trainingMaxLength { settings.training.training.maxSequenceLength = trainingMaxLength }
         settings.retrieval = try retrievalOptions()
         if let contextTokens { settings.answerPrompt.contextTokenBudget = contextTokens }
+        settings.grounding.checksNames = !noNameCheck
         if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
         // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they

@@ -19,14 +19,16 @@ public struct GroundedAnswer: Sendable, Equatable {
     public var kind: Kind
     /// What the support check found in the generated text.
     public var verdict: AnswerSupport.Verdict
+    /// The names of the question that no source mentions (`QuestionNames`); any makes it abstain.
+    public var unmentionedNames: [String] = []
     /// False when the sources do not answer the question and `answer` is the abstention.
     public var supported: Bool { kind != .abstained }
 }
 
 /// Grounds a generated answer in the sources of its prompt. It quotes the evidence for the question
-/// (`EvidenceSelector`); when even the best quote scores under `minimumEvidenceScore`, the sources
-/// do not answer and the reply is the abstention (the quotes stay, as the nearest the sources
-/// come). Otherwise the generated answer, its invalid citations removed, is checked against the
+/// (`EvidenceSelector`); when even the best quote scores under `minimumEvidenceScore`, or a name the
+/// question asks about (`QuestionNames`) is in no source, the sources do not answer and the reply is
+/// the abstention (the quotes stay, as the nearest the sources come). Otherwise the generated answer, its invalid citations removed, is checked against the
 /// sources (`AnswerSupport`): a supported one is the answer; an unsupported one — a small model
 /// that garbles or invents a value — is replaced by the quotes themselves, so the asker reads what
 /// the sources say instead of what the model made of it.
@@ -39,6 +41,8 @@ public struct Grounding: Sendable {
     /// 2 % of the answerable and catches only questions the sources share almost nothing with
     /// (BENCHMARKS.md, "Answers on real repositories").
     public var minimumEvidenceScore = 0.3
+    /// Whether a name of the question missing from every source makes the answer an abstention.
+    public var checksNames = true
     /// What the answer becomes when the sources do not answer.
     public var abstention = "The sources do not answer this question. The nearest ones are listed below."
     /// What comes before the quotes of an extractive answer.
@@ -51,8 +55,10 @@ public struct Grounding: Sendable {
         let cited = Self.removingInvalidCitations(generated, sourceCount: sources.count).trimmingCharacters(in: .whitespacesAndNewlines)
         let verdict = support.check(answer: cited, question: question, sources: sources.map(\.text))
         let quotes = try await evidence.select(question: question, answer: nil, sources: sources, embed: embed)
-        guard let best = quotes.first, best.score >= minimumEvidenceScore else {
-            return GroundedAnswer(answer: abstention, evidence: quotes, kind: .abstained, verdict: verdict)
+        let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
+        guard let best = quotes.first, best.score >= minimumEvidenceScore, unmentioned.isEmpty else {
+            return GroundedAnswer(answer: abstention, evidence: quotes, kind: .abstained, verdict: verdict,
+                                  unmentionedNames: unmentioned)
         }
         if verdict.supported && !cited.isEmpty {
             return GroundedAnswer(answer: cited, evidence: quotes, kind: .generated, verdict: verdict)

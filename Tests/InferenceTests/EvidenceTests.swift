@@ -121,6 +121,41 @@ struct EvidenceTests {
         #expect((absent.evidence.first?.score ?? 0) < grounding.minimumEvidenceScore)
     }
 
+    @Test("the names a question asks about: digits, identifiers, camel case and acronyms of three letters or more")
+    func questionNames() {
+        #expect(QuestionNames.names(in: "What LoRA rank is set in the StarChat2 15B QLoRA recipe?") == ["LoRA", "StarChat2", "15B", "QLoRA"])
+        #expect(QuestionNames.names(in: "Which flake8 error codes are ignored in the handbook's setup.cfg?") == ["flake8", "setup.cfg"])
+        #expect(QuestionNames.names(in: "What max_seq_length does the ZeRO-3 config set?") == ["max_seq_length", "ZeRO-3"])
+        #expect(QuestionNames.names(in: "How is multi-node training launched in karpathy/nanoGPT?") == ["nanoGPT"])
+        #expect(QuestionNames.names(in: "What is GPT-4's vocabulary, and GPT-4's merges?") == ["GPT-4"])
+        #expect(QuestionNames.names(in: "For which languages is the documentation built in CI?").isEmpty)
+        #expect(QuestionNames.names(in: "Under which license is the repository released?").isEmpty)
+    }
+
+    @Test("a name is mentioned by a source's text, title or URL, as written or without its separators")
+    func namesInSources() {
+        let sources = [Self.config, Self.payload("recipes/accelerate_configs/zero3.yaml", "distributed_type: MULTI_GPU")]
+        #expect(QuestionNames.unmentioned(in: "Does the QLoRA recipe use ZeRO-3 with Mistral-7B on multi-GPU?", sources: sources).isEmpty)
+        #expect(QuestionNames.unmentioned(in: "What rank does the StarChat2 QLoRA recipe use?", sources: sources) == ["StarChat2"])
+        #expect(QuestionNames.unmentioned(in: "What rank does the recipe use?", sources: []).isEmpty)
+    }
+
+    @Test("a question about a name no source mentions is abstained even when a neighbour's setting matches it well")
+    func nearMissAbstains() async throws {
+        let embedder = try Self.embedder.get()
+        var grounding = Grounding()
+        let question = "What LoRA dropout does the StarChat2 QLoRA recipe use?"
+        let nearMiss = try await grounding.ground(question: question, generated: "It uses lora_dropout 0.05 [2].",
+                                                  sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(nearMiss.kind == .abstained && nearMiss.answer == grounding.abstention)
+        #expect(nearMiss.unmentionedNames == ["StarChat2"])
+        #expect(nearMiss.evidence.first?.text == "lora_dropout: 0.05", "the nearest source is still quoted")
+        grounding.checksNames = false
+        let unchecked = try await grounding.ground(question: question, generated: "It uses lora_dropout 0.05 [2].",
+                                                   sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(unchecked.kind == .generated)
+    }
+
     @Test("a line is read in its file's context: the asked setting of the asked file beats the same setting of another")
     func lineInContext() async throws {
         let embedder = try Self.embedder.get()

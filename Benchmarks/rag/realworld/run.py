@@ -279,7 +279,8 @@ def main():
     parser.add_argument("--repos", default=os.path.join(HERE, "repos.json"))
     parser.add_argument("--rows", default="all", help="all (the ablation), full (only the defaults row), or none (sweeps only)")
     parser.add_argument("--sweep", action="append", default=[],
-                        help="extra rows on the full pipeline: FLAG=V1,V2 (a run flag: semantic-weight, source-boost, fusion)")
+                        help="extra rows on the full pipeline: FLAG=V1,V2 (a run flag: semantic-weight, source-boost, fusion; "
+                             "FLAG= for a flag without a value, such as no-name-check=)")
     parser.add_argument("--verbose", action="store_true", help="list the missed question ids per row")
     parser.add_argument("--answers", action="append", nargs="?", const="", default=None, metavar="ASK_FLAGS",
                         help="score generated answers instead of sources (facts, loops, abstention, timings), one row per use; "
@@ -306,7 +307,7 @@ def main():
     for sweep in args.sweep:
         flag, values = sweep.split("=", 1)
         for value in values.split(","):
-            rows = rows + [(f"defaults, --{flag} {value}", "structured-headers", "", ["--" + flag, value])]
+            rows = rows + [(f"defaults, --{flag} {value}".strip(), "structured-headers", "", run_flag(flag, value))]
     namespaces = {}
     if args.answers is not None:
         answer_rows(args, twinlog, questions, clones, env)
@@ -339,6 +340,11 @@ def main():
         psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
 
 
+def run_flag(flag, value):
+    """`--flag value`, or the bare `--flag` for an empty value (`--sweep no-name-check=`)."""
+    return ["--" + flag] + ([value] if value else [])
+
+
 def answer_rows(args, twinlog, questions, clones, env):
     """One row per --answers value (and per --sweep value) on the full pipeline's namespace."""
     namespace = args.namespace_prefix + "structured_headers"
@@ -348,7 +354,7 @@ def answer_rows(args, twinlog, questions, clones, env):
     rows = [(f"ask {flags}".strip(), flags.split(), []) for flags in args.answers]
     for sweep in args.sweep:
         flag, values = sweep.split("=", 1)
-        rows += [(f"run --{flag} {value}", [], ["--" + flag, value]) for value in values.split(",")]
+        rows += [(f"run --{flag} {value}".strip(), [], run_flag(flag, value)) for value in values.split(",")]
     print("| answers | facts in answer (tune) | facts in answer or evidence (tune) | unanswerable admitted (tune) "
           "| answerable refused (tune) | facts in answer (score) | facts in answer or evidence (score) "
           "| unanswerable admitted (score) | answerable refused (score) | loops | first token p50 | answer p50 |")

@@ -28,6 +28,8 @@ public struct ConsumerSettings: Sendable {
     public var retrieval = RetrievalOptions()
     /// How the inference consumer builds answer prompts (the context's token budget).
     public var answerPrompt = AnswerPrompt()
+    /// How the inference consumer grounds answers in their sources (evidence, support, abstention).
+    public var grounding = Grounding()
 
     /// `indexSnapshot` defaults to `.twinlog/index/<chunk topic>.hnsw` under the working directory.
     public init(config: TwinlogConfiguration, models: ModelStore = ModelStore(), indexSnapshot: URL? = nil) {

@@ -18,6 +18,7 @@ extension ConsumerComponent {
         configuration.consumer = settings.consumerOptions(InferenceConsumer.consumerName)
         configuration.retrieval = settings.retrieval
         configuration.prompt = settings.answerPrompt
+        configuration.grounding = settings.grounding
         configuration.replyTopicPrefix = settings.config.allowedReplyTopicPrefix
         let generator = try await settings.models.answerGenerator()
         let consumer = try InferenceConsumer(configuration, index: replica.index, embedder: try await settings.models.embedder(), generator: generator)

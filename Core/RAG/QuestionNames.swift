@@ -1,0 +1,56 @@
+import Foundation
+import TwinlogIndex
+
+/// The names a question asks about — `StarChat2`, `TinyStories`, `GRPO`, `gpt2-nl`, `max_seq_length`,
+/// `15B` — and whether the sources mention them. A question whose name no source mentions asks about
+/// something the sources do not cover, however close the nearest recipe or file comes: that is how
+/// the near misses among the real-repository questions look ("the learning rate of the TinyStories
+/// config" where no TinyStories config exists), which no score threshold separates from answerable
+/// questions (BENCHMARKS.md, "Answers on real repositories").
+///
+/// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
+/// after its first (camel case, and acronyms of three letters or more); the first word counts only
+/// when it has one of those too. A source mentions it when its text, title, section, source or URL
+/// contains it, lower-cased, as written, without its `-`, `_` and `.`, or with `_` for `-` (so
+/// `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
+public enum QuestionNames {
+    /// The names in `question`, in order, without repeats.
+    public static func names(in question: String) -> [String] {
+        var names: [String] = []
+        for word in question.split(whereSeparator: { $0.isWhitespace || $0 == "/" }) {
+            let name = trimmed(word)
+            guard name.count >= 2, !names.contains(name), isName(name) else { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// The names of `question` that none of `sources` mentions.
+    public static func unmentioned(in question: String, sources: [ChunkPayload]) -> [String] {
+        let haystacks = sources.map { [$0.text, $0.title, $0.section, $0.source, $0.url].joined(separator: "\n").lowercased() }
+        return names(in: question).filter { name in
+            let lowered = name.lowercased()
+            let forms = [lowered, lowered.filter { !"-_.".contains($0) }, lowered.replacingOccurrences(of: "-", with: "_")]
+            return !haystacks.contains { text in forms.contains { text.contains($0) } }
+        }
+    }
+
+    static func isName(_ word: String) -> Bool {
+        if word.contains(where: \.isNumber) { return true }
+        let characters = Array(word)
+        if characters.dropFirst().dropLast().contains(where: { $0 == "_" || $0 == "." }) { return true }
+        let upper = characters.dropFirst().filter(\.isUppercase).count
+        let acronym = characters.allSatisfy { $0.isUppercase || !$0.isLetter }
+        return upper > 0 && (!acronym || characters.count >= 3)
+    }
+
+    /// The word without surrounding punctuation and a possessive `'s`.
+    static func trimmed(_ word: Substring) -> String {
+        var text = String(word)
+        let edge: (Character) -> Bool = { !($0.isLetter || $0.isNumber) }
+        while let last = text.last, edge(last) { text.removeLast() }
+        while let first = text.first, edge(first) { text.removeFirst() }
+        for suffix in ["'s", "’s"] where text.hasSuffix(suffix) { text.removeLast(2) }
+        return text
+    }
+}
