@@ -898,7 +898,7 @@ enum { ROW_TILE = 16 };
 
 AVX2 static void matmul_simd(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const float *x,
                              const void *activations, int64_t tokens, float *y, int64_t y_stride, int64_t first, int64_t end,
-                             const rows_kernel *kernels) {
+                             tw_kernels level) {
     if (type == T_F32 || type == T_F16) {
         for (int64_t t = 0; t < tokens; t++) {
             for (int64_t r = first; r < end; r++) {
@@ -911,10 +911,11 @@ AVX2 static void matmul_simd(uint32_t type, const uint8_t *weights, size_t row_b
     }
     if (tokens == 1) {
         const quantized_x x1 = activations_view(activations, columns);
-        if (kernels == avx512_rows) matvec512(type, weights, row_bytes, columns, &x1, y, first, end);
+        if (level == TW_KERNELS_AVX512) matvec512(type, weights, row_bytes, columns, &x1, y, first, end);
         else matvec256(type, weights, row_bytes, columns, &x1, y, first, end);
         return;
     }
+    const rows_kernel *kernels = level == TW_KERNELS_AVX512 ? avx512_rows : avx2_rows;
     const size_t stride = tw_activations_bytes(columns);
     for (int64_t tile = first; tile < end; tile += ROW_TILE) {
         const int64_t tile_end = end - tile < ROW_TILE ? end : tile + ROW_TILE;
@@ -996,8 +997,7 @@ void tw_matmul(uint32_t type, const void *weights, size_t row_bytes, int64_t col
 #if defined(__x86_64__) || defined(_M_X64)
     if (kernels >= TW_KERNELS_AVX2
         && (type == T_F32 || type == T_F16 || (activations && tw_integer_product(type, columns, kernels)))) {
-        matmul_simd(type, weights, row_bytes, columns, x, activations, tokens, y, y_stride, first, end,
-                    kernels == TW_KERNELS_AVX512 ? avx512_rows : avx2_rows);
+        matmul_simd(type, weights, row_bytes, columns, x, activations, tokens, y, y_stride, first, end, kernels);
         return;
     }
 #else

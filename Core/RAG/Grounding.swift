@@ -28,8 +28,8 @@ public struct GroundedAnswer: Sendable, Equatable {
 /// Grounds a generated answer in the sources of its prompt. It quotes the evidence for the question
 /// (`EvidenceSelector`); when even the best quote scores under `minimumEvidenceScore`, or a name the
 /// question asks about (`QuestionNames`) is in no source, the sources do not answer and the reply is
-/// the abstention (the quotes stay, as the nearest the sources come). Otherwise the generated answer, its invalid citations removed, is checked against the
-/// sources (`AnswerSupport`): a supported one is the answer; an unsupported one — a small model
+/// the abstention (the quotes stay, as the nearest the sources come). Otherwise the generated
+/// answer, its invalid citations removed, is checked against the sources (`AnswerSupport`): a supported one is the answer; an unsupported one — a small model
 /// that garbles or invents a value — is replaced by the quotes themselves, so the asker reads what
 /// the sources say instead of what the model made of it.
 public struct Grounding: Sendable {

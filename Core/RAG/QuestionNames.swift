@@ -9,10 +9,10 @@ import TwinlogIndex
 /// questions (BENCHMARKS.md, "Answers on real repositories").
 ///
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
-/// after its first (camel case, and acronyms of three letters or more); the first word counts only
-/// when it has one of those too. A source mentions it when its text, title, section, source or URL
-/// contains it, lower-cased, as written, without its `-`, `_` and `.`, or with `_` for `-` (so
-/// `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
+/// after its first (camel case, and acronyms of three letters or more). A source mentions it when
+/// its text, title, section, source or URL contains it, lower-cased, as written, without its `-`,
+/// `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in
+/// `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
