@@ -185,7 +185,7 @@ let package = Package(
         ], path: "Tests/PipelineTests"),
         .testTarget(name: "InferenceTests", dependencies: [
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
-            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogMetrics", "TwinlogTraining",
+            "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogLinalg", "TwinlogMetrics", "TwinlogTraining",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),

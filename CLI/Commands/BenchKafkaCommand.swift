@@ -123,6 +123,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks against competitors, side by side.",
                                                     subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self,
                                                                   BenchPipelineCommand.self, BenchRAGCommand.self, BenchTrainCommand.self,
-                                                                  BenchLearningCommand.self])
+                                                                  BenchLearningCommand.self, BenchCoresCommand.self])
 }
 

@@ -12,11 +12,10 @@ import TwinlogRuntime
 /// so forward passes never compete for cores; throughput is counted (`throughput`).
 ///
 /// Parallelism: each batch is split into `threads` shards of about equal token counts, and each
-/// shard runs the whole encoder on its own thread with single-threaded OpenBLAS. Threaded OpenBLAS
-/// would synchronize on every one of the thousands of small per-head attention products (measured
-/// here: 0.3–0.8 ms each with 2 threads on a busy machine against 17–50 µs on one), so while a
-/// call runs the embedder sets OpenBLAS to one thread process-wide and restores the previous
-/// count afterwards; other BLAS users in the process run single-threaded meanwhile.
+/// shard runs the whole encoder on its own thread, each product on that thread alone. Splitting
+/// the products would synchronize on every one of the thousands of small per-head attention
+/// products (measured here with threaded OpenBLAS: 0.3–0.8 ms each with 2 threads on a busy
+/// machine against 17–50 µs on one).
 public final class Embedder: Sendable {
     /// How many texts one forward pass takes, by default.
     public static let defaultBatchSize = 32
@@ -89,14 +88,10 @@ public final class Embedder: Sendable {
     /// Work done since the embedder was created.
     public var throughput: EmbedderThroughput { meter.total }
 
-    private func compute(_ texts: [String]) -> [[Float]] {
-        SingleThreadedBLAS.run { computeOnShards(texts) }
-    }
-
     /// Tokenizes, sorts by length (longest first, as sentence-transformers does) so each batch
     /// holds similar lengths, runs each batch's shards in parallel and puts the rows back in the
     /// callers' order.
-    private func computeOnShards(_ texts: [String]) -> [[Float]] {
+    private func compute(_ texts: [String]) -> [[Float]] {
         let clock = ContinuousClock()
         let start = clock.now
         let sequences = texts.map(tokenizer.encode)

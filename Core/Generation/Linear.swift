@@ -16,17 +16,7 @@ enum Linear {
         case .quantized(let q) where n <= 4 || q.multipliesPromptsAsIntegers:
             q.multiply(x, rows: n, into: y, threads: ComputeThreads.count)
         case .quantized(let q):
-            // A tile of rows at a time (4 MB of Float32), so even a 151936-row output never
-            // needs a full dequantized copy; each tile's products land in its columns of y.
-            let tileRows = max(1, min(w.rows, (1 << 20) / w.columns))
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * w.columns)
-            defer { tile.deallocate() }
-            for first in stride(from: 0, to: w.rows, by: tileRows) {
-                let count = min(tileRows, w.rows - first)
-                for r in 0..<count { q.dequantizeRow(first + r, into: tile + r * w.columns) }
-                BLAS.gemm(.none, .transposed, m: n, n: count, k: w.columns, a: x, lda: w.columns,
-                          b: tile, ldb: w.columns, c: y + first, ldc: w.rows)
-            }
+            q.multiplyByDequantizedTiles(x, rows: n, into: y, threads: ComputeThreads.count)
         }
         if let adapter { addAdapter(adapter, x: x, rows: n, into: y) }
     }
@@ -38,20 +28,22 @@ enum Linear {
         defer { low.deallocate() }
         adapter.a.withUnsafeBufferPointer { a in
             BLAS.gemm(.none, .transposed, m: n, n: adapter.rank, k: adapter.inputs, a: x, lda: adapter.inputs,
-                      b: a.baseAddress!, ldb: adapter.inputs, c: low, ldc: adapter.rank)
+                      b: a.baseAddress!, ldb: adapter.inputs, c: low, ldc: adapter.rank, threads: ComputeThreads.count)
         }
         adapter.b.withUnsafeBufferPointer { b in
             BLAS.gemm(.none, .transposed, m: n, n: adapter.outputs, k: adapter.rank, alpha: adapter.scale,
-                      a: low, lda: adapter.rank, b: b.baseAddress!, ldb: adapter.rank, beta: 1, c: y, ldc: adapter.outputs)
+                      a: low, lda: adapter.rank, b: b.baseAddress!, ldb: adapter.rank, beta: 1, c: y, ldc: adapter.outputs,
+                      threads: ComputeThreads.count)
         }
     }
 
     private static func dense(_ w: UnsafePointer<Float>, rows: Int, columns: Int, x: UnsafePointer<Float>, n: Int,
                               y: UnsafeMutablePointer<Float>) {
         if n == 1 {
-            BLAS.gemv(.none, rows: rows, columns: columns, a: w, lda: columns, x: x, y: y)
+            BLAS.gemv(.none, rows: rows, columns: columns, a: w, lda: columns, x: x, y: y, threads: ComputeThreads.count)
         } else {
-            BLAS.gemm(.none, .transposed, m: n, n: rows, k: columns, a: x, lda: columns, b: w, ldb: columns, c: y, ldc: rows)
+            BLAS.gemm(.none, .transposed, m: n, n: rows, k: columns, a: x, lda: columns, b: w, ldb: columns, c: y, ldc: rows,
+                      threads: ComputeThreads.count)
         }
     }
 

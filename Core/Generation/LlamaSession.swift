@@ -85,9 +85,8 @@ public final class LlamaSession {
             Kernels.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, table: rotation, style: c.ropeStyle)
             Kernels.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, table: rotation, style: c.ropeStyle)
 
-            // sgemm even for one query row: OpenBLAS runs a small sgemm on the calling thread, but
-            // splits an sgemv of this size across its pool, whose spinning workers then take the
-            // cores from the quantized kernel's threads (perf showed ~45 % of decode in sched_yield).
+            // Per-head attention products run on the calling thread: they are small, and a hand-off
+            // to other cores per head would cost more than it saves.
             for head in 0..<c.heads {
                 let kvHead = head / groupSize
                 BLAS.gemm(.none, .transposed, m: n, n: positions, k: hd, alpha: scale, a: q + head * hd, lda: d,

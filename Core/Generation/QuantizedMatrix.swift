@@ -1,5 +1,6 @@
 import CTwinlogKernels
 import Dispatch
+import TwinlogLinalg
 
 /// A weight matrix [rows × columns] kept in its GGUF blocks (any block-stored `GGMLType`) and
 /// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (AVX-512 VNNI for the K-quants;
@@ -64,6 +65,24 @@ final class QuantizedMatrix: @unchecked Sendable {
     func multiply(_ x: UnsafePointer<Float>, rows n: Int = 1, into y: UnsafeMutablePointer<Float>, threads: Int,
                   kernels: MatrixKernels? = nil) {
         Self.multiply([(self, y)], x: x, rows: n, threads: threads, kernels: kernels)
+    }
+
+    /// y = W x for `n` rows of x through sgemm: a tile of rows at a time (4 MB of Float32), so even
+    /// a 151936-row output never needs a full dequantized copy. Each of `threads` workers
+    /// dequantizes its share of a tile's rows and multiplies them into its columns of y.
+    func multiplyByDequantizedTiles(_ x: UnsafePointer<Float>, rows n: Int, into y: UnsafeMutablePointer<Float>, threads: Int) {
+        let tileRows = max(1, min(rows, (1 << 20) / columns))
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * columns)
+        defer { tile.deallocate() }
+        let operands = TileOperands(matrix: self, x: x, tile: tile, y: y)
+        for first in Swift.stride(from: 0, to: rows, by: tileRows) {
+            let count = min(tileRows, rows - first)
+            let workers = max(1, min(threads, count / 64))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let start = count * w / workers, end = count * (w + 1) / workers
+                operands.run(tokens: n, rows: (first + start)..<(first + end), tileOffset: start)
+            }
+        }
     }
 
     /// y_i = W_i x for matrices of the same width (Q, K and V; gate and up) in one parallel pass:
@@ -138,6 +157,26 @@ private final class OwnedBytes {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// The operands of a dequantize-and-sgemm pass, handed to worker threads that write disjoint
+/// rows of the tile and disjoint columns of y.
+private struct TileOperands: @unchecked Sendable {
+    let matrix: QuantizedMatrix
+    /// [tokens × columns]
+    let x: UnsafePointer<Float>
+    let tile: UnsafeMutablePointer<Float>
+    /// [tokens × matrix.rows]
+    let y: UnsafeMutablePointer<Float>
+
+    /// Dequantizes matrix rows `rows` into the tile from row `tileOffset` and multiplies them.
+    func run(tokens: Int, rows: Range<Int>, tileOffset: Int) {
+        let columns = matrix.columns
+        let block = tile + tileOffset * columns
+        for (i, row) in rows.enumerated() { matrix.dequantizeRow(row, into: block + i * columns) }
+        BLAS.gemm(.none, .transposed, m: tokens, n: rows.count, k: columns, a: x, lda: columns,
+                  b: block, ldb: columns, c: y + rows.lowerBound, ldc: matrix.rows)
+    }
 }
 
 /// The operands of one parallel pass, handed to worker threads that write disjoint rows.

@@ -1,9 +1,18 @@
 import COpenBLAS
+import Dispatch
 
 /// Dense Float32 linear algebra on OpenBLAS. Row-major throughout; the only home of `cblas_*` calls.
 ///
 /// Every function takes buffers, not arrays, so callers can carve operands out of one allocation
 /// (a model's weights, an index's vector arena) without copies.
+///
+/// Threads: OpenBLAS's own pool is a process-wide setting that its pthreads build cannot scope to
+/// a call, so it is pinned to one thread once, at the first call, and nothing changes it again.
+/// A product that should use several cores says so with its `threads` argument: its output is cut
+/// into that many blocks, each an OpenBLAS call of its own on a GCD worker. Consumers in one
+/// process (an embedder on its shards, generation on its rows, training on its sequences) each
+/// choose their own parallelism and can never leave another with the wrong thread count, and no
+/// idle OpenBLAS worker spins for the cores after a product.
 public enum BLAS {
     /// Whether a matrix operand is used as stored or transposed.
     public enum Transpose: Sendable {
@@ -11,44 +20,99 @@ public enum BLAS {
         var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
     }
 
-    /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, row-major with leading dimensions.
+    /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, row-major with leading dimensions,
+    /// on up to `threads` cores (the wider of C's two dimensions is split).
     public static func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
     ) {
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        _ = pinnedToOneThread
+        let operands = GemmOperands(a: a, b: b, c: c)
+        let call: @Sendable (Int, Int, Int, Int) -> Void = { i, rows, j, columns in
+            let a = transA == .none ? operands.a + i * lda : operands.a + i
+            let b = transB == .none ? operands.b + j : operands.b + j * ldb
+            cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(rows), Int32(columns), Int32(k),
+                        alpha, a, Int32(lda), b, Int32(ldb), beta, operands.c + i * ldc + j, Int32(ldc))
+        }
+        let parts = parallelParts(threads: threads, work: m * n * k, extent: max(m, n))
+        if parts == 1 {
+            call(0, m, 0, n)
+        } else if n >= m {
+            split(n, into: parts) { j, columns in call(0, m, j, columns) }
+        } else {
+            split(m, into: parts) { i, rows in call(i, rows, 0, n) }
+        }
     }
 
-    /// y[m] = alpha · op(A)[m×n] · x + beta · y for a row-major A with leading dimension lda.
+    /// y = alpha · op(A) · x + beta · y for a row-major A [rows × columns] with leading dimension
+    /// lda, on up to `threads` cores (y is split).
     public static func gemv(
         _ trans: Transpose, rows: Int, columns: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
-        beta: Float = 0, y: UnsafeMutablePointer<Float>
+        beta: Float = 0, y: UnsafeMutablePointer<Float>, threads: Int = 1
     ) {
-        cblas_sgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda),
-                    x, 1, beta, y, 1)
+        _ = pinnedToOneThread
+        let operands = GemmOperands(a: a, b: x, c: y)
+        let outputs = trans == .none ? rows : columns
+        let parts = parallelParts(threads: threads, work: rows * columns, extent: outputs)
+        split(outputs, into: parts) { first, count in
+            if trans == .none {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(columns), alpha, operands.a + first * lda,
+                            Int32(lda), operands.b, 1, beta, operands.c + first, 1)
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(count), alpha, operands.a + first,
+                            Int32(lda), operands.b, 1, beta, operands.c + first, 1)
+            }
+        }
     }
 
     /// The inner product of two contiguous vectors of length n.
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> Float {
-        cblas_sdot(Int32(n), x, 1, y, 1)
+        _ = pinnedToOneThread
+        return cblas_sdot(Int32(n), x, 1, y, 1)
     }
 
     /// y += alpha · x over n contiguous values.
     public static func axpy(alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count n: Int) {
+        _ = pinnedToOneThread
         cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
 
     /// x *= alpha over n contiguous values.
     public static func scale(_ x: UnsafeMutablePointer<Float>, by alpha: Float, count n: Int) {
+        _ = pinnedToOneThread
         cblas_sscal(Int32(n), alpha, x, 1)
     }
 
-    /// The number of threads OpenBLAS uses for one call.
-    public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+    /// The number of threads OpenBLAS's own pool uses: 1 once any product ran, and never changed
+    /// after that (tests check it).
+    public static var pooledThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs once, before the first OpenBLAS call of the process.
+    private static let pinnedToOneThread: Void = openblas_set_num_threads(1)
+
+    /// Below this many multiply-adds per part, a product is not worth a thread hand-off.
+    private static let minimumWorkPerPart = 1 << 18
+
+    private static func parallelParts(threads: Int, work: Int, extent: Int) -> Int {
+        max(1, min(threads, extent, work / minimumWorkPerPart))
+    }
+
+    /// Runs `body(first, count)` over `parts` contiguous, nearly equal ranges of 0..<total, in
+    /// parallel when there is more than one.
+    private static func split(_ total: Int, into parts: Int, _ body: @Sendable (Int, Int) -> Void) {
+        guard parts > 1 else { return body(0, total) }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let first = total * part / parts
+            body(first, total * (part + 1) / parts - first)
+        }
+    }
+
+    /// Operand pointers handed to the parallel parts, each of which writes its own block of C.
+    private struct GemmOperands: @unchecked Sendable {
+        let a: UnsafePointer<Float>
+        let b: UnsafePointer<Float>
+        let c: UnsafeMutablePointer<Float>
     }
 }

@@ -2,8 +2,8 @@ import Dispatch
 import TwinlogLinalg
 
 /// Loss and adapter gradients of a batch, data-parallel over threads: each worker runs its share
-/// of the batch's sequences through the whole model with single-threaded OpenBLAS (the per-head
-/// attention products are too small to split across threads), and the workers' gradients are
+/// of the batch's sequences through the whole model, every product on the worker's own thread (the
+/// per-head attention products are too small to split across threads), and the workers' gradients are
 /// summed in a fixed order, so a given thread count always gives bit-identical results.
 final class TrainingEngine: @unchecked Sendable {
     let weights: BaseWeights
@@ -41,9 +41,6 @@ final class TrainingEngine: @unchecked Sendable {
         defer { results.deallocate() }
         let scales = sequenceScales ?? [Float](repeating: 1 / Float(totalTargets), count: batch.sequences)
         precondition(scales.count == batch.sequences)
-        let previousThreads = BLAS.threads
-        if shares.count > 1 { BLAS.threads = 1 }
-        defer { BLAS.threads = previousThreads }
         // Copies in plain buffers, so the worker closure captures pointers only.
         let ids = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * batch.ids.count)
         let scalePointer = UnsafeMutablePointer<Float>.allocate(capacity: batch.sequences)
