@@ -59,7 +59,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Text"),
         .target(name: "TwinlogEmbedding", dependencies: ["TwinlogText", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Embedding"),
-        .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression"], path: "Core/Index"),
+        .target(name: "TwinlogIndex", dependencies: ["TwinlogLinalg", "TwinlogCompression", "TwinlogRuntime"], path: "Core/Index"),
         // Our own C: the quantized kernels, with AVX2 chosen at run time (per-function target attributes).
         // Optimized even in debug builds, so the tests that run real models stay fast.
         .target(name: "CTwinlogKernels", path: "Core/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -163,40 +163,42 @@ let package = Package(
         ], path: "CLI", exclude: ["App"]),
 
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
-        .testTarget(name: "CoreTests", dependencies: [
+        // What every test target shares: the local services, per-test namespaces, unique names, waiting.
+        .target(name: "TwinlogTestSupport", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime"], path: "Tests/Support"),
+        .testTarget(name: "CoreTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogEvents", "TwinlogConfig", "TwinlogCompression", "TwinlogLinalg", "TwinlogHTML",
             "TwinlogPostgres", "TwinlogSchemas", "TwinlogDrift", "TwinlogDataset",
         ], path: "Tests/CoreTests"),
-        .testTarget(name: "IntegrationTests", dependencies: [
+        .testTarget(name: "IntegrationTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
             "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer", "CDCConsumer",
         ], path: "Tests/IntegrationTests"),
-        .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogText", "TwinlogEmbedding"],
+        .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogTestSupport", "TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "CrawlerTests", dependencies: [
+        .testTarget(name: "CrawlerTests", dependencies: ["TwinlogTestSupport", 
             "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/CrawlerTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: [
+        .testTarget(name: "PipelineTests", dependencies: ["TwinlogTestSupport", 
             "FeatureConsumer", "IndexConsumer", "WarehouseConsumer", "CDCConsumer", "TwinlogEvents", "TwinlogKafka",
             "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogMetrics",
             "TwinlogRuntime", "DriftConsumer", "TrainingConsumer", "TwinlogDrift", "TwinlogDataset", "TwinlogGeneration",
             "TwinlogTraining",
         ], path: "Tests/PipelineTests"),
-        .testTarget(name: "InferenceTests", dependencies: [
+        .testTarget(name: "InferenceTests", dependencies: ["TwinlogTestSupport", 
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
             "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogLinalg", "TwinlogMetrics", "TwinlogTraining",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),
-        .testTarget(name: "EndToEndTests", dependencies: [
+        .testTarget(name: "EndToEndTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogApp", "IndexConsumer", "TwinlogAsk", "TwinlogConfig", "TwinlogEvents", "TwinlogIndex", "TwinlogKafka", "TwinlogRAG",
         ], path: "Tests/EndToEndTests"),
-        .testTarget(name: "IndexTests", dependencies: ["TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),
-        .testTarget(name: "GenerationTests", dependencies: ["TwinlogGeneration"],
+        .testTarget(name: "IndexTests", dependencies: ["TwinlogTestSupport", "TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),
+        .testTarget(name: "GenerationTests", dependencies: ["TwinlogTestSupport", "TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "FuzzTests", dependencies: ["TwinlogFuzz", "TwinlogRuntime"], path: "Tests/FuzzTests"),
-        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
+        .testTarget(name: "FuzzTests", dependencies: ["TwinlogTestSupport", "TwinlogFuzz", "TwinlogRuntime"], path: "Tests/FuzzTests"),
+        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTestSupport", "TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
                     path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,10 @@
-/// A small, fast, seedable random number generator (SplitMix64), so a sampled generation can be
-/// reproduced exactly from its seed on any machine.
+/// A small, fast, seedable random number generator (SplitMix64): the project's one seeded
+/// generator, so a sampled generation, an HNSW graph's levels or a test's data can be reproduced
+/// exactly from its seed on any machine. Its whole state is one word, which a snapshot can store
+/// and a new generator resume from.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The state after the draws so far; `SeededGenerator(seed: state)` continues the sequence.
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

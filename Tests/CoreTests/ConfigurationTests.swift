@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TwinlogConfig
+import TwinlogTestSupport
 
 @Suite("Configuration: flags over environment over file")
 struct ConfigurationTests {
     func file(_ json: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-config-\(UUID().uuidString).json").path
+        let path = temporaryPath("config.json")
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

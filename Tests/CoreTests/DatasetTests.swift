@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogDataset
+import TwinlogTestSupport
 
 private let prose = "The harbour was quiet when I wrote this, and the lamp turned over the water while the log of the night filled up with the small events that make a shift."
 
@@ -134,7 +135,7 @@ struct DatasetBuilderTests {
 
     @Test("the artifact is content-addressed, round-trips, and a damaged file is refused with its reason")
     func artifact() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-dataset-\(UUID().uuidString)").path
+        let folder = temporaryPath("dataset")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let dataset = try DatasetBuilder(recipe: DatasetRecipe(maxPreferencePairs: 1)).build(corpus()) { _ in "plain" }
         let artifact = DatasetArtifact(dataset)

@@ -3,6 +3,7 @@ import Testing
 import TwinlogEvents
 import TwinlogRuntime
 @testable import Crawlers
+import TwinlogTestSupport
 
 /// The crawler's rules that need no network: robots.txt, the address policy, dispatch, sources
 /// files, charsets, feeds and repository file selection.
@@ -104,7 +105,7 @@ struct CrawlRulesTests {
 
     @Test("a sources file in YAML or JSON lists authors and their URLs; relative paths resolve against it")
     func sourcesFiles() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID().uuidString)").path
+        let folder = temporaryPath("sources")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let yaml = """

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import TwinlogEvents
 import Crawlers
+import TwinlogTestSupport
 
 /// A LinkedIn data export crawled twice: what disappears from the newer export is removed.
 @Suite("LinkedIn export crawl")
 struct ExportCrawlTests {
     @Test("a post missing from a newer export produces DocumentRemoved; the rest emits nothing")
     func removedPost() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString.prefix(8))").path
+        let folder = temporaryPath("export")
         try FileManager.default.copyItem(atPath: Fixtures.url("linkedin-export").path, toPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let services = try await CrawlServices.start("export")

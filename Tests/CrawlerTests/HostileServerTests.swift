@@ -5,6 +5,7 @@ import Testing
 import TwinlogEvents
 import TwinlogRuntime
 @testable import Crawlers
+import TwinlogTestSupport
 
 /// Servers that try to get past the DNS pin or hold a crawl hostage: a mixed-case host name, a
 /// body dripped a byte at a time, a git remote that never finishes or crawls along, and a
@@ -17,16 +18,6 @@ struct HostileServerTests {
         private let hosts = Mutex<[String]>([])
         func record(_ host: String) { hosts.withLock { $0.append(host) } }
         var all: [String] { hosts.withLock { $0 } }
-    }
-
-    /// Whether `condition` holds within `timeout`, checked every 50 ms.
-    static func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
     }
 
     /// `body`'s result with `fetcher`, which is shut down whatever happens (a client dropped
@@ -140,14 +131,14 @@ struct HostileServerTests {
             try await Self.using(HTTPFetcher(options: options)) { try await $0.fetch(url) }
         }
         #expect(server.requests("/drip").count == 1)
-        #expect(try await Self.eventually { server.dripsEnded("/drip") == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { server.dripsEnded("/drip") == 1 })
         await server.stop()
     }
 
     @Test("a clone from a server that never finishes is stopped by the kill timer, git's helpers included, and leaves no folder")
     func cloneKillTimer() async throws {
         let server = try await FixtureServer.start(["/hang/info/refs": { _, _ in .init(drip: .milliseconds(200)) }])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hang-\(UUID().uuidString.prefix(8)).git").path
+        let folder = temporaryPath("hang.git")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var options = RepositoryOptions()
         options.gitTimeout = .seconds(1)
@@ -157,14 +148,14 @@ struct HostileServerTests {
         }
         #expect(!FileManager.default.fileExists(atPath: folder))
         // git's remote helper held the connection: it closes only when the whole process group is gone.
-        #expect(try await Self.eventually { server.dripsEnded("/hang/info/refs") == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { server.dripsEnded("/hang/info/refs") == 1 })
         await server.stop()
     }
 
     @Test("git aborts a transfer slower than the low-speed limit, and the error quotes git")
     func cloneLowSpeed() async throws {
         let server = try await FixtureServer.start(["/slow/info/refs": { _, _ in .init(drip: .milliseconds(200)) }])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slow-\(UUID().uuidString.prefix(8)).git").path
+        let folder = temporaryPath("slow.git")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var options = RepositoryOptions()
         options.lowSpeedLimit = 1000
@@ -184,7 +175,7 @@ struct HostileServerTests {
     @Test("a repository over the size cap is refused on clone and on fetch, naming the cap, and is not kept in the cache")
     func repositorySizeCap() async throws {
         let repo = try RepositoryCrawlTests.Repository()
-        let served = FileManager.default.temporaryDirectory.appendingPathComponent("served-\(UUID().uuidString.prefix(8))").path
+        let served = temporaryPath("served")
         let cache = repo.path + "-cache"
         defer {
             for folder in [repo.path, served, cache] { try? FileManager.default.removeItem(atPath: folder) }

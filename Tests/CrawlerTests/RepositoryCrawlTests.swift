@@ -3,6 +3,7 @@ import Testing
 import TwinlogEvents
 import TwinlogRuntime
 @testable import Crawlers
+import TwinlogTestSupport
 
 /// Crawls a real git repository that the test creates and changes commit by commit.
 @Suite("Repository crawl")
@@ -12,7 +13,7 @@ struct RepositoryCrawlTests {
         let path: String
 
         init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("repo-\(UUID().uuidString.prefix(8))").path
+            path = temporaryPath("repo")
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try git("init", "-q", "-b", "main")
             try git("config", "user.name", "Jane Doe")
@@ -35,7 +36,7 @@ struct RepositoryCrawlTests {
         func commit(_ message: String) throws -> String {
             try git("add", "-A")
             try git("commit", "-q", "-m", message)
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("head-\(UUID().uuidString)").path
+            let out = temporaryPath("head")
             defer { try? FileManager.default.removeItem(atPath: out) }
             try ChildProcess.run(["git", "-C", path, "rev-parse", "HEAD"], stdoutPath: out)
             return try String(contentsOfFile: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -221,7 +222,7 @@ struct RepositoryCrawlTests {
     @Test("a repository over http is cloned into the cache with git pinned to the checked address, then fetched on a re-crawl")
     func remoteRepository() async throws {
         let repo = try Repository()
-        let served = FileManager.default.temporaryDirectory.appendingPathComponent("served-\(UUID().uuidString.prefix(8))").path
+        let served = temporaryPath("served")
         defer {
             for folder in [repo.path, served, repo.path + "-cache"] { try? FileManager.default.removeItem(atPath: folder) }
         }
@@ -270,7 +271,7 @@ struct RepositoryCrawlTests {
 
     @Test("a folder that is not a git repository fails with a clear error")
     func notARepository() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString.prefix(8))").path
+        let folder = temporaryPath("plain")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let services = try await CrawlServices.start("norepo")

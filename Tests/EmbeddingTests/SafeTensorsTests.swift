@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import TwinlogEmbedding
+import TwinlogTestSupport
 
 @Suite("safetensors reader and model loading")
 struct SafeTensorsTests {
     /// A temporary folder removed when the test ends.
     final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-\(UUID())")
+        let url = URL(fileURLWithPath: temporaryPath("safetensors"))
         init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         deinit { try? FileManager.default.removeItem(at: url) }
 

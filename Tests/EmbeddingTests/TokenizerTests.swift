@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TwinlogTestSupport
 import TwinlogText
 
 @Suite("WordPiece tokenizer")
@@ -59,7 +60,7 @@ struct TokenizerTests {
 
     @Test("a vocabulary file that is empty, not UTF-8 or lacks [CLS] is rejected with its path")
     func badVocabulary() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vocab-\(UUID())")
+        let folder = URL(fileURLWithPath: temporaryPath("vocab"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let cases: [(String, Data, String)] = [

@@ -7,6 +7,7 @@ import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogRAG
+import TwinlogTestSupport
 
 /// The demo's flow, driven without a terminal against the real broker, PostgreSQL, crawlers and
 /// models, in a namespace of its own; then what an operator does next: replay the index from the
@@ -101,20 +102,12 @@ struct DemoFlowTests {
 /// The broker and PostgreSQL that `infra/dev/up` started, the real models, and a namespace and
 /// work folder of the test's own. Missing services fail the test with what to run.
 enum DemoServices {
-    struct Missing: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func settings(_ label: String) throws -> DemoSettings {
-        let parts = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
-        guard parts.count >= 2, parts[0] > 2 || (parts[0] == 2 && parts[1] >= 1) else {
-            Issue.record("librdkafka \(librdkafkaVersion) is loaded; run the tests through infra/dev/test (it puts librdkafka 2.16 on LD_LIBRARY_PATH)")
-            throw Missing(description: "librdkafka too old")
-        }
+        try LocalServices.requireKafka()
         var config = try TwinlogConfiguration.load()
         // Tansu takes about half the session timeout to let a member join.
         config.sessionTimeout = 3
-        let namespace = "e2e_\(label)_\(UUID().uuidString.prefix(8).lowercased())"
+        let namespace = uniqueName("e2e_" + label)
         var settings = try DemoSettings(config: config, namespace: namespace,
                                         workDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-\(namespace)"))
         settings.maxTokens = 24

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogFuzz
+import TwinlogTestSupport
 
 /// Inputs that trapped a reader (the crashes issue 20 lists, in the shape the fuzz targets take
 /// them), replayed with `twinlog fuzz TARGET --replay` in a child process: each must now be
@@ -17,7 +18,7 @@ struct FuzzFindingTests {
 
     /// Replays `input` through `target`; returns the replay's JSON outcome.
     func replay(_ target: String, _ input: [UInt8]) async throws -> [String: String] {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-finding-\(UUID().uuidString).bin").path
+        let path = temporaryPath("finding.bin")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(input).write(to: URL(fileURLWithPath: path))
         let run = try await FuzzProcess.run([target, "--replay", path, "--json"])
@@ -36,7 +37,7 @@ struct FuzzFindingTests {
     func libxmlStaysQuiet() async throws {
         let page = Array("<html><head><meta charset=\"iso-2022-jp\"></head><body><article><p>Hello ".utf8) + [0x1B, 0x24, 0x42, 0xFF, 0xFE]
             + Array(" world, a paragraph long enough to be kept as the page's text.</p></article></body></html>".utf8)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-finding-\(UUID().uuidString).html").path
+        let path = temporaryPath("finding.html")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(page).write(to: URL(fileURLWithPath: path))
         let run = try await FuzzProcess.run(["html", "--replay", path, "--json"])

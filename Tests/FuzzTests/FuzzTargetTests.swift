@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import TwinlogFuzz
 import TwinlogRuntime
+import TwinlogTestSupport
 
 /// Runs of the `twinlog` binary's fuzz command, so a target that traps fails its test instead of
 /// ending the whole test process.
@@ -25,7 +26,7 @@ enum FuzzProcess {
     /// Runs `twinlog fuzz` with `arguments` (waiting off the cooperative pool); returns the exit
     /// status, standard output and standard error.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-fuzz-test-\(UUID().uuidString)")
+        let folder = URL(fileURLWithPath: temporaryPath("fuzz-test"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out").path, err = folder.appendingPathComponent("err").path
@@ -42,7 +43,7 @@ struct FuzzTargetTests {
 
     /// One bounded run of `target` in a child process, with a fixed seed.
     func fuzz(_ target: String, iterations: Int = Self.iterations) async throws -> FuzzReport {
-        let crashes = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-fuzz-crashes-\(UUID().uuidString)").path
+        let crashes = temporaryPath("fuzz-crashes")
         defer { try? FileManager.default.removeItem(atPath: crashes) }
         let run = try await FuzzProcess.run([target, "--iterations", "\(iterations)", "--seed", "20", "--json", "--crash-directory", crashes])
         let crash = "\(crashes)/crash-\(target)-20.bin"
@@ -130,7 +131,7 @@ struct FuzzEngineTests {
 
     @Test("a trap signal while an input runs leaves that input, byte for byte, in the crash file")
     func crashFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-crash-\(UUID().uuidString).bin").path
+        let path = temporaryPath("crash.bin")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let recorder = try CrashRecorder(path: path, capacity: 1 << 10)
         let input: [UInt8] = [0x7B, 0x00, 0xFF, 0x80, 0x0A, 0x22]
@@ -145,7 +146,7 @@ struct FuzzEngineTests {
 
     @Test("a run without a trap leaves no crash file")
     func noCrashFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-crash-\(UUID().uuidString).bin").path
+        let path = temporaryPath("crash.bin")
         let recorder = try CrashRecorder(path: path, capacity: 1 << 10)
         _ = FuzzRunner(harness: harness(), seed: 2).run(iterations: 100, recorder: recorder)
         recorder.finish()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TwinlogGeneration
+import TwinlogTestSupport
 
 /// Builds small GGUF v3 files byte by byte, so the reader is tested against the format's layout
 /// rather than against itself.
@@ -43,7 +44,7 @@ struct GGUFBuilder {
     }
 
     func write() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-\(UUID().uuidString).gguf").path
+        let path = temporaryPath("twinlog.gguf")
         try Data(bytes()).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -98,7 +99,7 @@ struct GGUFTests {
     func truncatedFiles() throws {
         let full = GGUFBuilder.everyType().bytes()
         for length in stride(from: 0, to: full.count - 32, by: 1) {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-cut-\(length).gguf").path
+            let path = temporaryPath("cut-\(length).gguf")
             try Data(full.prefix(length)).write(to: URL(fileURLWithPath: path))
             defer { try? FileManager.default.removeItem(atPath: path) }
             #expect(throws: GGUFError.self, "cut at \(length)") { try GGUFFile(path: path) }

@@ -18,7 +18,7 @@ struct DeleteTests {
         // that build-to-build noise is small, below 1 so a decay would show.
         let fresh = try TestVectors.recall(of: index, queries: queries, k: 10, efSearch: 160)
 
-        var rng = SeededGenerator(state: 22)
+        var rng = SeededGenerator(seed: 22)
         let removed = Array((0..<base.count).shuffled(using: &rng).prefix(base.count * 3 / 10))
         for row in removed { #expect(index.delete(key: TestVectors.key(row))) }
         #expect(index.count == base.count - removed.count)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TwinlogIndex
+import TwinlogRuntime
 
 @Suite("Lexical (BM25) index")
 struct LexicalIndexTests {
@@ -68,7 +69,7 @@ struct LexicalIndexTests {
 
     @Test("the index kept through random upserts and deletes scores exactly like one rebuilt from its live payloads")
     func incrementalEqualsRebuild() throws {
-        var random = SeededGenerator(state: 41)
+        var random = SeededGenerator(seed: 41)
         let words = ["kafka", "offset", "partition", "consumer", "learning_rate", "GPTConfig", "torch.nn", "batch", "snapshot",
                      "replay", "the", "of", "tokenizer", "tokenizers", "embedding", "vector", "index", "a", "merge", "rank"]
         let live = try VectorIndex(configuration: IndexConfiguration(dimension: Self.dimension))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogIndex
+import TwinlogTestSupport
 
 /// Snapshots: a round trip gives identical results; damage of any kind is detected and reported.
 @Suite("Snapshots")
@@ -23,7 +24,7 @@ struct SnapshotTests {
     @Test("a snapshot round trip gives identical search results, payloads and log position")
     func roundTrip() throws {
         let (index, vectors) = try Self.populated()
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-index-\(UUID()).snapshot")
+        let url = URL(fileURLWithPath: temporaryPath("index.snapshot"))
         defer { try? FileManager.default.removeItem(at: url) }
         try index.save(to: url)
         let loaded = try VectorIndex.load(from: url)

@@ -1,26 +1,7 @@
 import Foundation
 import TwinlogIndex
 import TwinlogRuntime
-
-/// SplitMix64: a seeded generator, so every test builds the same vectors on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A standard normal draw (Box–Muller).
-    mutating func gaussian() -> Float {
-        let u1 = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &self)
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
-    }
-}
+import TwinlogTestSupport
 
 /// Test data: unit vectors drawn uniformly on the sphere, or around cluster centres as sentence
 /// embeddings of related texts are.
@@ -31,13 +12,13 @@ enum TestVectors {
     }
 
     static func random(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededGenerator(seed: seed)
         return (0..<count).map { _ in normalized((0..<dimension).map { _ in rng.gaussian() }) }
     }
 
     /// Points around `clusters` random centres; `spread` is the noise norm relative to the centre.
     static func clustered(count: Int, dimension: Int, clusters: Int, spread: Float, seed: UInt64) -> [[Float]] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let centres = (0..<clusters).map { _ in normalized((0..<dimension).map { _ in rng.gaussian() }) }
         let scale = spread / Float(dimension).squareRoot()
         return (0..<count).map { _ in

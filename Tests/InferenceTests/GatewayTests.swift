@@ -7,6 +7,7 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogGateway
 import TwinlogMetrics
+import TwinlogTestSupport
 
 @Suite("HTTP gateway over the request/reply topics")
 struct GatewayTests {
@@ -15,7 +16,7 @@ struct GatewayTests {
         let fixture = try await InferenceConsumerTests.Fixture("inf-gateway")
         let consumer = try fixture.consumer()
         let serving = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         var configuration = AskGateway.Configuration()
         configuration.port = 0
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -95,7 +96,7 @@ struct GatewayTests {
     @Test("the gateway refuses a missing or wrong bearer token (401), a body not declared JSON (415), an oversized body (413) and requests past the in-flight cap (429); a correct request still works")
     func limits() async throws {
         let fixture = try await InferenceConsumerTests.Fixture("inf-gwlimits")
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let registry = MetricsRegistry()
         let token = "gw-test-token-0123456789"
         var configuration = AskGateway.Configuration()
@@ -180,7 +181,7 @@ struct GatewayTests {
         let fixture = try await InferenceConsumerTests.Fixture("inf-gwsse")
         let consumer = try fixture.consumer(generator: true)
         let serving = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         var configuration = AskGateway.Configuration()
         configuration.port = 0
         configuration.maxInFlight = 1

@@ -5,6 +5,7 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogTestSupport
 import TwinlogTraining
 
 /// Requests and published models written by someone hostile: the service neither stops nor
@@ -21,7 +22,7 @@ struct InferenceHostileInputTests {
 
     /// Whether the cluster lists `topic` (listing every topic never creates one).
     static func topicExists(_ topic: String) async throws -> Bool {
-        let admin = try KafkaAdmin(configuration: Services.kafka)
+        let admin = try KafkaAdmin(configuration: LocalServices.kafka)
         let topics = try await admin.listTopics()
         await admin.close()
         return topics.contains { $0.name == topic }
@@ -44,26 +45,26 @@ struct InferenceHostileInputTests {
         let fixture = try await InferenceConsumerTests.Fixture("inf-reply-outside")
         // An existing topic the service must not write to.
         let victim = fixture.topics.prefix + "twin.victim"
-        try await Services.createTopics([TopicSpec(name: victim, partitions: 1)])
+        try await LocalServices.createTopics([TopicSpec(name: victim, partitions: 1)])
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let dead = try Services.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let dead = try LocalServices.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         try await producer.send(Self.query(fixture, replyTo: victim, id: "q-outside"))
 
-        let letters = try await Services.consume(dead, count: 1)
+        let letters = try await LocalServices.consume(dead, count: 1)
         let letter = try #require(letters.first)
         #expect(letter.key.map { String(decoding: $0, as: UTF8.self) } == "q-outside")
         let reason = try #require(letter.header("dlq-reason")?.stringValue)
         #expect(reason.contains("allowed reply topic prefix \(fixture.topics.replies)"), "\(reason)")
         // The letter is written after the request was handled: the victim topic got nothing.
-        let admin = try KafkaAdmin(configuration: Services.kafka)
+        let admin = try KafkaAdmin(configuration: LocalServices.kafka)
         let ends = try await admin.endOffsets(topic: victim)
         await admin.close()
         #expect(ends.values.allSatisfy { $0 == 0 }, "the victim topic holds \(ends)")
 
         // The consumer goes on answering on the allowed topic.
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         #expect(try await client.ask(fixture.request("Where was the moth found?"), timeout: .seconds(60)).status == .ok)
         await client.close()
         await producer.shutdown()
@@ -78,19 +79,19 @@ struct InferenceHostileInputTests {
         let missing = fixture.topics.replies + ".gone"
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let dead = try Services.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let dead = try LocalServices.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         try await producer.send(Self.query(fixture, replyTo: missing, id: "q-missing"))
         await producer.shutdown()
 
-        let letter = try #require(try await Services.consume(dead, count: 1).first)
+        let letter = try #require(try await LocalServices.consume(dead, count: 1).first)
         #expect(letter.key.map { String(decoding: $0, as: UTF8.self) } == "q-missing")
         let reason = try #require(letter.header("dlq-reason")?.stringValue)
         #expect(reason.contains("the reply to \(missing) could not be delivered"), "\(reason)")
         // Tansu creates a topic a producer asks about; the consumer's producer must not ask it to.
         #expect(try await !Self.topicExists(missing))
         // The failed reply did not stop the consumer: a query sent after it is answered.
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let next = try await client.ask(fixture.request("Where was the moth found?"), timeout: .seconds(120))
         #expect(next.status == .ok)
         await client.close()
@@ -115,7 +116,7 @@ struct ModelWatcherHostileInputTests {
         let linkPath: String
 
         init(base: Generator) throws {
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-\(UUID().uuidString)").path
+            let scratch = temporaryPath("watcher")
             root = scratch + "/artifacts"
             try FileManager.default.createDirectory(atPath: root + "/adapters", withIntermediateDirectories: true)
             let shape = ModelShape(base.model.config)
@@ -157,7 +158,7 @@ struct ModelWatcherHostileInputTests {
         let artifacts = try Artifacts(base: base)
         defer { artifacts.remove() }
         let consumer = try fixture.consumer(generator: true)
-        let watcher = try await ModelWatcher(kafka: Services.kafka, topics: fixture.topics, base: base, baseModelSha256: Self.baseHash,
+        let watcher = try await ModelWatcher(kafka: LocalServices.kafka, topics: fixture.topics, base: base, baseModelSha256: Self.baseHash,
                                              artifacts: try ArtifactFolder(path: artifacts.root), inference: consumer)
         for event in Self.hostile(artifacts) {
             await #expect(throws: (any Error).self, "\(event.modelVersion)") { try await watcher.apply(event) }
@@ -176,14 +177,14 @@ struct ModelWatcherHostileInputTests {
         defer { artifacts.remove() }
         let consumer = try fixture.consumer(generator: true)
         let serving = Task { try await consumer.run() }
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         let events = Self.hostile(artifacts) + [Self.published("v-good", path: artifacts.goodPath, hash: artifacts.good.contentHash)]
         try await producer.send(try events.map { try EventCodec.record($0, topic: fixture.topics.models, source: "tests") })
         await producer.shutdown()
-        let watcher = try await ModelWatcher(kafka: Services.kafka, topics: fixture.topics, base: base, baseModelSha256: Self.baseHash,
+        let watcher = try await ModelWatcher(kafka: LocalServices.kafka, topics: fixture.topics, base: base, baseModelSha256: Self.baseHash,
                                              artifacts: try ArtifactFolder(path: artifacts.root), inference: consumer)
         let watching = Task { try await watcher.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         var versions: [String] = []
         let deadline = ContinuousClock.now + .seconds(120)
         while versions.last != "v-good", ContinuousClock.now < deadline {

@@ -5,6 +5,7 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogTestSupport
 import TwinlogTraining
 
 @Suite("Hot swap of the answering model")
@@ -15,7 +16,7 @@ struct HotSwapTests {
         let base = try Corpus.generator.get()
         let consumer = try fixture.consumer(generator: true)
         let serving = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         func ask() async throws -> QueryAnswered {
             try await client.ask(fixture.request("Where was the moth found?", retrievalOnly: false, maxTokens: 2), timeout: .seconds(120))
         }
@@ -23,16 +24,16 @@ struct HotSwapTests {
 
         let parameters = LoRAParameters(configuration: LoRAConfiguration(rank: 2, targets: [.query]),
                                         shape: ModelShape(base.model.config), seed: 7)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hotswap-\(UUID().uuidString)").path
+        let folder = temporaryPath("hotswap")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/adapter.twlt"
         let written = try LoRAArtifact(parameters: parameters).write(to: path)
-        let watcher = try await ModelWatcher(kafka: Services.kafka, topics: fixture.topics, base: base,
+        let watcher = try await ModelWatcher(kafka: LocalServices.kafka, topics: fixture.topics, base: base,
                                              baseModelSha256: String(repeating: "a", count: 64),
                                              artifacts: try ArtifactFolder(path: folder), inference: consumer)
         let watching = Task { try await watcher.run() }
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         let tampered = ModelPublished(modelVersion: "v2-tampered", baseModelSha256: String(repeating: "a", count: 64), adapterPath: path,
                                       adapterSha256: String(repeating: "0", count: 64), datasetVersion: nil, metrics: [:], publishedAt: Date())
         let champion = ModelPublished(modelVersion: "v2", baseModelSha256: String(repeating: "a", count: 64), adapterPath: path,

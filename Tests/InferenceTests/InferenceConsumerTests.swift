@@ -6,6 +6,7 @@ import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogRAG
+import TwinlogTestSupport
 
 @Suite("Inference consumer over request/reply topics")
 struct InferenceConsumerTests {
@@ -16,11 +17,11 @@ struct InferenceConsumerTests {
         let index: VectorIndex
 
         init(_ label: String) async throws {
-            try Services.requireKafka()
-            let name = Services.uniqueName(label)
+            try LocalServices.requireKafka()
+            let name = uniqueName(label)
             topics = TopicCatalogue(prefix: name + ".", partitions: 2)
-            try await Services.createTopics(topics.specs)
-            var configuration = InferenceConsumer.Configuration(kafka: Services.kafka, topics: topics, groupId: name + ".inference")
+            try await LocalServices.createTopics(topics.specs)
+            var configuration = InferenceConsumer.Configuration(kafka: LocalServices.kafka, topics: topics, groupId: name + ".inference")
             configuration.consumer.sessionTimeout = .seconds(3)
             configuration.consumer.fetchMaxWait = .milliseconds(10)
             self.configuration = configuration
@@ -46,7 +47,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-retrieve")
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let request = fixture.request("What did they tape into the logbook?")
         let reply = try await client.ask(request, timeout: .seconds(60))
         #expect(reply.queryId == request.queryId)
@@ -65,7 +66,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-answer")
         let consumer = try fixture.consumer(generator: true)
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         var streaming = fixture.request("How long is the wire Grace Hopper hands out?", retrievalOnly: false, maxTokens: 24)
         streaming.stream = true
         let pieces = Pieces()
@@ -119,7 +120,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-abstain")
         let consumer = try fixture.consumer(generator: true)
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         // A request that does not ask to stream gets no pieces.
         let pieces = Pieces()
         let reply = try await client.ask(fixture.request("What is the capital city of Mongolia?", retrievalOnly: false, maxTokens: 24),
@@ -146,7 +147,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-filter")
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let fromQuestion = try await client.ask(fixture.request("What did Alan Turing post on LinkedIn?"), timeout: .seconds(60))
         // Filters read from the question lead; the one chunk they keep is topped up to k from
         // the wider search, and the reply says so.
@@ -179,7 +180,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-deadline")
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let reply = try await client.ask(fixture.request("Where was the moth?", deadline: Date().addingTimeInterval(-1)),
                                          timeout: .seconds(60))
         #expect(reply.status == .deadlineExceeded)
@@ -194,7 +195,7 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-concurrent")
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         let questions = ["Where was the moth found?", "What does the morphogenesis repository simulate?", "How do I fix consumer lag?",
                          "What did Grace build so people could write programs in English?"]
         let expected = ["c-grace-bug", "c-alan-morph", "c-ada-kafka", "c-grace-cobol"]
@@ -221,10 +222,10 @@ struct InferenceConsumerTests {
         let fixture = try await Fixture("inf-malformed")
         let consumer = try fixture.consumer()
         let running = Task { try await consumer.run() }
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
-        let replies = try Services.reader(fixture.topics.replies, group: fixture.topics.prefix + "replies")
-        let dead = try Services.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
+        let replies = try LocalServices.reader(fixture.topics.replies, group: fixture.topics.prefix + "replies")
+        let dead = try LocalServices.reader(fixture.topics.deadLetter(consumer: InferenceConsumer.consumerName), group: fixture.topics.prefix + "dlq")
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         // A valid envelope around a value the schema refuses (k is a string), and a bare record.
         var invalid = try EventCodec.record(fixture.request("Where was the moth?"), topic: fixture.topics.queries, source: "tests",
                                             headers: [KafkaHeader("correlation-id", "bad-k"), KafkaHeader("reply-to", fixture.topics.replies)])
@@ -234,12 +235,12 @@ struct InferenceConsumerTests {
             invalid,
             OutgoingRecord(topic: fixture.topics.queries, key: "no-headers", value: Array("not json".utf8), headers: []),
         ])
-        let replyRecords = try await Services.consume(replies, count: 1)
+        let replyRecords = try await LocalServices.consume(replies, count: 1)
         let reply = try EventCodec.decode(replyRecords[0], as: QueryAnswered.self).event
         #expect(reply.queryId == "bad-k")
         #expect(reply.status == .invalidRequest)
         #expect(reply.error?.contains("schema violation") == true)
-        let letters = try await Services.consume(dead, count: 2)
+        let letters = try await LocalServices.consume(dead, count: 2)
         #expect(Set(letters.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }) == ["bad-k", "no-headers"])
         #expect(letters.allSatisfy { $0.header("dlq-reason")?.stringValue?.contains("invalid query request") == true })
         // The consumer moves on: the next valid question is answered.
@@ -256,7 +257,7 @@ struct InferenceConsumerTests {
     @Test("an asker whose consumer died times out cleanly, and a retry after a restart succeeds")
     func consumerDiesMidRequest() async throws {
         let fixture = try await Fixture("inf-restart")
-        let client = try await QueryClient(kafka: Services.kafka, topics: fixture.topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
         // No consumer is running: the request waits in the topic and the asker gives up.
         let first = fixture.request("Where was the moth found?", deadline: Date().addingTimeInterval(2))
         await #expect(throws: QueryClient.Failure.self) { try await client.ask(first, timeout: .seconds(2)) }

@@ -4,23 +4,12 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogRuntime
+import TwinlogTestSupport
 
 /// The real `twinlog run --only inference` process, killed with SIGKILL while it generates an
 /// answer: the asker gets a clean timeout, and a retry after a restart is answered.
 @Suite("Kill -9 of the inference consumer mid-request", .serialized)
 struct InferenceKillTests {
-    /// The `twinlog` binary: `TWINLOG_BINARY`, or the one `swift build` put next to the test bundle.
-    static func binary() throws -> String {
-        var candidates = [Bundle.main.bundleURL.appendingPathComponent("twinlog").path,
-                          Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("twinlog").path]
-        if let explicit = ProcessInfo.processInfo.environment["TWINLOG_BINARY"] { candidates.insert(explicit, at: 0) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("the twinlog binary is missing (looked for \(candidates)); run `swift build --build-tests` first or set TWINLOG_BINARY")
-            throw Services.Missing()
-        }
-        return found
-    }
-
     /// Waits until `path` contains `text` (the process logs to it) or `timeout` passes.
     static func waitForLog(_ path: String, containing text: String, timeout: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
@@ -34,17 +23,17 @@ struct InferenceKillTests {
     @Test("a consumer killed while it generates leaves the asker a clean timeout; after a restart a retry is answered",
           .timeLimit(.minutes(10)))
     func killMidRequest() async throws {
-        try Services.requireKafka()
-        let binary = try Self.binary()
-        let name = Services.uniqueName("inf_kill")
+        try LocalServices.requireKafka()
+        let binary = try twinlogBinary()
+        let name = uniqueName("inf_kill")
         let topics = TopicCatalogue(prefix: name + ".", partitions: 2)
-        try await Services.createTopics(topics.specs)
+        try await LocalServices.createTopics(topics.specs)
 
         // The corpus on the chunk topic, as the feature consumer would publish it: the process's
         // index replica is read from there.
         let embedder = try Corpus.embedder.get()
         let vectors = await embedder.embed(Corpus.chunks.map { "\($0.title)\n\($0.text)" })
-        let producer = try KafkaProducer(configuration: Services.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         _ = try await producer.send(try zip(Corpus.chunks, vectors).map { chunk, vector in
             let event = ChunkEmbedded(chunkId: EventIDs.sha256Hex(chunk.id), documentId: EventIDs.documentId(url: "https://example.test/\(chunk.id)"),
                                       authorId: chunk.author,
@@ -57,11 +46,11 @@ struct InferenceKillTests {
 
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).log").path
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let environment = ["TWINLOG_BROKERS": Services.brokers, "TWINLOG_TOPIC_PREFIX": topics.prefix, "TWINLOG_SESSION_TIMEOUT": "3",
+        let environment = ["TWINLOG_BROKERS": LocalServices.brokers, "TWINLOG_TOPIC_PREFIX": topics.prefix, "TWINLOG_SESSION_TIMEOUT": "3",
                            "TWINLOG_LOG_LEVEL": "info"]
         let arguments = [binary, "run", "--only", "inference"]
         let executor = BlockingExecutor(label: "tests.inference.kill")
-        let client = try await QueryClient(kafka: Services.kafka, topics: topics)
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: topics)
 
         let process = try ChildProcess.start(arguments, environment: environment, stdoutPath: "/dev/null", stderrPath: log)
         // A long answer, so the process is still generating when it is killed. Its deadline passes

@@ -5,6 +5,7 @@ import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
 import TwinlogSink
+import TwinlogTestSupport
 
 @Suite("CDC relay: logical replication to the change topic")
 struct CDCRelayTests {
@@ -15,13 +16,13 @@ struct CDCRelayTests {
         let db: PostgresConnection
         var configuration: CDCRelay.Configuration
 
-        init(_ label: String, databaseURL: String = TestServices.databaseURL) async throws {
-            name = TestServices.uniqueName(label)
+        init(_ label: String, databaseURL: String = LocalServices.databaseURL) async throws {
+            name = uniqueName(label)
             topics = TopicCatalogue(prefix: name + ".", partitions: 2)
-            try await TestServices.createTopics(topics.specs)
-            db = try await TestServices.database(schema: name, url: databaseURL)
+            try await LocalServices.createTopics(topics.specs)
+            db = try await LocalServices.database(schema: name, url: databaseURL)
             try await WarehouseSchema.prepare(db, schema: name)
-            configuration = CDCRelay.Configuration(kafka: TestServices.kafka,
+            configuration = CDCRelay.Configuration(kafka: LocalServices.kafka,
                                                    database: .init(url: databaseURL, searchPath: name), topics: topics)
             configuration.slot = name + "_slot"
             configuration.publication = name + "_pub"
@@ -37,7 +38,7 @@ struct CDCRelayTests {
         }
 
         func reader() throws -> KafkaConsumer {
-            try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: name + ".reader"),
+            try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: name + ".reader"),
                               topics: [topics.warehouseChanges])
         }
 
@@ -53,7 +54,7 @@ struct CDCRelayTests {
 
         /// Drops the slot once the relay's connection let go of it.
         func dropSlot() async throws {
-            _ = try await TestServices.eventually(timeout: .seconds(20)) {
+            _ = await eventually(timeout: .seconds(20)) {
                 do {
                     try await db.execute("SELECT pg_drop_replication_slot(\(configuration.slot))")
                     return true
@@ -70,7 +71,7 @@ struct CDCRelayTests {
         let relay = try CDCRelay(fixture.configuration)
         let running = Task { try await relay.run() }
         // Changes made before the slot exists belong to the snapshot, not the stream.
-        _ = try await TestServices.eventually { relay.position.confirmed > .zero }
+        _ = await eventually { relay.position.confirmed > .zero }
 
         try await fixture.insertDocument("doc-1", title: "first")
         try await fixture.db.execute("UPDATE documents SET title = 'second' WHERE document_id = 'doc-1'")
@@ -108,7 +109,7 @@ struct CDCRelayTests {
         func documents(_ changes: [WarehouseChange]) -> Set<String> {
             Set(changes.filter { $0.table == "documents" }.compactMap { $0.key["document_id"] })
         }
-        _ = try await TestServices.eventually { first.position.confirmed > .zero }
+        _ = await eventually { first.position.confirmed > .zero }
         try await fixture.insertDocument("doc-a", title: "a")
         try await fixture.read(reader, into: &changes) { documents($0).contains("doc-a") }
         running.cancel()
@@ -142,7 +143,7 @@ struct CDCRelayTests {
         func documents(_ changes: [WarehouseChange]) -> Set<String> {
             Set(changes.filter { $0.table == "documents" }.compactMap { $0.key["document_id"] })
         }
-        _ = try await TestServices.eventually { relay.position.confirmed > .zero }
+        _ = await eventually { relay.position.confirmed > .zero }
         try await fixture.insertDocument("doc-before", title: "before the restart")
         try await fixture.read(reader, into: &changes) { documents($0).contains("doc-before") }
 
@@ -151,7 +152,7 @@ struct CDCRelayTests {
         try await fixture.insertDocument("doc-after", title: "after the restart")
         try await fixture.read(reader, into: &changes) { documents($0).contains("doc-after") }
         let lastRelayed = LSN(UInt64(changes.map(\.lsn).max() ?? 0))
-        let confirmedAfter = try await TestServices.eventually {
+        let confirmedAfter = try await eventually {
             let slot = try await fixture.db.query("""
                 SELECT confirmed_flush_lsn >= \(lastRelayed.description)::pg_lsn AS caught_up
                 FROM pg_replication_slots WHERE slot_name = \(fixture.configuration.slot)

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TwinlogEvents
 import TwinlogPostgres
+import TwinlogTestSupport
 
 @Suite("CDC relay: the first snapshot reads tables through a cursor in batches")
 struct CDCSnapshotBatchTests {
@@ -16,7 +17,7 @@ struct CDCSnapshotBatchTests {
         try await fixture.db.execute("INSERT INTO authors (author_id, name) VALUES ('grace', 'Grace'), ('alan', 'Alan')")
         let relay = try CDCRelay(fixture.configuration)
         let running = Task { try await relay.run() }
-        _ = await TestServices.eventually { relay.position.confirmed > .zero }
+        _ = await eventually { relay.position.confirmed > .zero }
         // Written after the slot's snapshot: a streamed create, never a snapshot row.
         try await fixture.insertDocument("doc-after", title: "after the snapshot")
 
@@ -43,7 +44,7 @@ struct CDCSnapshotBatchTests {
 
     @Test("a snapshot batch size below one is refused")
     func batchSizeChecked() {
-        var configuration = CDCRelay.Configuration(kafka: TestServices.kafka, database: .init(url: TestServices.databaseURL),
+        var configuration = CDCRelay.Configuration(kafka: LocalServices.kafka, database: .init(url: LocalServices.databaseURL),
                                                    topics: TopicCatalogue(prefix: "unused."))
         configuration.snapshotBatchRows = 0
         #expect { try CDCRelay(configuration) } throws: { "\($0)".contains("snapshotBatchRows must be at least 1") }

@@ -5,30 +5,21 @@ import TwinlogKafka
 import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogSink
+import TwinlogTestSupport
 
 /// Effectively-once under crashes: the real `twinlog run --only warehouse,cdc` process is killed with
 /// SIGKILL at random moments while it works through a load, then restarted.
 @Suite("Kill -9 during a load")
 struct KillTests {
-    /// The `twinlog` binary `swift build` produced next to the test bundle.
-    static func binary() throws -> String {
-        let candidates = [".build/debug/twinlog", ".build/x86_64-unknown-linux-gnu/debug/twinlog"]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("the twinlog binary is missing (looked for \(candidates)); run `swift build --build-tests` first (infra/dev/test does)")
-            throw TestServices.ServiceMissing()
-        }
-        return found
-    }
-
     @Test("20 kills of the materializer and the relay during a 10,000-document load: exact warehouse, complete change log",
           .timeLimit(.minutes(10)))
     func killDuringLoad() async throws {
-        let binary = try Self.binary()
+        let binary = try twinlogBinary()
         let fixture = try await WarehouseFixture("kill")
         try await WarehouseSchema.prepare(fixture.db, schema: fixture.name)
         let executor = BlockingExecutor(label: "tests.kill")
         let environment = [
-            "TWINLOG_BROKERS": TestServices.brokers, "TWINLOG_DATABASE_URL": TestServices.databaseURL,
+            "TWINLOG_BROKERS": LocalServices.brokers, "TWINLOG_DATABASE_URL": LocalServices.databaseURL,
             "TWINLOG_DATABASE_SCHEMA": fixture.name, "TWINLOG_TOPIC_PREFIX": fixture.topics.prefix,
             "TWINLOG_SESSION_TIMEOUT": "3", "TWINLOG_LOG_LEVEL": "warning",
         ]
@@ -44,7 +35,7 @@ struct KillTests {
             try await fixture.send(Array(events[slice * 500..<(slice + 1) * 500]))
             let running = try ChildProcess.start([binary, "run", "--only", "warehouse,cdc"], environment: environment, stdoutPath: "/dev/null")
             // Kill shortly after this process applied something, at a random point of its work.
-            let working = try await TestServices.eventually(timeout: .seconds(15)) {
+            let working = try await eventually(timeout: .seconds(15)) {
                 try await fixture.count("SELECT count(*) AS n FROM document_versions") > before
             }
             if working { killedWhileWorking += 1 }
@@ -55,7 +46,7 @@ struct KillTests {
         #expect(killedWhileWorking >= 10, "only \(killedWhileWorking) of 20 processes had started applying their slice when killed")
 
         let last = try ChildProcess.start([binary, "run", "--only", "warehouse,cdc"], environment: environment, stdoutPath: "/dev/null")
-        let complete = try await TestServices.eventually(timeout: .seconds(240)) {
+        let complete = try await eventually(timeout: .seconds(240)) {
             try await fixture.count("SELECT count(*) AS n FROM document_versions") == 10_000
         }
         #expect(complete)
@@ -69,7 +60,7 @@ struct KillTests {
         // The change log misses nothing: every version row reached the topic (as an insert, or as a
         // snapshot read when it was written before the slot existed); a change that repeats after
         // a kill carries the same position.
-        let reader = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: fixture.name + ".audit"),
+        let reader = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".audit"),
                                        topics: [fixture.topics.warehouseChanges])
         var versions: [String: Set<String>] = [:]
         let deadline = ContinuousClock.now + .seconds(240)
@@ -87,7 +78,7 @@ struct KillTests {
         #expect(versions.count == 10_000)
         #expect(versions.values.allSatisfy { $0.count == 1 }, "a repeated change must carry its original position")
 
-        _ = try await TestServices.eventually(timeout: .seconds(20)) {
+        _ = await eventually(timeout: .seconds(20)) {
             (try? await fixture.db.execute("SELECT pg_drop_replication_slot(\("twinlog_cdc_" + fixture.name))")) != nil
         }
     }

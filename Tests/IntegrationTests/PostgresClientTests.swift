@@ -2,12 +2,13 @@ import Foundation
 import Testing
 import TwinlogPostgres
 import TwinlogSink
+import TwinlogTestSupport
 
 @Suite("PostgreSQL client against the local server")
 struct PostgresClientTests {
     @Test("parameters bind values, never splice them into SQL")
     func bindParameters() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("bind"))
+        let db = try await LocalServices.database(schema: uniqueName("bind"))
         try await db.execute("CREATE TABLE notes (id integer PRIMARY KEY, body text, at timestamptz, raw bytea, ok boolean)")
         let hostile = "'); DROP TABLE notes; --"
         let when = Date(timeIntervalSince1970: 1_800_000_000.123456)
@@ -25,7 +26,7 @@ struct PostgresClientTests {
 
     @Test("decoding names the column and the expected type when a value does not fit")
     func decodingErrors() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("decode"))
+        let db = try await LocalServices.database(schema: uniqueName("decode"))
         let row = try #require(try await db.query("SELECT 'abc'::text AS word, NULL::int AS nothing").first)
         #expect { try row.decode(Int.self, "word") } throws: { "\($0)".contains("word") && "\($0)".contains("Int") }
         #expect { try row.decode(Int.self, "nothing") } throws: { "\($0)".contains("NULL") }
@@ -36,7 +37,7 @@ struct PostgresClientTests {
 
     @Test("a rolled-back transaction leaves no rows")
     func rollbackLeavesNothing() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("rollback"))
+        let db = try await LocalServices.database(schema: uniqueName("rollback"))
         try await db.execute("CREATE TABLE items (id integer PRIMARY KEY)")
         struct Abort: Error {}
         await #expect(throws: Abort.self) {
@@ -53,7 +54,7 @@ struct PostgresClientTests {
 
     @Test("a failing statement reports its SQLSTATE and rolls the transaction back")
     func statementErrors() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("sqlstate"))
+        let db = try await LocalServices.database(schema: uniqueName("sqlstate"))
         try await db.execute("CREATE TABLE items (id integer PRIMARY KEY)")
         await #expect {
             try await db.transaction { db in
@@ -67,7 +68,7 @@ struct PostgresClientTests {
 
     @Test("COPY loads many rows with tabs, newlines, backslashes and NULLs intact")
     func copyIn() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("copy"))
+        let db = try await LocalServices.database(schema: uniqueName("copy"))
         try await db.execute("CREATE TABLE lines (id integer, body text)")
         let bodies: [String?] = ["plain", "tab\there", "new\nline", "back\\slash", nil, "ünïcødé ✓", "\\N"]
         let rows: [[any PostgresBindable]] = (0..<1000).map { [$0, bodies[$0 % bodies.count]] }
@@ -83,7 +84,7 @@ struct PostgresClientTests {
 
     @Test("migrations apply exactly once, in order, and an edited migration is refused")
     func migrationsApplyOnce() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("migrate"))
+        let db = try await LocalServices.database(schema: uniqueName("migrate"))
         let migrator = try Migrator(migrations: [
             .init(version: 2, name: "0002_add", sql: "ALTER TABLE t ADD COLUMN b text;"),
             .init(version: 1, name: "0001_create", sql: "CREATE TABLE t (a integer);"),
@@ -100,8 +101,8 @@ struct PostgresClientTests {
 
     @Test("the warehouse migrations apply to a fresh schema and are recorded")
     func warehouseMigrations() async throws {
-        let schema = TestServices.uniqueName("wh")
-        let db = try await TestServices.database(schema: schema)
+        let schema = uniqueName("wh")
+        let db = try await LocalServices.database(schema: schema)
         let applied = try await WarehouseSchema.prepare(db, schema: schema)
         #expect(!applied.isEmpty)
         #expect(try await WarehouseSchema.prepare(db, schema: schema).isEmpty)

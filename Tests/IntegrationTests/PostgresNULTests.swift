@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import TwinlogPostgres
+import TwinlogTestSupport
 
 @Suite("PostgreSQL client refuses a NUL byte instead of cutting the text short")
 struct PostgresNULTests {
     @Test("a NUL inside a bind parameter is an error naming the parameter, and nothing is written")
     func bindParameter() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("nulbind"))
+        let db = try await LocalServices.database(schema: uniqueName("nulbind"))
         try await db.execute("CREATE TABLE notes (id integer PRIMARY KEY, body text)")
         await #expect {
             try await db.execute("INSERT INTO notes VALUES (\(1), \("kept\u{0}dropped"))")
@@ -23,7 +24,7 @@ struct PostgresNULTests {
 
     @Test("a NUL in an identifier, a COPY value or a script is refused, naming what held it")
     func statementText() async throws {
-        let db = try await TestServices.database(schema: TestServices.uniqueName("nulsql"))
+        let db = try await LocalServices.database(schema: uniqueName("nulsql"))
         try await db.execute("CREATE TABLE notes (id integer PRIMARY KEY, body text)")
         await #expect {
             try await db.query("SELECT * FROM \(identifier: "notes\u{0}\" WHERE false; --")")
@@ -42,12 +43,12 @@ struct PostgresNULTests {
     @Test("a NUL in the database URL or the search path is refused before connecting")
     func connectionSettings() async throws {
         await #expect {
-            try await PostgresConnection.connect(.init(url: TestServices.databaseURL + "\u{0}?host=elsewhere"))
+            try await PostgresConnection.connect(.init(url: LocalServices.databaseURL + "\u{0}?host=elsewhere"))
         } throws: { "\($0)".contains("the database URL contains a NUL") }
         await #expect {
-            try await PostgresConnection.connect(.init(url: TestServices.databaseURL, searchPath: "public\u{0}evil"))
+            try await PostgresConnection.connect(.init(url: LocalServices.databaseURL, searchPath: "public\u{0}evil"))
         } throws: { "\($0)".contains("the search path contains a NUL") }
-        let replication = try await ReplicationConnection.connect(.init(url: TestServices.databaseURL))
+        let replication = try await ReplicationConnection.connect(.init(url: LocalServices.databaseURL))
         await #expect {
             try await replication.command("IDENTIFY_SYSTEM\u{0}; DROP_REPLICATION_SLOT x")
         } throws: { "\($0)".contains("replication command contains a NUL") }

@@ -1,5 +1,6 @@
 import Foundation
 import TwinlogRuntime
+import TwinlogTestSupport
 
 /// A PostgreSQL cluster of one test's own, in a temporary folder on a free port, for tests that
 /// must restart or stop the server without disturbing the tests sharing the main one. It runs
@@ -38,7 +39,7 @@ final class PrivatePostgres: @unchecked Sendable {
         guard let version = versions.compactMap(Int.init).max() else {
             throw Failure(description: "PostgreSQL server binaries are missing under /usr/lib/postgresql; run infra/dev/setup")
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-pg-\(UUID().uuidString.prefix(8))")
+        let folder = URL(fileURLWithPath: temporaryPath("pg"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let server = PrivatePostgres(folder: folder, port: Int.random(in: 40000...49999), bin: "/usr/lib/postgresql/\(version)/bin")
         if getuid() == 0 { try server.shell("chown postgres \(folder.path) && chmod 700 \(folder.path)", asRoot: true) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogTestSupport
 
 @Suite("Errors from the Kafka and PostgreSQL clients never print a credential")
 struct SecretsInErrorsTests {
@@ -12,7 +13,7 @@ struct SecretsInErrorsTests {
         ("no.such.property.password", "hunter2", [:]),
     ])
     func kafkaProperty(name: String, value: String, others: [String: String]) {
-        var configuration = TestServices.kafka
+        var configuration = LocalServices.kafka
         configuration.properties = others
         configuration.properties[name] = value
         #expect {

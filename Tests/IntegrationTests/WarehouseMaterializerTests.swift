@@ -3,6 +3,7 @@ import Testing
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogTestSupport
 import WarehouseConsumer
 
 /// A warehouse of one test's own: its topics (by prefix), its schema and its consumer group.
@@ -13,18 +14,18 @@ struct WarehouseFixture {
     let db: PostgresConnection
 
     init(_ label: String) async throws {
-        name = TestServices.uniqueName(label)
+        name = uniqueName(label)
         topics = TopicCatalogue(prefix: name + ".", partitions: 2)
-        try await TestServices.createTopics(topics.specs)
-        producer = try KafkaProducer(configuration: TestServices.kafka)
-        db = try await TestServices.database(schema: name)
+        try await LocalServices.createTopics(topics.specs)
+        producer = try KafkaProducer(configuration: LocalServices.kafka)
+        db = try await LocalServices.database(schema: name)
     }
 
     func materializer() async throws -> WarehouseMaterializer {
         var configuration = WarehouseMaterializer.Configuration(
-            kafka: TestServices.kafka, database: .init(url: TestServices.databaseURL, searchPath: name), topics: topics,
+            kafka: LocalServices.kafka, database: .init(url: LocalServices.databaseURL, searchPath: name), topics: topics,
             groupId: name + ".warehouse")
-        configuration.consumer = TestServices.consumerOptions(group: name + ".warehouse")
+        configuration.consumer = LocalServices.consumerOptions(group: name + ".warehouse")
         return try await WarehouseMaterializer(configuration)
     }
 
@@ -38,7 +39,7 @@ struct WarehouseFixture {
 
     /// Steps the materializer until `condition` holds.
     func process(_ materializer: WarehouseMaterializer, until condition: () async throws -> Bool) async throws -> Bool {
-        try await TestServices.eventually {
+        try await eventually {
             try await materializer.step(timeout: .milliseconds(50))
             return try await condition()
         }
@@ -127,9 +128,9 @@ struct WarehouseMaterializerTests {
         }
         #expect(try await fixture.process(materializer) { try await fixture.count("SELECT count(*) AS n FROM documents") == 2 })
 
-        let dlq = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: fixture.name + ".dlq-reader"),
+        let dlq = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".dlq-reader"),
                                     topics: [fixture.topics.deadLetter(consumer: "warehouse")])
-        let letters = try await TestServices.consume(dlq, count: 3)
+        let letters = try await LocalServices.consume(dlq, count: 3)
         #expect(letters.count == 3)
         let reasons = letters.compactMap { $0.header(DeadLetter.reasonHeader)?.stringValue }
         #expect(reasons.contains { $0.contains("schema violation") && $0.contains("missing required property authorId") })
@@ -160,9 +161,9 @@ struct WarehouseMaterializerTests {
         #expect(try stored.decode(String.self, "content_hash") == EventIDs.contentHash(content))
         #expect(try stored.decode(Int.self, "n") == content.count)
 
-        let dlq = try KafkaConsumer(configuration: TestServices.kafka, options: TestServices.consumerOptions(group: fixture.name + ".dlq-reader"),
+        let dlq = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".dlq-reader"),
                                     topics: [fixture.topics.deadLetter(consumer: "warehouse")])
-        let letters = try await TestServices.consume(dlq, count: 1)
+        let letters = try await LocalServices.consume(dlq, count: 1)
         #expect(letters.first?.header(DeadLetter.reasonHeader)?.stringValue?.contains("not valid JSON") == true)
         await dlq.close()
         await materializer.shutdown()
@@ -208,9 +209,9 @@ struct WarehouseReplayTests {
         await live.shutdown()
 
         var configuration = WarehouseMaterializer.Configuration(
-            kafka: TestServices.kafka, database: .init(url: TestServices.databaseURL, searchPath: fixture.name), topics: fixture.topics,
+            kafka: LocalServices.kafka, database: .init(url: LocalServices.databaseURL, searchPath: fixture.name), topics: fixture.topics,
             groupId: fixture.name + ".warehouse")
-        configuration.consumer = TestServices.consumerOptions(group: fixture.name + ".warehouse")
+        configuration.consumer = LocalServices.consumerOptions(group: fixture.name + ".warehouse")
         let outcome = try await WarehouseReplay.run(configuration, idle: .milliseconds(500))
         #expect(outcome.records == events.count + 2)
         #expect(try await WarehouseReplay.checksums(fixture.db) == liveSums)

@@ -6,6 +6,7 @@ import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogMetrics
+import TwinlogTestSupport
 import TwinlogText
 
 /// Articles with a known number of chunks, built sentence by sentence.
@@ -60,7 +61,7 @@ struct FeaturePipelineTests {
         #expect(before.count == 20)
 
         try await fixture.send([v1])
-        #expect(try await PipelineFixture.eventually { try await fixture.storedChunkIds(documentId) == before && Set(pipeline.index.keys) == before })
+        #expect(try await eventually { try await fixture.storedChunkIds(documentId) == before && Set(pipeline.index.keys) == before })
         // The publication date travels warehouse → change event → chunk event → index payload.
         #expect(before.allSatisfy { pipeline.index.payload(for: $0)?.documentDate == published })
 
@@ -79,14 +80,14 @@ struct FeaturePipelineTests {
         #expect((1...3).contains(added.count) && added.count == gone.count, "one reworded sentence changed \(added.count) chunks")
 
         try await fixture.send([v2])
-        #expect(try await PipelineFixture.eventually { try await fixture.storedChunkIds(documentId) == after && Set(pipeline.index.keys) == after })
+        #expect(try await eventually { try await fixture.storedChunkIds(documentId) == after && Set(pipeline.index.keys) == after })
 
         // The chunk topic holds each v1 chunk embedded once, each new chunk embedded once, and a
         // removal (event + tombstone) for each vanished chunk: nothing else.
         let reader = try fixture.chunkReader()
         let expectedRecords = 20 + added.count + 2 * gone.count
         var records: [KafkaRecord] = []
-        _ = try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        _ = try await eventually(timeout: .seconds(30)) {
             records += try await reader.poll(maxRecords: 1000, timeout: .milliseconds(100))
             return records.count >= expectedRecords
         }
@@ -138,18 +139,18 @@ struct FeaturePipelineTests {
                                                             content: Articles.text([[Articles.sentence($0 + 10, 0)]])) }
         try await fixture.send(ada + grace)
         let all = (ada + grace).reduce(into: Set<String>()) { $0.formUnion(fixture.chunkIds($1)) }
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == all })
+        #expect(try await eventually { Set(pipeline.index.keys) == all })
 
         let deleted = grace[0]
         try await fixture.send([DocumentRemoved(documentId: deleted.documentId, authorId: deleted.authorId, reason: "gone at the source", removedAt: Date())])
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == all.subtracting(fixture.chunkIds(deleted)) })
+        #expect(try await eventually { Set(pipeline.index.keys) == all.subtracting(fixture.chunkIds(deleted)) })
         #expect(try pipeline.index.search(await fixture.embedder.embed(deleted.content), k: 10, filter: SearchFilter(documentIds: [deleted.documentId])).isEmpty)
         #expect(try await fixture.storedChunkIds(deleted.documentId) == [])
 
         let adaId = ada[0].authorId
         try await fixture.send([AuthorErased(authorId: adaId, reason: "erasure request", requestedAt: Date())])
         let remaining = grace.dropFirst().reduce(into: Set<String>()) { $0.formUnion(fixture.chunkIds($1)) }
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == remaining })
+        #expect(try await eventually { Set(pipeline.index.keys) == remaining })
         for document in ada {
             let hits = try pipeline.index.search(await fixture.embedder.embed(document.content), k: 10)
             #expect(hits.allSatisfy { $0.payload.authorId != adaId })
@@ -178,15 +179,15 @@ struct FeaturePipelineTests {
         try await fixture.send(documents)
         try await fixture.send([edited])
         let expected = documents.dropFirst().reduce(into: fixture.chunkIds(edited)) { $0.formUnion(fixture.chunkIds($1)) }
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == expected })
+        #expect(try await eventually { Set(pipeline.index.keys) == expected })
 
         // Every change so far, sent again as the relay would after a restart.
-        let changes = try KafkaConsumer(configuration: PipelineFixture.kafka, options: PipelineFixture.consumerOptions(group: fixture.name + ".copy"),
+        let changes = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".copy"),
                                         assign: Dictionary(uniqueKeysWithValues: (0..<fixture.topics.partitions).map {
                                             (TopicPartition(fixture.topics.warehouseChanges, $0), KafkaOffset.beginning) }))
         var copies: [KafkaRecord] = []
         var documentChanges = 0
-        _ = try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        _ = try await eventually(timeout: .seconds(30)) {
             for record in try await changes.poll(maxRecords: 1000, timeout: .milliseconds(100)) {
                 copies.append(record)
                 if try EventCodec.decode(record, as: WarehouseChange.self).event.table == "documents" { documentChanges += 1 }
@@ -205,12 +206,12 @@ struct FeaturePipelineTests {
         try await fixture.producer.send(copies.map { OutgoingRecord(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers) } + [bad, garbage])
         let late = PipelineFixture.document("https://dups.example/late", content: Articles.text([[Articles.sentence(50, 0)]]))
         try await fixture.send([late])
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == expected.union(fixture.chunkIds(late)) })
+        #expect(try await eventually { Set(pipeline.index.keys) == expected.union(fixture.chunkIds(late)) })
 
-        let letters = try KafkaConsumer(configuration: PipelineFixture.kafka, options: PipelineFixture.consumerOptions(group: fixture.name + ".dlq"),
+        let letters = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".dlq"),
                                         assign: [TopicPartition(fixture.topics.deadLetter(consumer: "features"), 0): KafkaOffset.beginning])
         var dead: [KafkaRecord] = []
-        _ = try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        _ = try await eventually(timeout: .seconds(30)) {
             dead += try await letters.poll(maxRecords: 100, timeout: .milliseconds(100))
             return dead.count >= 2
         }
@@ -222,7 +223,7 @@ struct FeaturePipelineTests {
         #expect(reasons.contains { $0.contains("missing header") })
 
         // Every copy was seen as a duplicate, and only the late document's chunks were published after them.
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             metrics.render().contains("twinlog_features_duplicate_changes_total 5\n")
         })
         #expect(try await chunkRecordCount(fixture) == chunkRecordsBefore + fixture.chunkIds(late).count)

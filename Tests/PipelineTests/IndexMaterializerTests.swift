@@ -5,6 +5,7 @@ import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogMetrics
+import TwinlogTestSupport
 
 /// The index materializer alone, fed synthetic chunk events (no embedder needed).
 @Suite("Index materializer: snapshots with offsets, restart, dead letters")
@@ -35,7 +36,7 @@ struct IndexMaterializerTests {
         try await fixture.producer.send((0..<100).map { try EventCodec.record(Self.chunk($0), topic: topic, source: "tests") })
 
         let first = try await IndexMaterializer(fixture.indexConfiguration(snapshot: snapshot))
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             try await first.step(timeout: .milliseconds(50))
             return first.index.count == 100
         })
@@ -58,7 +59,7 @@ struct IndexMaterializerTests {
         let second = try await IndexMaterializer(fixture.indexConfiguration(snapshot: snapshot, registry: metrics))
         #expect(second.position == saved)
         #expect(second.index.count == 100)
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             try await second.step(timeout: .milliseconds(50))
             return second.position.offsets.values.reduce(0, +) == 170
         })
@@ -82,7 +83,7 @@ struct IndexMaterializerTests {
         defer { try? FileManager.default.removeItem(at: snapshot) }
         try await fixture.producer.send((0..<60).map { try EventCodec.record(Self.chunk($0), topic: topic, source: "tests") })
         let owner = try await IndexMaterializer(fixture.indexConfiguration(snapshot: snapshot))
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             try await owner.step(timeout: .milliseconds(50))
             return owner.index.count == 60
         })
@@ -95,7 +96,7 @@ struct IndexMaterializerTests {
         configuration.writesSnapshots = false
         let replica = try await IndexMaterializer(configuration)
         #expect(replica.index.count == 60, "the replica starts from the snapshot")
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             try await replica.step(timeout: .milliseconds(50))
             return replica.index.count == 80
         })
@@ -106,7 +107,7 @@ struct IndexMaterializerTests {
         try Data("not an index".utf8).write(to: snapshot)
         let fresh = try await IndexMaterializer(configuration)
         #expect(fresh.index.count == 0)
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             try await fresh.step(timeout: .milliseconds(50))
             return fresh.index.count == 80
         })
@@ -127,7 +128,7 @@ struct IndexMaterializerTests {
         ])
         let materializer = try await IndexMaterializer(fixture.indexConfiguration())
         var dead = 0
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(30)) {
+        #expect(try await eventually(timeout: .seconds(30)) {
             dead += try await materializer.step(timeout: .milliseconds(50)).deadLettered
             return materializer.position.offsets.values.reduce(0, +) == 3
         })

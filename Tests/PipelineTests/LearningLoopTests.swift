@@ -9,6 +9,7 @@ import TwinlogGeneration
 import TwinlogKafka
 import TwinlogPostgres
 @testable import TwinlogTraining
+import TwinlogTestSupport
 import WarehouseConsumer
 
 /// Two corpora in one author's voice: posts about software (what the twin is first trained on) and
@@ -78,15 +79,9 @@ enum LearningModels {
 
 @Suite("Drift, datasets, training and the model registry against the real broker, PostgreSQL and models", .serialized)
 struct LearningLoopTests {
-    static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-learning-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// Every event of `E` on `topic` from the beginning, reading until the topic is quiet.
     static func events<E: TwinlogEvent>(_ type: E.Type, topic: String, fixture: PipelineFixture) async throws -> [ReceivedEvent<E>] {
-        let reader = try KafkaConsumer(configuration: PipelineFixture.kafka, options: PipelineFixture.consumerOptions(group: fixture.name + ".events"),
+        let reader = try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: fixture.name + ".events"),
                                        assign: [TopicPartition(topic, 0): KafkaOffset.beginning])
         var events: [ReceivedEvent<E>] = []
         while true {
@@ -103,34 +98,34 @@ struct LearningLoopTests {
     func driftTriggersOneRun() async throws {
         let (generator, sha) = try LearningModels.load()
         let fixture = try await PipelineFixture("drift")
-        let artifacts = Self.temporaryDirectory()
+        let artifacts = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: artifacts) }
         let pipeline = try await RunningPipeline(fixture)
 
-        var monitorConfiguration = DriftMonitor.Configuration(kafka: PipelineFixture.kafka, database: fixture.database, topics: fixture.topics)
-        monitorConfiguration.consumer = PipelineFixture.consumerOptions(group: fixture.name + ".drift")
+        var monitorConfiguration = DriftMonitor.Configuration(kafka: LocalServices.kafka, database: fixture.database, topics: fixture.topics)
+        monitorConfiguration.consumer = LocalServices.consumerOptions(group: fixture.name + ".drift")
         monitorConfiguration.policy = DriftPolicy(minimumWindow: 12, volumeThreshold: 10_000, coolDown: .seconds(3600))
         monitorConfiguration.testInterval = .zero
         let monitor = try await DriftMonitor(monitorConfiguration)
         let monitorTask = Task { try await monitor.run() }
         let training = try await TrainingConsumer(
-            TrainingConsumer.Configuration(kafka: PipelineFixture.kafka, database: fixture.database, topics: fixture.topics,
+            TrainingConsumer.Configuration(kafka: LocalServices.kafka, database: fixture.database, topics: fixture.topics,
                                            settings: LearningModels.settings(artifacts: artifacts)),
             generator: generator, embedder: fixture.embedder, baseModelSha256: sha)
         let trainingTask = Task { try await training.run() }
 
         let software = LearningCorpus.documents((0..<30).map(LearningCorpus.softwarePost), prefix: "lamp")
         try await fixture.send(software)
-        let embedded = try await PipelineFixture.eventually(timeout: .seconds(300)) {
+        let embedded = try await eventually(timeout: .seconds(300)) {
             try await fixture.db.query("SELECT count(*) AS n FROM drift_embeddings")[0].decode(Int.self, "n") >= 30
         }
         #expect(embedded, "the drift monitor should hold the 30 software posts")
 
         // A manual trigger: the first model, better than the base model, becomes champion.
-        let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         let manual = DriftDetected.manual(scope: "all")
         _ = try await producer.send(try EventCodec.record(manual, topic: fixture.topics.drift, source: "tests", id: "manual:first"))
-        let promoted = try await PipelineFixture.eventually(timeout: .seconds(900)) {
+        let promoted = try await eventually(timeout: .seconds(900)) {
             try await fixture.db.query("SELECT count(*) AS n FROM drift_state WHERE epoch = 1")[0].decode(Int.self, "n") == 1
         }
         let firstRun = try await fixture.db.query("SELECT status, error, promoted FROM training_runs WHERE trigger_id = 'manual:first'")
@@ -145,7 +140,7 @@ struct LearningLoopTests {
 
         // New posts on the same topic: tested, but no drift.
         try await fixture.send(LearningCorpus.documents((30..<45).map(LearningCorpus.softwarePost), prefix: "lamp"))
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(300)) {
+        #expect(try await eventually(timeout: .seconds(300)) {
             try await fixture.db.query("SELECT count(*) AS n FROM drift_embeddings WHERE epoch = 1")[0].decode(Int.self, "n") == 15
         })
         let sameTopic = try await monitor.check()
@@ -154,11 +149,11 @@ struct LearningLoopTests {
 
         // Posts on a new topic: one DriftDetected, one training run.
         try await fixture.send(LearningCorpus.documents((0..<20).map(LearningCorpus.bakingPost), prefix: "bakery"))
-        let fired = try await PipelineFixture.eventually(timeout: .seconds(300)) {
+        let fired = try await eventually(timeout: .seconds(300)) {
             try await fixture.db.query("SELECT count(*) AS n FROM drift_state WHERE last_fired_at IS NOT NULL")[0].decode(Int.self, "n") == 1
         }
         #expect(fired, "posts on a new topic should fire the drift monitor")
-        let trained = try await PipelineFixture.eventually(timeout: .seconds(900)) {
+        let trained = try await eventually(timeout: .seconds(900)) {
             try await fixture.db.query("SELECT count(*) AS n FROM training_runs WHERE trigger_id LIKE 'drift:%' AND status <> 'running'")[0]
                 .decode(Int.self, "n") >= 1
         }
@@ -193,11 +188,11 @@ struct LearningLoopTests {
     func failedRunKeepsChampion() async throws {
         let (generator, sha) = try LearningModels.load()
         let fixture = try await PipelineFixture("nanrun")
-        let artifacts = Self.temporaryDirectory()
+        let artifacts = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: artifacts) }
         let warehouse = try await WarehouseMaterializer(fixture.warehouseConfiguration)
         try await fixture.send(LearningCorpus.documents((0..<12).map(LearningCorpus.softwarePost), prefix: "nan"))
-        let loaded = try await PipelineFixture.eventually(timeout: .seconds(120)) {
+        let loaded = try await eventually(timeout: .seconds(120)) {
             try await warehouse.step()
             return try await fixture.db.query("SELECT count(*) AS n FROM documents")[0].decode(Int.self, "n") == 12
         }
@@ -210,14 +205,14 @@ struct LearningLoopTests {
                                                             datasetVersion: "ds-earlier", hyperparameters: [:], metrics: [:]), in: db)
             try await registry.promote("m-existing", in: db)
         }
-        let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         try await registry.publish(fixture.db, producer: producer)
 
         // A numerically broken base model: every embedding is NaN, so the first step's loss is.
         let weights = try BaseWeights(model: generator.model)
         weights.embedding.update(repeating: .nan, count: weights.config.vocabularySize * weights.config.modelDim)
         let training = try await TrainingConsumer(
-            TrainingConsumer.Configuration(kafka: PipelineFixture.kafka, database: fixture.database, topics: fixture.topics,
+            TrainingConsumer.Configuration(kafka: LocalServices.kafka, database: fixture.database, topics: fixture.topics,
                                            settings: LearningModels.settings(artifacts: artifacts)),
             generator: generator, embedder: fixture.embedder, baseModelSha256: sha,
             trainer: LoRATrainer(weights: weights, tokenizer: generator.tokenizer))
@@ -247,13 +242,13 @@ struct LearningLoopTests {
     @Test("an erased author's text is absent from the next dataset")
     func erasedAuthorLeavesDataset() async throws {
         let fixture = try await PipelineFixture("erasure")
-        let artifacts = Self.temporaryDirectory()
+        let artifacts = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: artifacts) }
         let warehouse = try await WarehouseMaterializer(fixture.warehouseConfiguration)
         let keeper = LearningCorpus.documents((0..<10).map(LearningCorpus.softwarePost), prefix: "keep", author: "Marta Keeper")
         let baker = LearningCorpus.documents((0..<10).map(LearningCorpus.bakingPost), prefix: "bake", author: "Bo Baker")
         try await fixture.send(keeper + baker)
-        #expect(try await PipelineFixture.eventually {
+        #expect(try await eventually {
             try await warehouse.step()
             return try await fixture.db.query("SELECT count(*) AS n FROM documents")[0].decode(Int.self, "n") == 20
         })
@@ -265,7 +260,7 @@ struct LearningLoopTests {
         #expect(all.contains { bakerIds.contains($0.documentId) })
 
         try await fixture.send([AuthorErased(authorId: EventIDs.authorId(name: "Bo Baker"), reason: "erasure request", requestedAt: Date())])
-        #expect(try await PipelineFixture.eventually {
+        #expect(try await eventually {
             try await warehouse.step()
             return try await fixture.db.query("SELECT count(*) AS n FROM documents")[0].decode(Int.self, "n") == 10
         })
@@ -284,7 +279,7 @@ struct LearningLoopTests {
     func registryPromoteRollback() async throws {
         let fixture = try await PipelineFixture("registry")
         let registry = ModelRegistry(topics: fixture.topics)
-        let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         for version in ["m-a", "m-b"] {
             try await fixture.db.transaction { db in
                 try await registry.register(ModelRegistry.Entry(version: version, baseModelSha256: String(repeating: "b", count: 64),

@@ -10,6 +10,7 @@ import TwinlogKafka
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
+import TwinlogTestSupport
 import TwinlogText
 import WarehouseConsumer
 
@@ -17,10 +18,6 @@ import WarehouseConsumer
 /// its own, a PostgreSQL schema, a replication slot and a publication. Tests fail loudly, saying
 /// what to run, when a service or the model is missing.
 struct PipelineFixture {
-    static let brokers = ProcessInfo.processInfo.environment["TWINLOG_BROKERS"] ?? "127.0.0.1:19092"
-    static let databaseURL = ProcessInfo.processInfo.environment["TWINLOG_DATABASE_URL"] ?? "postgresql://twinlog@127.0.0.1:55432/twinlog"
-    static var kafka: KafkaConfiguration { KafkaConfiguration(brokers: brokers, clientId: "twinlog-pipeline-tests", requestTimeout: .seconds(10)) }
-
     /// One embedder for the whole test process (loading the weights takes a while).
     static let sharedEmbedder = Result { try Embedder() }
 
@@ -42,41 +39,25 @@ struct PipelineFixture {
     var chunker: Chunker { Chunker(tokenizer: embedder.tokenizer) }
 
     init(_ label: String) async throws {
-        let parts = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
-        guard parts.count >= 2, parts[0] > 2 || (parts[0] == 2 && parts[1] >= 1) else {
-            Issue.record("librdkafka \(librdkafkaVersion) is loaded; run the tests through infra/dev/test (it puts librdkafka 2.16 on LD_LIBRARY_PATH)")
-            throw PipelineTestError("librdkafka too old")
-        }
+        try LocalServices.requireKafka()
         embedder = try Self.embedder()
-        name = "t\(UUID().uuidString.prefix(8).lowercased())_\(label)"
-        topics = TopicCatalogue(prefix: name + ".", partitions: 2)
-        let admin = try KafkaAdmin(configuration: Self.kafka)
-        try await admin.createTopics(topics.specs, ifNotExists: false)
-        await admin.close()
-        producer = try KafkaProducer(configuration: Self.kafka)
-        let root = try await PostgresConnection.connect(PostgresConnection.Options(url: Self.databaseURL))
-        try await root.execute("CREATE SCHEMA \(identifier: name)")
-        await root.close()
-        database = PostgresConnection.Options(url: Self.databaseURL, searchPath: name)
+        let namespace = try await TestNamespace.create(label)
+        name = namespace.name
+        topics = namespace.topics
+        producer = try KafkaProducer(configuration: LocalServices.kafka)
+        database = namespace.database
         db = try await PostgresConnection.connect(database)
         try await WarehouseSchema.prepare(db, schema: name)
     }
 
-    static func consumerOptions(group: String) -> KafkaConsumer.Options {
-        var options = KafkaConsumer.Options(groupId: group)
-        options.sessionTimeout = .milliseconds(3000)
-        options.fetchMaxWait = .milliseconds(10)
-        return options
-    }
-
     var warehouseConfiguration: WarehouseMaterializer.Configuration {
-        var configuration = WarehouseMaterializer.Configuration(kafka: Self.kafka, database: database, topics: topics, groupId: name + ".warehouse")
-        configuration.consumer = Self.consumerOptions(group: name + ".warehouse")
+        var configuration = WarehouseMaterializer.Configuration(kafka: LocalServices.kafka, database: database, topics: topics, groupId: name + ".warehouse")
+        configuration.consumer = LocalServices.consumerOptions(group: name + ".warehouse")
         return configuration
     }
 
     var relayConfiguration: CDCRelay.Configuration {
-        var configuration = CDCRelay.Configuration(kafka: Self.kafka, database: database, topics: topics)
+        var configuration = CDCRelay.Configuration(kafka: LocalServices.kafka, database: database, topics: topics)
         configuration.slot = "twinlog_cdc_" + name
         configuration.publication = "twinlog_" + name
         return configuration
@@ -84,15 +65,15 @@ struct PipelineFixture {
 
     /// The feature consumer's configuration, recording into `registry` when given.
     func featureConfiguration(registry: MetricsRegistry? = nil) -> FeatureConsumer.Configuration {
-        var configuration = FeatureConsumer.Configuration(kafka: Self.kafka, database: database, topics: topics, groupId: name + ".features")
-        configuration.consumer = Self.consumerOptions(group: name + ".features")
+        var configuration = FeatureConsumer.Configuration(kafka: LocalServices.kafka, database: database, topics: topics, groupId: name + ".features")
+        configuration.consumer = LocalServices.consumerOptions(group: name + ".features")
         if let registry { configuration.metrics = registry.factory }
         return configuration
     }
 
     func indexConfiguration(snapshot: URL? = nil, registry: MetricsRegistry? = nil) -> IndexMaterializer.Configuration {
-        var configuration = IndexMaterializer.Configuration(kafka: Self.kafka, topics: topics, snapshotPath: snapshot)
-        configuration.consumer = Self.consumerOptions(group: name + ".index")
+        var configuration = IndexMaterializer.Configuration(kafka: LocalServices.kafka, topics: topics, snapshotPath: snapshot)
+        configuration.consumer = LocalServices.consumerOptions(group: name + ".index")
         if let registry { configuration.metrics = registry.factory }
         return configuration
     }
@@ -137,24 +118,9 @@ struct PipelineFixture {
 
     /// Reads every record of the chunk topic from the beginning.
     func chunkReader() throws -> KafkaConsumer {
-        try KafkaConsumer(configuration: Self.kafka, options: Self.consumerOptions(group: name + ".reader"),
+        try KafkaConsumer(configuration: LocalServices.kafka, options: LocalServices.consumerOptions(group: name + ".reader"),
                           assign: Dictionary(uniqueKeysWithValues: (0..<topics.partitions).map { (TopicPartition(topics.chunks, $0), KafkaOffset.beginning) }))
     }
-
-    /// Waits until `condition` holds or `timeout` passes; returns whether it held.
-    static func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-}
-
-struct PipelineTestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The warehouse materializer, CDC relay, feature consumer and index materializer running as tasks

@@ -7,35 +7,23 @@ import TwinlogIndex
 import TwinlogKafka
 import TwinlogPostgres
 import TwinlogRuntime
+import TwinlogTestSupport
 import TwinlogText
 
 /// Effectively-once under crashes: the real `twinlog run` process with all four consumers is
 /// killed with SIGKILL while it works through a load, then restarted.
 @Suite("Kill -9 of the pipeline during a load")
 struct PipelineKillTests {
-    /// The `twinlog` binary: `TWINLOG_BINARY`, or the one `swift build` put next to the test bundle
-    /// (so it works under any scratch path).
-    static func binary() throws -> String {
-        var candidates = [Bundle.main.bundleURL.appendingPathComponent("twinlog").path,
-                          Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("twinlog").path]
-        if let explicit = ProcessInfo.processInfo.environment["TWINLOG_BINARY"] { candidates.insert(explicit, at: 0) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("the twinlog binary is missing (looked for \(candidates)); run `swift build --build-tests` first or set TWINLOG_BINARY")
-            throw PipelineTestError("no twinlog binary")
-        }
-        return found
-    }
-
     @Test("7 kills of warehouse, relay, features and index during a load: the restarted index equals a clean rebuild",
           .timeLimit(.minutes(10)))
     func killDuringLoad() async throws {
-        let binary = try Self.binary()
+        let binary = try twinlogBinary()
         let fixture = try await PipelineFixture("pkill")
         let snapshot = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.name).hnsw")
         defer { try? FileManager.default.removeItem(at: snapshot) }
         let executor = BlockingExecutor(label: "tests.pipeline.kill")
         let environment = [
-            "TWINLOG_BROKERS": PipelineFixture.brokers, "TWINLOG_DATABASE_URL": PipelineFixture.databaseURL,
+            "TWINLOG_BROKERS": LocalServices.brokers, "TWINLOG_DATABASE_URL": LocalServices.databaseURL,
             "TWINLOG_DATABASE_SCHEMA": fixture.name, "TWINLOG_TOPIC_PREFIX": fixture.topics.prefix,
             "TWINLOG_SESSION_TIMEOUT": "3", "TWINLOG_LOG_LEVEL": "warning",
         ]
@@ -63,7 +51,7 @@ struct PipelineKillTests {
             let before = try await progress(fixture)
             try await fixture.producer.send(slice.map { try EventCodec.record($0, topic: fixture.topics.documents, source: "tests") })
             let running = try ChildProcess.start(arguments, environment: environment, stdoutPath: "/dev/null")
-            let working = try await PipelineFixture.eventually(timeout: .seconds(60)) { try await progress(fixture) > before }
+            let working = try await eventually(timeout: .seconds(60)) { try await progress(fixture) > before }
             if working { killedWhileWorking += 1 }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...3000, using: &generator)))
             running.send(SIGKILL)
@@ -74,7 +62,7 @@ struct PipelineKillTests {
         // The last process runs until the chunk sets match the warehouse, then stops cleanly.
         let last = try ChildProcess.start(arguments, environment: environment, stdoutPath: "/dev/null")
         var expected = Set<String>()
-        let converged = try await PipelineFixture.eventually(timeout: .seconds(300)) {
+        let converged = try await eventually(timeout: .seconds(300)) {
             expected = try await expectedChunks(fixture)
             let stored = try await ChunkSetStore().liveChunks(fixture.db)
             let unsettled = try await fixture.db.query("SELECT 1 FROM feature_chunk_sets WHERE cardinality(unsettled_ids) > 0")

@@ -5,6 +5,7 @@ import Testing
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogTestSupport
 
 @Suite("Replays rebuild the chunk sets and the index", .serialized)
 struct ReplayTests {
@@ -27,7 +28,7 @@ struct ReplayTests {
         for document in edits { live[document.documentId] = fixture.chunkIds(document) }
         live[documents[2].documentId] = nil
         let expected = live.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-        #expect(try await PipelineFixture.eventually { Set(pipeline.index.keys) == expected })
+        #expect(try await eventually { Set(pipeline.index.keys) == expected })
         let liveIndex = pipeline.index
         await pipeline.stop()
         await fixture.dropSlot()

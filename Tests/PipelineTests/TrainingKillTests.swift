@@ -4,6 +4,7 @@ import TrainingConsumer
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogRuntime
+import TwinlogTestSupport
 import TwinlogTraining
 import WarehouseConsumer
 
@@ -13,14 +14,14 @@ struct TrainingKillTests {
     @Test("a run killed after a checkpoint is recorded as interrupted, publishes nothing, and the next process resumes it from the checkpoint",
           .timeLimit(.minutes(15)))
     func killDuringTraining() async throws {
-        let binary = try PipelineKillTests.binary()
+        let binary = try twinlogBinary()
         let (generator, sha) = try LearningModels.load()
         let fixture = try await PipelineFixture("tkill")
-        let artifacts = LearningLoopTests.temporaryDirectory()
+        let artifacts = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: artifacts) }
         let warehouse = try await WarehouseMaterializer(fixture.warehouseConfiguration)
         try await fixture.send(LearningCorpus.documents((0..<16).map(LearningCorpus.softwarePost), prefix: "tkill"))
-        #expect(try await PipelineFixture.eventually(timeout: .seconds(120)) {
+        #expect(try await eventually(timeout: .seconds(120)) {
             try await warehouse.step()
             return try await fixture.db.query("SELECT count(*) AS n FROM documents")[0].decode(Int.self, "n") == 16
         })
@@ -28,18 +29,18 @@ struct TrainingKillTests {
 
         let log = artifacts + "/run.log"
         let environment = [
-            "TWINLOG_BROKERS": PipelineFixture.brokers, "TWINLOG_DATABASE_URL": PipelineFixture.databaseURL,
+            "TWINLOG_BROKERS": LocalServices.brokers, "TWINLOG_DATABASE_URL": LocalServices.databaseURL,
             "TWINLOG_DATABASE_SCHEMA": fixture.name, "TWINLOG_TOPIC_PREFIX": fixture.topics.prefix, "TWINLOG_LOG_LEVEL": "info",
         ]
         let arguments = [binary, "run", "--only", "training", "--artifacts", artifacts, "--training-steps", "24", "--training-max-length", "96"]
         let process = try ChildProcess.start(arguments, environment: environment, stdoutPath: "/dev/null", stderrPath: log)
-        let producer = try KafkaProducer(configuration: PipelineFixture.kafka)
+        let producer = try KafkaProducer(configuration: LocalServices.kafka)
         let trigger = DriftDetected.manual(scope: "all")
         _ = try await producer.send(try EventCodec.record(trigger, topic: fixture.topics.drift, source: "tests", id: "manual:kill"))
 
         // Kill once the run has written its first checkpoint (every 10 steps).
         let checkpoint = artifacts + "/runs/manual_kill/checkpoint.twlt"
-        let checkpointed = try await PipelineFixture.eventually(timeout: .seconds(600)) { FileManager.default.fileExists(atPath: checkpoint) }
+        let checkpointed = await eventually(timeout: .seconds(600)) { FileManager.default.fileExists(atPath: checkpoint) }
         #expect(checkpointed, "no checkpoint: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         process.send(SIGKILL)
         _ = try await BlockingExecutor(label: "tests.training.kill").run { try process.wait() }
@@ -54,7 +55,7 @@ struct TrainingKillTests {
         settings.training.steps = 24
         settings.training.maxSequenceLength = 96
         let training = try await TrainingConsumer(
-            TrainingConsumer.Configuration(kafka: PipelineFixture.kafka, database: fixture.database, topics: fixture.topics, settings: settings),
+            TrainingConsumer.Configuration(kafka: LocalServices.kafka, database: fixture.database, topics: fixture.topics, settings: settings),
             generator: generator, embedder: fixture.embedder, baseModelSha256: sha)
         var outcome: TrainingConsumer.Outcome?
         let deadline = ContinuousClock.now + .seconds(600)

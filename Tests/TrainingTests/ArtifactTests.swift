@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
+import TwinlogTestSupport
 
 /// The adapter file: round trip, content hash, and clear errors for damaged files.
 @Suite("adapter artifacts")
@@ -14,7 +15,7 @@ struct ArtifactTests {
     }
 
     static func write(_ parameters: LoRAParameters = trained()) throws -> (String, LoRAArtifact) {
-        let path = TrainerTests.temporaryDirectory() + "/adapter.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/adapter.twlt"
         return (path, try LoRAArtifact(parameters: parameters, metadata: ["dataset": "v1"]).write(to: path))
     }
 
@@ -30,7 +31,7 @@ struct ArtifactTests {
     }
 
     static func expectInvalid(_ bytes: [UInt8], mentioning words: String) throws {
-        let path = TrainerTests.temporaryDirectory() + "/bad.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/bad.twlt"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         do {
             _ = try LoRAArtifact.load(path: path)
@@ -59,7 +60,7 @@ struct ArtifactTests {
     func nonFinite() throws {
         var p = Self.trained()
         p.values[5] = .nan
-        let path = TrainerTests.temporaryDirectory() + "/nan.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/nan.twlt"
         var file = TensorFile(header: .init(kind: "adapter", lora: p.configuration, model: p.shape, metadata: [:],
                                             tensors: [.init(name: "x", shape: [p.count])]), tensors: [p.values])
         try file.write(to: path)
@@ -70,7 +71,7 @@ struct ArtifactTests {
     @Test("tensors that do not match the header's LoRA settings are refused")
     func wrongShapes() throws {
         let p = Self.trained()
-        let path = TrainerTests.temporaryDirectory() + "/shape.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/shape.twlt"
         var other = p.configuration
         other.rank = 3
         var file = TensorFile(header: .init(kind: "adapter", lora: other, model: p.shape, metadata: [:],

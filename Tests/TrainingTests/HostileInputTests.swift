@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TwinlogRuntime
 @testable import TwinlogTraining
+import TwinlogTestSupport
 
 /// Adapter files and paths written by someone hostile: every one is refused with an error that
 /// says why, none traps or allocates what the file's bytes cannot back.
@@ -24,7 +25,7 @@ struct TrainingHostileInputTests {
     }
 
     static func write(_ bytes: [UInt8]) throws -> String {
-        let path = TrainerTests.temporaryDirectory() + "/hostile.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/hostile.twlt"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -84,7 +85,7 @@ struct TrainingHostileInputTests {
 
     @Test("a file over the size cap is refused before it is read")
     func sizeCap() throws {
-        let path = TrainerTests.temporaryDirectory() + "/huge.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/huge.twlt"
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         // Sparse: no gigabyte is written.
@@ -96,7 +97,7 @@ struct TrainingHostileInputTests {
 
     @Test("the artifacts folder refuses paths that resolve outside it: .., absolute paths, symlinks; and resolves those inside")
     func artifactFolder() throws {
-        let root = TrainerTests.temporaryDirectory()
+        let root = try makeTemporaryFolder("artifacts")
         try FileManager.default.createDirectory(atPath: root + "/adapters", withIntermediateDirectories: true)
         let folder = try ArtifactFolder(path: root)
         try Data([1]).write(to: URL(fileURLWithPath: root + "/adapters/a.twlt"))

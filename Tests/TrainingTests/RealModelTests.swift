@@ -5,6 +5,7 @@ import TwinlogEmbedding
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
 import TwinlogRuntime
+import TwinlogTestSupport
 
 /// The real SmolLM2 weights, loaded once (Float32, so the debug build's products run in BLAS).
 /// A missing file is an error that says how to install it: the tests fail loudly, never skip.
@@ -71,7 +72,7 @@ struct RealModelTests {
         #expect(after.perplexity < 0.5 * before.perplexity,
                 "held-out perplexity \(before.perplexity) before, \(after.perplexity) after")
 
-        let path = TrainerTests.temporaryDirectory() + "/adapter.twlt"
+        let path = try makeTemporaryFolder("artifacts") + "/adapter.twlt"
         _ = try result.artifact(metadata: ["base_model": "SmolLM2-135M-Instruct"]).write(to: path)
         let lora = try LoRAArtifact.load(path: path).loraSet(for: model)
         let tokenizer = trainer.tokenizer!

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
+import TwinlogTestSupport
 
 /// The training loop on the tiny random model: reproducibility, resume, divergence.
 @Suite("LoRA training loop")
@@ -29,12 +30,6 @@ struct TrainerTests {
                                                                 options: options, onStep: nil)
     }
 
-    static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("twinlog-training-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test("the loss falls on a learnable rule")
     func lossFalls() throws {
         let result = try Self.train(Self.configuration(steps: 30))
@@ -55,7 +50,7 @@ struct TrainerTests {
     @Test("a run stopped after a checkpoint and resumed ends bit-identical to an uninterrupted run")
     func resume() throws {
         let uninterrupted = try Self.train(Self.configuration())
-        let folder = Self.temporaryDirectory()
+        let folder = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let first = try Self.train(Self.configuration(), options: TrainingRunOptions(
             threads: 2, checkpointDirectory: folder, checkpointEvery: 3, stopAfterStep: 5, logEvery: 0))
@@ -69,7 +64,7 @@ struct TrainerTests {
 
     @Test("a checkpoint is not resumed with other hyper-parameters")
     func resumeMismatch() throws {
-        let folder = Self.temporaryDirectory()
+        let folder = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try Self.train(Self.configuration(), options: TrainingRunOptions(threads: 2, checkpointDirectory: folder, stopAfterStep: 2, logEvery: 0))
         #expect(throws: TrainingError.self) {
@@ -79,7 +74,7 @@ struct TrainerTests {
 
     @Test("a NaN loss fails the run with a clear error and leaves no file half-written")
     func divergence() throws {
-        let folder = Self.temporaryDirectory()
+        let folder = try makeTemporaryFolder("artifacts")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // A model whose embedding of token 22 is NaN: the first batch holding that token poisons
         // the loss, as a numerically broken step would.

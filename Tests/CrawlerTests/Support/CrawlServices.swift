@@ -4,37 +4,25 @@ import Testing
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogTestSupport
 
 /// The real broker and PostgreSQL that `infra/dev/up` started, a topic and schema of each test's
 /// own, and helpers to run a crawl and read back exactly what it emitted. Missing services fail
 /// the test with what to run.
 struct CrawlServices {
-    static let brokers = ProcessInfo.processInfo.environment["TWINLOG_BROKERS"] ?? "127.0.0.1:19092"
-    static let databaseURL = ProcessInfo.processInfo.environment["TWINLOG_DATABASE_URL"] ?? "postgresql://twinlog@127.0.0.1:55432/twinlog"
-
     let name: String
     let topics: TopicCatalogue
     let db: PostgresConnection
     let producer: KafkaProducer
     let kafka: KafkaConfiguration
 
-    /// Creates a one-partition documents topic (so records keep one total order) and a schema.
+    /// Creates one-partition topics (so records keep one total order) and a schema.
     static func start(_ label: String) async throws -> CrawlServices {
-        let parts = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
-        guard parts.count >= 2, parts[0] > 2 || (parts[0] == 2 && parts[1] >= 1) else {
-            Issue.record("librdkafka \(librdkafkaVersion) is loaded; run the tests through infra/dev/test (it puts librdkafka 2.16 on LD_LIBRARY_PATH)")
-            throw CrawlError(url: brokers, .emit("librdkafka too old"))
-        }
-        let name = "t\(UUID().uuidString.prefix(8).lowercased())_\(label)"
-        let kafka = KafkaConfiguration(brokers: brokers, clientId: "twinlog-crawler-tests", requestTimeout: .seconds(10))
-        let topics = TopicCatalogue(prefix: name + ".", partitions: 1)
-        let admin = try KafkaAdmin(configuration: kafka)
-        try await admin.createTopics([TopicSpec(name: topics.documents, partitions: 1, configs: [:])], ifNotExists: false)
-        await admin.close()
-        let setup = try await PostgresConnection.connect(PostgresConnection.Options(url: databaseURL))
-        try await setup.execute("CREATE SCHEMA \(identifier: name)")
-        await setup.close()
-        let db = try await PostgresConnection.connect(PostgresConnection.Options(url: databaseURL, searchPath: name))
+        let namespace = try await TestNamespace.create(label, partitions: 1)
+        let name = namespace.name
+        let kafka = LocalServices.kafka
+        let topics = namespace.topics
+        let db = try await PostgresConnection.connect(namespace.database)
         try await CrawlStateStore.prepare(db, schema: name)
         return CrawlServices(name: name, topics: topics, db: db, producer: try KafkaProducer(configuration: kafka), kafka: kafka)
     }
