@@ -53,7 +53,8 @@ let package = Package(
         .target(name: "TwinlogConfig", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime"], path: "Core/Config"),
         .target(name: "TwinlogSink", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Core/Sink"),
         .target(name: "TwinlogText", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -107,8 +108,9 @@ let package = Package(
 
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
-            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "TwinlogEvents", "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogSchemas", "TwinlogSink",
+            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/warehouse"),
         .target(name: "CDCConsumer", dependencies: [
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
@@ -120,12 +122,13 @@ let package = Package(
             "TwinlogMetrics", "TwinlogRuntime", .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/features"),
         .target(name: "IndexConsumer", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime",
+            "TwinlogEvents", "TwinlogKafka", "TwinlogIndex", "TwinlogMetrics", "TwinlogRuntime", "TwinlogSink",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
-            "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka",
-            "TwinlogRuntime", "TwinlogHTML", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
+            "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka", "TwinlogMetrics",
+            "TwinlogRuntime", "TwinlogHTML", "TwinlogSink", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/inference"),
         .target(name: "DriftConsumer", dependencies: [
@@ -171,7 +174,7 @@ let package = Package(
         ], path: "Tests/CoreTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
-            "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer", "CDCConsumer",
+            "TwinlogMetrics", "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer", "CDCConsumer",
         ], path: "Tests/IntegrationTests"),
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogTestSupport", "TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),

@@ -71,20 +71,13 @@ public final class DriftMonitor: Service {
 
     private let configuration: Configuration
     private let db: PostgresConnection
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let offsets = PostgresOffsetStore(consumer: consumerName)
+    private let runtime: ConsumerRuntime<DriftRecorder>
     private let outbox = PostgresOutbox()
     private let executor = BlockingExecutor(label: "twinlog.drift.test")
-    private let state = Mutex(RunState())
+    private let schedule: DriftSchedule
     private let statistic: Gauge
     private let pValue: Gauge
     private let events: Counter
-
-    private struct RunState {
-        var untested = false
-        var lastTest = ContinuousClock.now
-    }
 
     /// Connects to PostgreSQL (applying pending migrations), publishes any event a crash left in
     /// the outbox, and joins the consumer group.
@@ -94,48 +87,40 @@ public final class DriftMonitor: Service {
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         try await db.execute("INSERT INTO drift_state (scope) VALUES (\(configuration.scope)) ON CONFLICT (scope) DO NOTHING")
         self.db = db
-        let offsets = self.offsets
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
-                                     topics: [configuration.topics.chunks, configuration.topics.models]) { partitions in
-            try await offsets.load(db, partitions: partitions)
-        }
-        producer = try KafkaProducer(configuration: configuration.kafka)
+        let schedule = DriftSchedule()
+        self.schedule = schedule
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
+            name: Self.consumerName, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
+            options: configuration.consumer, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
+            maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
+            handler: DriftRecorder(db: db, topics: configuration.topics, authorId: configuration.authorId,
+                                   scope: configuration.scope, schedule: schedule))
         statistic = Gauge(label: "twinlog_drift_mmd_statistic", factory: configuration.metrics)
         pValue = Gauge(label: "twinlog_drift_p_value", factory: configuration.metrics)
         events = Counter(label: "twinlog_drift_events_total", factory: configuration.metrics)
-        try await outbox.flush(db, producer: producer)
+        try await outbox.flush(db, producer: runtime.producer)
     }
 
     /// Applies batches and tests when due, until the task is cancelled or a graceful shutdown
     /// begins; then closes everything.
     public func run() async throws {
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try await step()
-                let due = state.withLock { $0.untested && ContinuousClock.now - $0.lastTest >= configuration.testInterval }
-                if due { try await check() }
-            }
-        } catch is CancellationError {}
+        try await runtime.run {
+            if self.schedule.testDue(interval: self.configuration.testInterval) { try await self.check() }
+        }
         await shutdown()
     }
 
     /// Polls one batch and applies it; returns the number of records.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(200)) async throws -> Int {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
-        guard !records.isEmpty else { return 0 }
-        try await apply(records)
-        return records.count
+        try await runtime.step(timeout: timeout).records
     }
 
     /// Tests the window against the reference now (when the policy allows a test) and fires when
     /// the policy says so.
     @discardableResult
     public func check(now: Date = Date()) async throws -> Check {
-        state.withLock {
-            $0.untested = false
-            $0.lastTest = .now
-        }
+        schedule.tested()
         let scope = configuration.scope
         let rows = try await db.query("""
             SELECT s.epoch, s.reference_dataset, s.last_fired_at,
@@ -179,8 +164,7 @@ public final class DriftMonitor: Service {
 
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
+        await runtime.shutdown()
         await db.close()
     }
 
@@ -200,43 +184,113 @@ public final class DriftMonitor: Service {
                 """)
             try await outbox.enqueue(record, in: db)
         }
-        try await outbox.flush(db, producer: producer)
+        try await outbox.flush(db, producer: runtime.producer)
         events.increment()
         configuration.logger.notice("drift detected", metadata: [
             "reason": "\(reason.rawValue)", "window": "\(o.windowSize)", "new_documents": "\(o.newDocuments)", "id": "\(id)"])
     }
 
-    private func apply(_ records: [KafkaRecord]) async throws {
+    private func vectors(_ query: PostgresQuery) async throws -> [[Float]] {
+        try await db.query(query).map { row in
+            guard let vector = EmbeddingCoding.vector(try row.decode([UInt8].self, "embedding")) else {
+                throw EventError("drift_embeddings holds an embedding whose length is not a multiple of 4 bytes")
+            }
+            return vector
+        }
+    }
+}
+
+/// When the monitor last tested and whether chunks arrived since, shared by the monitor and its
+/// handler.
+final class DriftSchedule: Sendable {
+    private struct State {
+        var untested = false
+        var lastTest = ContinuousClock.now
+    }
+
+    private let state = Mutex(State())
+
+    /// New chunks or a new champion arrived.
+    func changed() { state.withLock { $0.untested = true } }
+
+    /// A test ran now.
+    func tested() {
+        state.withLock {
+            $0.untested = false
+            $0.lastTest = .now
+        }
+    }
+
+    /// Whether something arrived since the last test and at least `interval` has passed.
+    func testDue(interval: Duration) -> Bool {
+        state.withLock { $0.untested && ContinuousClock.now - $0.lastTest >= interval }
+    }
+}
+
+/// The drift monitor's handler: chunk events become `drift_embeddings` rows (upserts and
+/// deletes) and ModelPublished a new epoch, committed with the offsets.
+struct DriftRecorder: ConsumerHandler {
+    enum Input: Sendable {
+        case champion(dataset: String)
+        case remove(chunkId: String)
+        case upsert(chunkId: String, documentId: String, authorId: String, embedding: [UInt8])
+    }
+
+    /// What one batch did.
+    struct Outcome: ConsumerOutcome {
+        var records = 0
+        var deadLettered = 0
+        mutating func merge(_ other: Outcome) { deadLettered += other.deadLettered }
+    }
+
+    let db: PostgresConnection
+    let topics: TopicCatalogue
+    let authorId: String?
+    let scope: String
+    let schedule: DriftSchedule
+    private let offsets = PostgresOffsetStore(consumer: DriftMonitor.consumerName)
+
+    init(db: PostgresConnection, topics: TopicCatalogue, authorId: String?, scope: String, schedule: DriftSchedule) {
+        self.db = db
+        self.topics = topics
+        self.authorId = authorId
+        self.scope = scope
+        self.schedule = schedule
+    }
+
+    func decode(_ record: KafkaRecord) throws -> Input? {
+        if record.topic == topics.models {
+            return .champion(dataset: try EventCodec.decode(record, as: ModelPublished.self).event.datasetVersion ?? "base")
+        } else if record.value == nil {
+            guard let key = record.key else { throw EventError("a tombstone without a key") }
+            return .remove(chunkId: String(decoding: key, as: UTF8.self))
+        } else if EventCodec.eventType(of: record) == ChunkRemoved.eventType {
+            return .remove(chunkId: try EventCodec.decode(record, as: ChunkRemoved.self).event.chunkId)
+        }
+        let chunk = try EventCodec.decode(record, as: ChunkEmbedded.self).event
+        guard let vector = chunk.vector, vector.count == chunk.dimensions else {
+            throw EventError("chunk \(chunk.chunkId): the embedding does not decode to \(chunk.dimensions) floats")
+        }
+        guard authorId == nil || authorId == chunk.authorId else { return nil }
+        return .upsert(chunkId: chunk.chunkId, documentId: chunk.documentId, authorId: chunk.authorId, embedding: EmbeddingCoding.bytes(vector))
+    }
+
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await offsets.load(db, partitions: partitions)
+    }
+
+    func apply(_ batch: ConsumerBatch<Input>) async throws -> Outcome {
         var upserts: [(chunkId: String, documentId: String, authorId: String, embedding: [UInt8])] = []
         var removals: [String] = []
         var champions: [String] = []
-        var rejected: [OutgoingRecord] = []
-        for record in records {
-            do {
-                if record.topic == configuration.topics.models {
-                    let published = try EventCodec.decode(record, as: ModelPublished.self).event
-                    champions.append(published.datasetVersion ?? "base")
-                } else if record.value == nil {
-                    guard let key = record.key else { throw EventError("a tombstone without a key") }
-                    removals.append(String(decoding: key, as: UTF8.self))
-                } else if EventCodec.eventType(of: record) == ChunkRemoved.eventType {
-                    removals.append(try EventCodec.decode(record, as: ChunkRemoved.self).event.chunkId)
-                } else {
-                    let chunk = try EventCodec.decode(record, as: ChunkEmbedded.self).event
-                    guard let vector = chunk.vector, vector.count == chunk.dimensions else {
-                        throw EventError("chunk \(chunk.chunkId): the embedding does not decode to \(chunk.dimensions) floats")
-                    }
-                    if configuration.authorId == nil || configuration.authorId == chunk.authorId {
-                        upserts.append((chunk.chunkId, chunk.documentId, chunk.authorId, EmbeddingCoding.bytes(vector)))
-                    }
-                }
-            } catch {
-                rejected.append(DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                                  consumer: Self.consumerName, reason: "\(error)", logger: configuration.logger))
+        for (_, input) in batch.inputs {
+            switch input {
+            case .champion(let dataset): champions.append(dataset)
+            case .remove(let chunkId): removals.append(chunkId)
+            case .upsert(let chunkId, let documentId, let authorId, let embedding): upserts.append((chunkId, documentId, authorId, embedding))
             }
         }
-        if !rejected.isEmpty { try await producer.send(rejected) }
-        let scope = configuration.scope
+        let scope = self.scope
         try await db.transaction { db in
             // A champion trained on another dataset than the reference's starts a new epoch.
             for dataset in champions {
@@ -259,17 +313,9 @@ public final class DriftMonitor: Service {
                     ON CONFLICT (chunk_id) DO NOTHING
                     """)
             }
-            try await offsets.save(db, KafkaConsumer.nextOffsets(after: records))
+            try await offsets.save(db, batch.nextOffsets)
         }
-        if !upserts.isEmpty || !champions.isEmpty { state.withLock { $0.untested = true } }
-    }
-
-    private func vectors(_ query: PostgresQuery) async throws -> [[Float]] {
-        try await db.query(query).map { row in
-            guard let vector = EmbeddingCoding.vector(try row.decode([UInt8].self, "embedding")) else {
-                throw EventError("drift_embeddings holds an embedding whose length is not a multiple of 4 bytes")
-            }
-            return vector
-        }
+        if !upserts.isEmpty || !champions.isEmpty { schedule.changed() }
+        return Outcome()
     }
 }

@@ -27,7 +27,8 @@ import TwinlogRuntime
 /// with every possibly published id settled again (republished as embedded or removed). Events are
 /// keyed by chunk id and carry the same embedding, so a repeat is an idempotent upsert downstream.
 ///
-/// Invalid change events go to `twin.dlq.features` with the reason, and the consumer moves on.
+/// Runs on `ConsumerRuntime`: invalid change events, and changes the planner cannot apply, go to
+/// `twin.dlq.features` with the reason, and the consumer moves on.
 public final class FeatureConsumer: Service {
     /// What the consumer connects to, its embedder and how it batches.
     public struct Configuration: Sendable {
@@ -55,7 +56,7 @@ public final class FeatureConsumer: Service {
     }
 
     /// What one batch did.
-    public struct BatchOutcome: Sendable, Equatable {
+    public struct BatchOutcome: ConsumerOutcome, Equatable {
         public var records = 0
         public var chunksEmbedded = 0
         public var chunksRemoved = 0
@@ -66,6 +67,15 @@ public final class FeatureConsumer: Service {
         /// Seconds spent waiting for the embedder.
         public var embedSeconds = 0.0
         public init() {}
+
+        public mutating func merge(_ other: BatchOutcome) {
+            chunksEmbedded += other.chunksEmbedded
+            chunksRemoved += other.chunksRemoved
+            chunksUnchanged += other.chunksUnchanged
+            duplicates += other.duplicates
+            deadLettered += other.deadLettered
+            embedSeconds += other.embedSeconds
+        }
     }
 
     /// The name under which the consumer stores its offsets and dead letters.
@@ -74,89 +84,89 @@ public final class FeatureConsumer: Service {
     public static let eventSource = "twinlog/features"
 
     private let configuration: Configuration
-    private let embedder: Embedder
-    private let chunker: Chunker
     private let db: PostgresConnection
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let admin: KafkaAdmin
-    private let offsets = PostgresOffsetStore(consumer: consumerName)
-    private let store = ChunkSetStore()
-    private let metrics: FeatureMetrics
+    private let runtime: ConsumerRuntime<FeatureWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration, embedder: Embedder) async throws {
         self.configuration = configuration
-        self.embedder = embedder
-        chunker = Chunker(tokenizer: embedder.tokenizer)
-        metrics = FeatureMetrics(factory: configuration.metrics)
         let db = try await PostgresConnection.connect(configuration.database)
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
-        let offsets = self.offsets
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
-                                     topics: [configuration.topics.warehouseChanges]) { partitions in
-            try await offsets.load(db, partitions: partitions)
-        }
-        producer = try KafkaProducer(configuration: configuration.kafka)
-        admin = try KafkaAdmin(configuration: configuration.kafka)
+        let producer = try KafkaProducer(configuration: configuration.kafka)
+        var runtimeConfiguration = ConsumerRuntime<FeatureWriter>.Configuration(
+            name: Self.consumerName, source: .group(topics: [configuration.topics.warehouseChanges]), options: configuration.consumer,
+            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            metrics: configuration.metrics, logger: configuration.logger)
+        runtimeConfiguration.lagInterval = configuration.lagInterval
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: FeatureWriter(
+            db: db, producer: producer, embedder: embedder, chunking: configuration.chunking, chunkTopic: configuration.topics.chunks,
+            metrics: FeatureMetrics(factory: configuration.metrics)), producer: producer)
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
     /// flight commits first), then leaves the group and closes connections.
     public func run() async throws {
         defer { configuration.logger.info("feature consumer stopped") }
-        var lastLag = ContinuousClock.now - configuration.lagInterval
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let outcome = try await step()
-                if outcome.records > 0 {
-                    configuration.logger.debug("batch applied", metadata: [
-                        "records": "\(outcome.records)", "embedded": "\(outcome.chunksEmbedded)", "removed": "\(outcome.chunksRemoved)"])
-                }
-                if ContinuousClock.now - lastLag >= configuration.lagInterval {
-                    lastLag = .now
-                    await refreshLag()
-                }
-            }
-        } catch is CancellationError {}
+        try await runtime.run()
         await shutdown()
     }
 
     /// Polls one batch and applies it.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
-        guard !records.isEmpty else { return BatchOutcome() }
-        let started = ContinuousClock.now
-        defer { metrics.batchSeconds.recordNanoseconds((ContinuousClock.now - started).inNanoseconds) }
-        return try await apply(records)
+        try await runtime.step(timeout: timeout)
     }
 
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
-        await admin.close()
+        await runtime.shutdown()
         await db.close()
     }
+}
 
-    private func apply(_ records: [KafkaRecord]) async throws -> BatchOutcome {
-        var outcome = BatchOutcome()
-        outcome.records = records.count
-        metrics.changeEvents.increment(by: records.count)
-        var rejected: [OutgoingRecord] = []
-        var changes: [(KafkaRecord, FeatureChange)] = []
-        for record in records {
-            do {
-                if let change = try Self.change(of: record) { changes.append((record, change)) }
-            } catch {
-                rejected.append(deadLetter(record, reason: "\(error)"))
-            }
-        }
+/// The feature consumer's handler: a warehouse change becomes a chunk-set change, and a batch of
+/// them the chunk events to publish, committed with the chunk sets and offsets.
+struct FeatureWriter: ConsumerHandler {
+    typealias Outcome = FeatureConsumer.BatchOutcome
 
+    let db: PostgresConnection
+    let producer: KafkaProducer
+    let embedder: Embedder
+    let chunking: ChunkingScheme
+    let chunkTopic: String
+    let metrics: FeatureMetrics
+    private let chunker: Chunker
+    private let offsets = PostgresOffsetStore(consumer: FeatureConsumer.consumerName)
+    private let store = ChunkSetStore()
+
+    init(db: PostgresConnection, producer: KafkaProducer, embedder: Embedder, chunking: ChunkingScheme, chunkTopic: String,
+         metrics: FeatureMetrics) {
+        self.db = db
+        self.producer = producer
+        self.embedder = embedder
+        self.chunking = chunking
+        self.chunkTopic = chunkTopic
+        self.metrics = metrics
+        chunker = Chunker(tokenizer: embedder.tokenizer)
+    }
+
+    /// The change a record asks for; nil for changes of no concern (versions, author upserts).
+    func decode(_ record: KafkaRecord) throws -> FeatureChange? {
+        metrics.changeEvents.increment()
+        return try FeatureChange(try EventCodec.decode(record, as: WarehouseChange.self).event)
+    }
+
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await offsets.load(db, partitions: partitions)
+    }
+
+    func apply(_ batch: ConsumerBatch<FeatureChange>) async throws -> Outcome {
+        let started = ContinuousClock.now
+        defer { metrics.batchSeconds.recordNanoseconds((ContinuousClock.now - started).inNanoseconds) }
+        var outcome = Outcome()
         var documentIds = Set<String>(), authorIds = Set<String>(), truncate = false
-        for (_, change) in changes {
+        for (_, change) in batch.inputs {
             switch change {
             case .upsert(let row, _): documentIds.insert(row.documentId)
             case .delete(let id, _): documentIds.insert(id)
@@ -165,15 +175,10 @@ public final class FeatureConsumer: Service {
             }
         }
         let stored = try await store.load(db, documentIds: documentIds.sorted(), authorIds: authorIds.sorted(), everything: truncate)
-        var planner = ChunkSetPlanner(chunker: chunker, scheme: configuration.chunking, stored: stored)
-        for (record, change) in changes {
-            do { try planner.apply(change) } catch {
-                rejected.append(deadLetter(record, reason: "\(error)"))
-            }
-        }
+        var planner = ChunkSetPlanner(chunker: chunker, scheme: chunking, stored: stored)
+        for (_, change) in batch.inputs { try planner.apply(change) }
         let plan = planner.finish()
 
-        var outgoing: [OutgoingRecord] = []
         if !plan.isEmpty {
             try await db.transaction { db in try await store.save(db, plan.pending) }
             let embedStarted = ContinuousClock.now
@@ -181,36 +186,32 @@ public final class FeatureConsumer: Service {
             let embedTime = ContinuousClock.now - embedStarted
             outcome.embedSeconds = embedTime.inSeconds
             metrics.embedSeconds.recordNanoseconds(embedTime.inNanoseconds)
-            outgoing = try chunkRecords(for: plan, vectors: vectors)
+            let outgoing = try chunkRecords(for: plan, vectors: vectors)
+            if !outgoing.isEmpty { try await producer.send(outgoing) }
         }
-        outgoing += rejected
-        if !outgoing.isEmpty { try await producer.send(outgoing) }
-        let next = KafkaConsumer.nextOffsets(after: records)
         try await db.transaction { db in
             try await store.save(db, plan.final)
-            try await offsets.save(db, next)
+            try await offsets.save(db, batch.nextOffsets)
         }
 
         outcome.chunksEmbedded = plan.embed.count
         outcome.chunksRemoved = plan.removed.count
         outcome.chunksUnchanged = plan.unchangedChunks
         outcome.duplicates = plan.duplicates
-        outcome.deadLettered = rejected.count
         metrics.chunksEmbedded.increment(by: plan.embed.count)
         metrics.chunksRemoved.increment(by: plan.removed.count)
         metrics.chunksUnchanged.increment(by: plan.unchangedChunks)
         metrics.duplicates.increment(by: plan.duplicates)
-        metrics.deadLetters.increment(by: rejected.count)
         return outcome
     }
 
     /// ChunkRemoved + tombstone for each vanished chunk, then ChunkEmbedded for each new one.
     /// Event ids are chunk id + change position, so a batch redone after a crash repeats them.
     private func chunkRecords(for plan: ChunkSetPlanner.Plan, vectors: [[Float]]) throws -> [OutgoingRecord] {
-        let topic = configuration.topics.chunks
+        let topic = chunkTopic
         var records: [OutgoingRecord] = []
         for (event, position) in plan.removed {
-            records.append(try EventCodec.record(event, topic: topic, source: Self.eventSource, id: "\(event.chunkId)@\(position)"))
+            records.append(try EventCodec.record(event, topic: topic, source: FeatureConsumer.eventSource, id: "\(event.chunkId)@\(position)"))
             records.append(OutgoingRecord(topic: topic, key: event.chunkId, value: nil))
         }
         let model = embedder.modelDirectory.lastPathComponent
@@ -221,31 +222,8 @@ public final class FeatureConsumer: Service {
                                       kind: row.kind, title: row.title, url: row.url, text: piece.chunk.text, chunkIndex: piece.chunk.index,
                                       vector: vector, model: model, sourceTime: row.capturedAt, publishedAt: row.publishedAt,
                                       source: piece.source.isEmpty ? nil : piece.source, section: piece.section.isEmpty ? nil : piece.section)
-            records.append(try EventCodec.record(event, topic: topic, source: Self.eventSource, id: "\(piece.id)@\(new.position)"))
+            records.append(try EventCodec.record(event, topic: topic, source: FeatureConsumer.eventSource, id: "\(piece.id)@\(new.position)"))
         }
         return records
     }
-
-    /// The change a record asks for; nil for changes of no concern (versions, author upserts).
-    private static func change(of record: KafkaRecord) throws -> FeatureChange? {
-        try FeatureChange(try EventCodec.decode(record, as: WarehouseChange.self).event)
-    }
-
-    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
-                          reason: reason, logger: configuration.logger)
-    }
-
-    /// Sets the lag gauge: records on the change topic past the stored offsets (approximate on
-    /// brokers whose high watermark is inexact).
-    private func refreshLag() async {
-        do {
-            let ends = try await admin.endOffsets(topic: configuration.topics.warehouseChanges)
-            let stored = try await offsets.load(db, partitions: Array(ends.keys))
-            metrics.lag.record(ends.reduce(0) { $0 + max(0, $1.value - (stored[$1.key] ?? 0)) })
-        } catch {
-            configuration.logger.debug("could not measure the consumer lag", metadata: ["error": "\(error)"])
-        }
-    }
 }
-

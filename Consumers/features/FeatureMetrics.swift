@@ -1,17 +1,16 @@
 import Metrics
 import TwinlogMetrics
 
-/// The feature consumer's metrics (Prometheus names; rates come from the counters).
+/// The feature consumer's own metrics (Prometheus names; rates come from the counters); its dead
+/// letters and lag are counted by `ConsumerRuntime`.
 struct FeatureMetrics: Sendable {
     let changeEvents: Counter
     let chunksEmbedded: Counter
     let chunksUnchanged: Counter
     let chunksRemoved: Counter
     let duplicates: Counter
-    let deadLetters: Counter
     let embedSeconds: Metrics.Timer
     let batchSeconds: Metrics.Timer
-    let lag: Gauge
 
     init(factory: any MetricsFactory) {
         changeEvents = Counter(label: "twinlog_features_change_events_total", factory: factory)
@@ -19,9 +18,7 @@ struct FeatureMetrics: Sendable {
         chunksUnchanged = Counter(label: "twinlog_features_chunks_unchanged_total", factory: factory)
         chunksRemoved = Counter(label: "twinlog_features_chunks_removed_total", factory: factory)
         duplicates = Counter(label: "twinlog_features_duplicate_changes_total", factory: factory)
-        deadLetters = Counter(label: "twinlog_dead_letters_total", dimensions: [("consumer", FeatureConsumer.consumerName)], factory: factory)
         embedSeconds = Metrics.Timer(label: "twinlog_features_embed_seconds", factory: factory)
         batchSeconds = Metrics.Timer(label: "twinlog_features_batch_seconds", factory: factory)
-        lag = Gauge(label: "twinlog_consumer_lag_records", dimensions: [("consumer", FeatureConsumer.consumerName)], factory: factory)
     }
 }

@@ -27,9 +27,10 @@ public struct IndexLogPosition: Sendable, Equatable, Codable {
         return Array(try! encoder.encode(self))
     }
 
-    /// Records having applied `record`.
-    public mutating func advance(past record: KafkaRecord) {
-        offsets[record.partition] = max(offsets[record.partition] ?? 0, record.offset + 1)
+    /// Records having applied every record before `next` (topic partition → next offset); a
+    /// position never moves backwards.
+    public mutating func advance(to next: [TopicPartition: Int64]) {
+        for (tp, offset) in next { offsets[tp.partition] = max(offsets[tp.partition] ?? 0, offset) }
     }
 
     /// Whether every partition reached `ends` (partition → end offset).

@@ -8,6 +8,7 @@ import TwinlogIndex
 import TwinlogKafka
 import TwinlogMetrics
 import TwinlogRuntime
+import TwinlogSink
 
 /// Keeps an HNSW index equal to `twin.chunks`: ChunkEmbedded upserts the chunk's vector and
 /// payload, ChunkRemoved and tombstones delete it. The embeddings are in the events, so building
@@ -52,7 +53,7 @@ public final class IndexMaterializer: Service {
     }
 
     /// What one batch did.
-    public struct BatchOutcome: Sendable {
+    public struct BatchOutcome: ConsumerOutcome {
         public var records = 0
         public var upserted = 0
         public var deleted = 0
@@ -60,6 +61,13 @@ public final class IndexMaterializer: Service {
         /// Seconds from each applied chunk's source time (its document's capture) to searchable.
         public var freshness: [Double] = []
         public init() {}
+
+        public mutating func merge(_ other: BatchOutcome) {
+            upserted += other.upserted
+            deleted += other.deleted
+            deadLettered += other.deadLettered
+            freshness += other.freshness
+        }
     }
 
     /// The name under which the materializer dead-letters.
@@ -68,24 +76,19 @@ public final class IndexMaterializer: Service {
     /// The index; search it from any task (searches run concurrently with the materializer).
     public let index: VectorIndex
     private let configuration: Configuration
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
+    private let runtime: ConsumerRuntime<IndexWriter>
     private let admin: KafkaAdmin
-    private let executor = BlockingExecutor(label: "twinlog.index.apply")
+    private let executor: BlockingExecutor
     private let metrics: IndexMetrics
-    private let progress: Mutex<Progress>
-
-    private struct Progress {
-        var position: IndexLogPosition
-        var appliedSinceSnapshot = 0
-        var lastSnapshot = ContinuousClock.now
-    }
+    private let progress: IndexProgress
 
     /// Loads the snapshot (when `resume` and the file exists) and starts reading every partition
     /// of the chunk topic from the offsets it reflects, or from the beginning.
     public init(_ configuration: Configuration, resume: Bool = true) async throws {
         self.configuration = configuration
         metrics = IndexMetrics(factory: configuration.metrics)
+        let executor = BlockingExecutor(label: "twinlog.index.apply")
+        self.executor = executor
         let topic = configuration.topics.chunks
         var loaded: (VectorIndex, IndexLogPosition?)?
         if resume, let path = configuration.snapshotPath, FileManager.default.fileExists(atPath: path.path) {
@@ -105,13 +108,18 @@ public final class IndexMaterializer: Service {
             throw IndexMaterializerError(description: "snapshot \(configuration.snapshotPath?.path ?? "") reflects \(position.topic), not \(topic)")
         }
         index = try loaded?.0 ?? VectorIndex(configuration: configuration.index)
-        progress = Mutex(Progress(position: position))
+        progress = IndexProgress(position: position)
         admin = try KafkaAdmin(configuration: configuration.kafka)
         let partitions = try await admin.endOffsets(topic: topic).keys
         var start: [TopicPartition: Int64] = [:]
         for tp in partitions { start[tp] = position.offsets[tp.partition] ?? KafkaOffset.beginning }
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer, assign: start)
-        producer = try KafkaProducer(configuration: configuration.kafka)
+        var runtimeConfiguration = ConsumerRuntime<IndexWriter>.Configuration(
+            name: Self.consumerName, source: .assigned(start), options: configuration.consumer,
+            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            metrics: configuration.metrics, logger: configuration.logger)
+        runtimeConfiguration.lagInterval = configuration.lagInterval
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: IndexWriter(
+            index: index, progress: progress, executor: executor, metrics: metrics))
         metrics.liveChunks.record(index.count)
         if loaded != nil {
             configuration.logger.info("loaded the index snapshot", metadata: [
@@ -120,22 +128,14 @@ public final class IndexMaterializer: Service {
     }
 
     /// The offsets the index reflects (partition → next offset).
-    public var position: IndexLogPosition { progress.withLock { $0.position } }
+    public var position: IndexLogPosition { progress.state.withLock { $0.position } }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins, snapshotting
     /// when due; then takes a final snapshot and closes the clients.
     public func run() async throws {
-        var lastLag = ContinuousClock.now - configuration.lagInterval
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try await step()
-                if snapshotDue() { try await snapshot() }
-                if ContinuousClock.now - lastLag >= configuration.lagInterval {
-                    lastLag = .now
-                    await refreshLag()
-                }
-            }
-        } catch is CancellationError {}
+        try await runtime.run {
+            if self.snapshotDue() { try await self.snapshot() }
+        }
         if configuration.snapshotPath != nil, configuration.writesSnapshots { try await snapshot() }
         await shutdown()
         configuration.logger.info("index materializer stopped")
@@ -144,38 +144,7 @@ public final class IndexMaterializer: Service {
     /// Polls one batch and applies it.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
-        guard !records.isEmpty else { return BatchOutcome() }
-        let index = self.index
-        let (outcome, rejected) = await executor.run { [self] in
-            var outcome = BatchOutcome()
-            outcome.records = records.count
-            var rejected: [(KafkaRecord, String)] = []
-            for record in records {
-                do {
-                    try Self.apply(record, to: index, &outcome)
-                } catch {
-                    rejected.append((record, "\(error)"))
-                }
-                // The position moves under the lock with each record, so a snapshot taken between
-                // two records reflects exactly the records applied.
-                progress.withLock { $0.position.advance(past: record) }
-            }
-            progress.withLock { $0.appliedSinceSnapshot += records.count }
-            return (outcome, rejected)
-        }
-        var result = outcome
-        if !rejected.isEmpty {
-            try await producer.send(rejected.map { deadLetter($0.0, reason: $0.1) })
-            result.deadLettered = rejected.count
-        }
-        metrics.events.increment(by: records.count)
-        metrics.upserts.increment(by: result.upserted)
-        metrics.deletes.increment(by: result.deleted)
-        metrics.deadLetters.increment(by: result.deadLettered)
-        for seconds in result.freshness { metrics.freshness.recordSeconds(seconds) }
-        metrics.liveChunks.record(index.count)
-        return result
+        try await runtime.step(timeout: timeout)
     }
 
     /// Writes the snapshot with the offsets it reflects (no-op without a snapshot path).
@@ -184,11 +153,11 @@ public final class IndexMaterializer: Service {
         let index = self.index
         // On the apply executor: no batch runs while the position is stamped and the index encoded.
         let offsets = try await executor.run { [self] in
-            let position = progress.withLock { $0.position }
+            let position = progress.state.withLock { $0.position }
             index.logPosition = position.bytes
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
             try index.save(to: path)
-            progress.withLock {
+            progress.state.withLock {
                 $0.appliedSinceSnapshot = 0
                 $0.lastSnapshot = .now
             }
@@ -200,7 +169,7 @@ public final class IndexMaterializer: Service {
 
     /// Whether the index reflects at least `ends` (the chunk topic's end offsets).
     public func hasReached(_ ends: [TopicPartition: Int64]) -> Bool {
-        progress.withLock { $0.position.reached(ends) }
+        progress.state.withLock { $0.position.reached(ends) }
     }
 
     /// The chunk topic's current end offsets.
@@ -210,25 +179,53 @@ public final class IndexMaterializer: Service {
 
     /// Closes the clients.
     public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
+        await runtime.shutdown()
         await admin.close()
     }
 
     private func snapshotDue() -> Bool {
         guard configuration.snapshotPath != nil, configuration.writesSnapshots else { return false }
-        return progress.withLock {
+        return progress.state.withLock {
             $0.appliedSinceSnapshot >= configuration.snapshotEveryRecords
                 || ($0.appliedSinceSnapshot > 0 && ContinuousClock.now - $0.lastSnapshot >= configuration.snapshotInterval)
         }
     }
+}
 
-    /// Applies one record: a tombstone or ChunkRemoved deletes, ChunkEmbedded upserts.
-    private static func apply(_ record: KafkaRecord, to index: VectorIndex, _ outcome: inout BatchOutcome) throws {
+/// The applied position and snapshot bookkeeping, shared by the materializer and its handler.
+final class IndexProgress: Sendable {
+    struct State {
+        var position: IndexLogPosition
+        var appliedSinceSnapshot = 0
+        var lastSnapshot = ContinuousClock.now
+    }
+
+    let state: Mutex<State>
+
+    init(position: IndexLogPosition) { state = Mutex(State(position: position)) }
+}
+
+/// The index materializer's handler: a chunk event becomes an upsert or a delete, and a batch of
+/// them changes the index and moves its position, on the apply executor.
+struct IndexWriter: ConsumerHandler {
+    typealias Outcome = IndexMaterializer.BatchOutcome
+
+    enum Change: Sendable {
+        case upsert(key: String, vector: [Float], payload: ChunkPayload, sourceTime: Date)
+        case delete(key: String)
+    }
+
+    let index: VectorIndex
+    let progress: IndexProgress
+    let executor: BlockingExecutor
+    let metrics: IndexMetrics
+
+    /// A tombstone or ChunkRemoved deletes, ChunkEmbedded upserts.
+    func decode(_ record: KafkaRecord) throws -> Change? {
+        metrics.events.increment()
         guard let value = record.value, !value.isEmpty else {
             guard let key = record.keyString else { throw EventError("a tombstone without a UTF-8 key") }
-            if index.delete(key: key) { outcome.deleted += 1 }
-            return
+            return .delete(key: key)
         }
         switch EventCodec.eventType(of: record) {
         case ChunkEmbedded.eventType:
@@ -236,35 +233,50 @@ public final class IndexMaterializer: Service {
             guard let vector = event.vector else {
                 throw EventError("the embedding does not decode to \(event.dimensions) Float32 values")
             }
-            try index.upsert(key: event.chunkId, vector: vector, payload: ChunkPayload(
+            return .upsert(key: event.chunkId, vector: vector, payload: ChunkPayload(
                 authorId: event.authorId, platform: event.platform.rawValue, kind: event.kind.rawValue,
                 documentId: event.documentId, title: event.title, url: event.url, text: event.text, documentDate: event.documentDate,
-                source: event.source ?? "", section: event.section ?? ""))
-            outcome.upserted += 1
-            outcome.freshness.append(Date().timeIntervalSince(event.sourceTime))
+                source: event.source ?? "", section: event.section ?? ""), sourceTime: event.sourceTime)
         case ChunkRemoved.eventType:
-            let event = try EventCodec.decode(record, as: ChunkRemoved.self).event
-            if index.delete(key: event.chunkId) { outcome.deleted += 1 }
+            return .delete(key: try EventCodec.decode(record, as: ChunkRemoved.self).event.chunkId)
         case let other:
             throw EventError("unexpected event type \(other ?? "(none)") on \(record.topic)")
         }
     }
 
-    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
-                          reason: reason, logger: configuration.logger)
+    /// The index's position: the offsets a snapshot would store.
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let offsets = progress.state.withLock { $0.position.offsets }
+        return Dictionary(uniqueKeysWithValues: partitions.compactMap { tp in offsets[tp.partition].map { (tp, $0) } })
     }
 
-    /// Sets the lag gauge: records on the chunk topic past the index's position (approximate on
-    /// brokers whose high watermark is inexact).
-    private func refreshLag() async {
-        do {
-            let ends = try await endOffsets()
-            let offsets = position.offsets
-            metrics.lag.record(ends.reduce(0) { $0 + max(0, $1.value - (offsets[$1.key.partition] ?? 0)) })
-        } catch {
-            configuration.logger.debug("could not measure the consumer lag", metadata: ["error": "\(error)"])
+    /// Applies the changes and moves the position past the batch in one step of the apply
+    /// executor, so a snapshot (taken on the same executor) reflects exactly the records applied.
+    func apply(_ batch: ConsumerBatch<Change>) async throws -> Outcome {
+        let (index, progress) = (self.index, self.progress)
+        let outcome = try await executor.run {
+            var outcome = Outcome()
+            for (_, change) in batch.inputs {
+                switch change {
+                case .upsert(let key, let vector, let payload, let sourceTime):
+                    try index.upsert(key: key, vector: vector, payload: payload)
+                    outcome.upserted += 1
+                    outcome.freshness.append(Date().timeIntervalSince(sourceTime))
+                case .delete(let key):
+                    if index.delete(key: key) { outcome.deleted += 1 }
+                }
+            }
+            progress.state.withLock { state in
+                state.position.advance(to: batch.nextOffsets)
+                state.appliedSinceSnapshot += batch.inputs.count
+            }
+            return outcome
         }
+        metrics.upserts.increment(by: outcome.upserted)
+        metrics.deletes.increment(by: outcome.deleted)
+        for seconds in outcome.freshness { metrics.freshness.recordSeconds(seconds) }
+        metrics.liveChunks.record(index.count)
+        return outcome
     }
 }
 

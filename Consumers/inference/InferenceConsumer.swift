@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import TwinlogEmbedding
 import TwinlogEvents
@@ -7,8 +8,10 @@ import TwinlogGeneration
 import TwinlogHTML
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogMetrics
 import TwinlogRAG
 import TwinlogRuntime
+import TwinlogSink
 
 /// Answers QueryRequested events from `twin.queries` on the topic each names in its `reply-to`
 /// header, with the same `correlation-id`: an answer with its sources, or an error reply
@@ -54,6 +57,7 @@ public final class InferenceConsumer: Service {
         /// The replies' producer. It never creates a topic (`allow.auto.create.topics` false), and
         /// waits `topic.metadata.propagation.max.ms` (5 s) for a missing one before the reply fails.
         public var producer = KafkaProducer.Options()
+        public var metrics: any MetricsFactory = TwinlogMetrics.factory
         public var logger = Logger(label: "twinlog.inference")
 
         public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String = "twinlog.inference") {
@@ -75,63 +79,113 @@ public final class InferenceConsumer: Service {
 
     /// The name under which the consumer dead-letters.
     public static let consumerName = "inference"
-    /// Questions are logged with e-mail addresses, phone numbers and URLs masked.
-    private static let logMasking = TextCleaner(masking: .all)
     private let configuration: Configuration
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let index: VectorIndex
-    private let embedder: Embedder
-    private let model: ModelSlot
-    /// The base model reading filters, when `retrieval.selfQueryModel` is on and there is a model.
-    private let selfQueryModel: ModelSelfQuery?
-    /// Generation is CPU-bound and blocking: it runs here, one at a time, off the cooperative pool.
-    private let generationExecutor = BlockingExecutor(label: "twinlog.inference.generate")
+    private let answerer: QueryAnswerer
+    private let runtime: ConsumerRuntime<QueryAnswerer>
 
     /// Joins the consumer group. `generator` may be nil for a retrieval-only deployment.
     public init(_ configuration: Configuration, index: VectorIndex, embedder: Embedder,
                 generator: Generator?, modelVersion: String = "base") throws {
         self.configuration = configuration
-        self.index = index
-        self.embedder = embedder
-        model = ModelSlot(generator: generator, version: modelVersion)
-        selfQueryModel = configuration.retrieval.selfQueryModel ? generator.map(ModelSelfQuery.init) : nil
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
-                                     topics: [configuration.topics.queries])
-        producer = try KafkaProducer(configuration: configuration.kafka, options: configuration.producer)
+        let producer = try KafkaProducer(configuration: configuration.kafka, options: configuration.producer)
+        answerer = QueryAnswerer(configuration, producer: producer, index: index, embedder: embedder, generator: generator,
+                                 modelVersion: modelVersion)
+        var runtimeConfiguration = ConsumerRuntime<QueryAnswerer>.Configuration(
+            name: Self.consumerName, source: .group(topics: [configuration.topics.queries]), options: configuration.consumer,
+            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            metrics: configuration.metrics, logger: configuration.logger)
+        runtimeConfiguration.offsets = .kafka
+        runtimeConfiguration.pollTimeout = .milliseconds(100)
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: answerer, producer: producer)
     }
 
     /// Swaps in another generator (a new adapter) between requests; requests in flight finish
     /// with the one they started with.
     public func swapModel(_ generator: Generator, version: String) {
-        model.set(generator, version: version)
+        answerer.model.set(generator, version: version)
         configuration.logger.info("model swapped", metadata: ["version": "\(version)"])
     }
 
     /// Answers batches until the task is cancelled or a graceful shutdown begins (every request
     /// of the batch in flight is answered and committed first), then leaves the group.
     public func run() async throws {
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully { try await step() }
-        } catch is CancellationError {}
+        try await runtime.run()
         await shutdown()
     }
 
-    /// Polls one batch, answers every request in it, and commits its offsets. Retrieval for the
-    /// whole batch shares one embedder call; generations run one after another, each reply sent as
-    /// soon as it is ready. A reply that fails to be delivered dead-letters its request; only a
-    /// dead letter that fails (or the commit) fails the step.
+    /// Polls one batch, answers every request in it, and commits its offsets; returns the number
+    /// of records.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(100)) async throws -> Int {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
-        guard !records.isEmpty else { return 0 }
+        try await runtime.step(timeout: timeout).records
+    }
+
+    /// Leaves the group and flushes the producer.
+    public func shutdown() async {
+        await runtime.shutdown()
+    }
+
+    /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic
+    /// name (1–249 of letters, digits, `.`, `_`, `-`) that starts with `prefix`.
+    static func replyTopicRefusal(_ topic: String, prefix: String) -> String? {
+        let legal = !topic.isEmpty && topic.utf8.count <= 249
+            && topic.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+        guard legal else { return "the \(Header.replyTo) header \(topic.prefix(300).debugDescription) is not a legal topic name" }
+        guard topic.hasPrefix(prefix) else {
+            return "the \(Header.replyTo) topic \(topic) does not start with the allowed reply topic prefix \(prefix)"
+        }
+        return nil
+    }
+}
+
+/// The inference consumer's handler: a request is admitted (or answered at once with an error,
+/// or dead-lettered), and a batch of admitted requests retrieved together and answered one by
+/// one, each reply sent as soon as it is ready.
+final class QueryAnswerer: ConsumerHandler {
+    struct Outcome: ConsumerOutcome {
+        var records = 0
+        var deadLettered = 0
+        mutating func merge(_ other: Outcome) { deadLettered += other.deadLettered }
+    }
+
+    /// Questions are logged with e-mail addresses, phone numbers and URLs masked.
+    private static let logMasking = TextCleaner(masking: .all)
+    private let configuration: InferenceConsumer.Configuration
+    private let producer: KafkaProducer
+    private let index: VectorIndex
+    private let embedder: Embedder
+    let model: ModelSlot
+    /// The base model reading filters, when `retrieval.selfQueryModel` is on and there is a model.
+    private let selfQueryModel: ModelSelfQuery?
+    /// Generation is CPU-bound and blocking: it runs here, one at a time, off the cooperative pool.
+    private let generationExecutor = BlockingExecutor(label: "twinlog.inference.generate")
+
+    init(_ configuration: InferenceConsumer.Configuration, producer: KafkaProducer, index: VectorIndex, embedder: Embedder,
+         generator: Generator?, modelVersion: String) {
+        self.configuration = configuration
+        self.producer = producer
+        self.index = index
+        self.embedder = embedder
+        model = ModelSlot(generator: generator, version: modelVersion)
+        selfQueryModel = configuration.retrieval.selfQueryModel ? generator.map(ModelSelfQuery.init) : nil
+    }
+
+    func decode(_ record: KafkaRecord) throws -> Admission? { admit(record) }
+
+    /// Offsets are committed to Kafka, not stored here.
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] { [:] }
+
+    /// Answers every request of the batch. Retrieval for the whole batch shares one embedder
+    /// call; generations run one after another, each reply sent as soon as it is ready. A reply
+    /// that fails to be delivered dead-letters its request; only a dead letter that fails fails
+    /// the batch.
+    func apply(_ batch: ConsumerBatch<Admission>) async throws -> Outcome {
         var replies: [(record: KafkaRecord, topic: String, delivery: PendingDelivery)] = []
-        var deadLetters: [PendingDelivery] = []
         var accepted: [Accepted] = []
-        for record in records {
-            switch admit(record) {
-            case .done(let reply, let letter):
-                if let letter { deadLetters.append(try await producer.enqueue([letter])) }
+        for (record, admission) in batch.inputs {
+            switch admission {
+            case .done(let reply, let reason):
+                if let reason { try await batch.deadLetter(record, reason: reason) }
                 if let reply { replies.append((record, reply.topic, try await producer.enqueue([reply]))) }
             case .work(let work): accepted.append(work)
             }
@@ -144,23 +198,14 @@ public final class InferenceConsumer: Service {
         }
         for (record, topic, delivery) in replies {
             do { try await delivery.delivered() } catch {
-                let letter = deadLetter(record, reason: "the reply to \(topic) could not be delivered: \(error)")
-                deadLetters.append(try await producer.enqueue([letter]))
+                try await batch.deadLetter(record, reason: "the reply to \(topic) could not be delivered: \(error)")
             }
         }
-        for delivery in deadLetters { try await delivery.delivered() }
-        try await consumer.commit(after: records)
-        return records.count
-    }
-
-    /// Leaves the group and flushes the producer.
-    public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
+        return Outcome()
     }
 
     /// A valid request that passed the deadline and guardrail checks, with where to answer.
-    private struct Accepted {
+    struct Accepted: Sendable {
         var record: KafkaRecord
         var request: QueryRequested
         /// The request's explicit time range, checked.
@@ -171,9 +216,9 @@ public final class InferenceConsumer: Service {
         var received: ContinuousClock.Instant
     }
 
-    private enum Admission {
-        /// Answered without work: an error reply, a dead letter, or both.
-        case done(reply: OutgoingRecord?, deadLetter: OutgoingRecord?)
+    enum Admission: Sendable {
+        /// Answered without work: an error reply, a dead letter (its reason), or both.
+        case done(reply: OutgoingRecord?, deadLetter: String?)
         case work(Accepted)
     }
 
@@ -181,9 +226,9 @@ public final class InferenceConsumer: Service {
     /// gets no reply; an invalid request gets an error reply (when it says where) and a dead letter;
     /// an expired or refused one an error reply; the rest is accepted.
     private func admit(_ record: KafkaRecord) -> Admission {
-        let correlationId = record.header(Header.correlationId)?.stringValue
-        let replyTo = record.header(Header.replyTo)?.stringValue
-        let replyRefusal = replyTo.flatMap { Self.replyTopicRefusal($0, prefix: configuration.replyTopicPrefix) }
+        let correlationId = record.header(InferenceConsumer.Header.correlationId)?.stringValue
+        let replyTo = record.header(InferenceConsumer.Header.replyTo)?.stringValue
+        let replyRefusal = replyTo.flatMap { InferenceConsumer.replyTopicRefusal($0, prefix: configuration.replyTopicPrefix) }
         let request: QueryRequested
         let dates: Range<Date>?
         do {
@@ -192,17 +237,17 @@ public final class InferenceConsumer: Service {
         } catch {
             let reason = "invalid query request: \(error)"
             guard replyRefusal == nil, let replyTo, let correlationId else {
-                return .done(reply: nil, deadLetter: deadLetter(record, reason: [reason, replyRefusal].compactMap { $0 }.joined(separator: "; ")))
+                return .done(reply: nil, deadLetter: [reason, replyRefusal].compactMap { $0 }.joined(separator: "; "))
             }
             return .done(reply: reply(QueryAnswered(queryId: correlationId, status: .invalidRequest, error: reason),
                                       to: replyTo, correlationId: correlationId),
-                         deadLetter: deadLetter(record, reason: reason))
+                         deadLetter: reason)
         }
         guard let replyTo else {
-            return .done(reply: nil, deadLetter: deadLetter(record, reason: "query \(request.queryId) has no \(Header.replyTo) header; nowhere to answer"))
+            return .done(reply: nil, deadLetter: "query \(request.queryId) has no \(InferenceConsumer.Header.replyTo) header; nowhere to answer")
         }
         if let replyRefusal {
-            return .done(reply: nil, deadLetter: deadLetter(record, reason: "query \(request.queryId): \(replyRefusal); not answered"))
+            return .done(reply: nil, deadLetter: "query \(request.queryId): \(replyRefusal); not answered")
         }
         let correlation = correlationId ?? request.queryId
         guard request.deadline > Date() else {
@@ -218,18 +263,6 @@ public final class InferenceConsumer: Service {
         configuration.logger.info("query", metadata: ["id": "\(request.queryId)", "question": "\(Self.logMasking.clean(request.question))"])
         return .work(Accepted(record: record, request: request, dates: dates, flags: verdict.flags, replyTo: replyTo,
                               correlationId: correlation, received: ContinuousClock.now))
-    }
-
-    /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic
-    /// name (1–249 of letters, digits, `.`, `_`, `-`) that starts with `prefix`.
-    static func replyTopicRefusal(_ topic: String, prefix: String) -> String? {
-        let legal = !topic.isEmpty && topic.utf8.count <= 249
-            && topic.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
-        guard legal else { return "the \(Header.replyTo) header \(topic.prefix(300).debugDescription) is not a legal topic name" }
-        guard topic.hasPrefix(prefix) else {
-            return "the \(Header.replyTo) topic \(topic) does not start with the allowed reply topic prefix \(prefix)"
-        }
-        return nil
     }
 
     /// Retrieves for every accepted request at once; each answer is finished (generated) when its
@@ -376,7 +409,7 @@ public final class InferenceConsumer: Service {
             for await text in texts {
                 do {
                     let record = try EventCodec.record(QueryAnswerPartial(queryId: queryId, sequence: sequence, text: text), topic: topic,
-                                                       source: "twinlog/inference", headers: [KafkaHeader(Header.correlationId, correlationId)])
+                                                       source: "twinlog/inference", headers: [KafkaHeader(InferenceConsumer.Header.correlationId, correlationId)])
                     _ = try await producer.enqueue([record])
                 } catch {
                     logger.warning("a partial reply was not sent", metadata: ["id": "\(queryId)", "error": "\(error)"])
@@ -428,25 +461,20 @@ public final class InferenceConsumer: Service {
     private func reply(_ answer: QueryAnswered, to topic: String, correlationId: String) -> OutgoingRecord {
         do {
             return try EventCodec.record(answer, topic: topic, source: "twinlog/inference",
-                                         headers: [KafkaHeader(Header.correlationId, correlationId)])
+                                         headers: [KafkaHeader(InferenceConsumer.Header.correlationId, correlationId)])
         } catch {
             // Our own reply failed validation (a bug): still answer, with a minimal error reply.
             configuration.logger.error("reply failed validation", metadata: ["error": "\(error)"])
             let fallback = QueryAnswered(queryId: answer.queryId, status: .failed, error: "the answer could not be encoded")
             return (try? EventCodec.record(fallback, topic: topic, source: "twinlog/inference",
-                                           headers: [KafkaHeader(Header.correlationId, correlationId)]))
-                ?? OutgoingRecord(topic: topic, key: answer.queryId, value: nil, headers: [KafkaHeader(Header.correlationId, correlationId)])
+                                           headers: [KafkaHeader(InferenceConsumer.Header.correlationId, correlationId)]))
+                ?? OutgoingRecord(topic: topic, key: answer.queryId, value: nil, headers: [KafkaHeader(InferenceConsumer.Header.correlationId, correlationId)])
         }
-    }
-
-    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
-                          reason: reason, logger: configuration.logger)
     }
 }
 
 /// The generator answers use, swapped atomically between requests.
-private final class ModelSlot: @unchecked Sendable {
+final class ModelSlot: @unchecked Sendable {
     private let lock = NSLock()
     private var generator: Generator?
     private var version: String

@@ -68,6 +68,17 @@ public struct TrainingSettings: Sendable {
 /// The drift topic has one partition and is read by assignment (one training instance at a time),
 /// from the offset stored in PostgreSQL with the run's outcome; the registry change, the run's
 /// row and the offset commit together, and the events they announce leave through the outbox.
+/// Reacts to DriftDetected: regenerates the dataset, trains a LoRA candidate, evaluates it against
+/// the base model and the champion, registers it, and promotes it when it is better by the margin.
+///
+/// Runs are recorded in `training_runs`. A run that throws (a NaN loss, an empty dataset, a broken
+/// artifact) is recorded as failed with its error, and the champion is untouched. A process that
+/// dies mid-run leaves its row `running`; the next process to read the trigger marks it failed
+/// (interrupted) and tries again, resuming from the run's checkpoint, up to `maxAttempts`.
+///
+/// The drift topic has one partition and is read by assignment (one training instance at a time),
+/// from the offset stored in PostgreSQL with the run's outcome; the registry change, the run's
+/// row and the offset commit together, and the events they announce leave through the outbox.
 public final class TrainingConsumer: Service {
     /// What the consumer connects to and how it trains.
     public struct Configuration: Sendable {
@@ -75,6 +86,9 @@ public final class TrainingConsumer: Service {
         public var database: PostgresConnection.Options
         public var topics: TopicCatalogue
         public var settings: TrainingSettings
+        /// Fetch tuning; the group id only names the client (the drift topic is read by
+        /// assignment, and offsets are stored in PostgreSQL).
+        public var consumer = KafkaConsumer.Options(groupId: "twinlog.training")
         public var metrics: any MetricsFactory = TwinlogMetrics.factory
         public var logger = Logger(label: "twinlog.training")
 
@@ -99,11 +113,55 @@ public final class TrainingConsumer: Service {
 
     public static let consumerName = "training"
 
-    private let configuration: Configuration
-    private let db: PostgresConnection
-    private let consumer: KafkaConsumer
+    private let runner: TrainingRunner
+    private let runtime: ConsumerRuntime<TriggerHandler>
+
+    /// Connects, publishes what the outbox holds, and reads the drift topic from the stored offset.
+    /// `trainer` defaults to one over `generator`'s model; `baseModelSha256` names that model.
+    public init(_ configuration: Configuration, generator: Generator, embedder: Embedder, baseModelSha256: String,
+                trainer: LoRATrainer? = nil) async throws {
+        let producer = try KafkaProducer(configuration: configuration.kafka)
+        runner = try await TrainingRunner(configuration, producer: producer, generator: generator, embedder: embedder,
+                                          baseModelSha256: baseModelSha256, trainer: trainer)
+        var runtimeConfiguration = ConsumerRuntime<TriggerHandler>.Configuration(
+            name: Self.consumerName, source: .assigned(try await runner.startOffsets()), options: configuration.consumer,
+            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: 1,
+            metrics: configuration.metrics, logger: configuration.logger)
+        runtimeConfiguration.pollTimeout = .milliseconds(500)
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration,
+                                      handler: TriggerHandler(runner: runner), producer: producer)
+    }
+
+    /// Handles triggers one at a time until the task is cancelled or a graceful shutdown begins.
+    /// A run in progress is finished first (training cannot stop half-way); a process killed
+    /// during a run leaves it to the next start, which resumes from the run's checkpoint.
+    public func run() async throws {
+        try await runtime.run()
+        await shutdown()
+    }
+
+    /// Polls for one trigger and handles it; nil when none arrived.
+    public func step(timeout: Duration = .milliseconds(500)) async throws -> Outcome? {
+        let outcome = try await runtime.step(timeout: timeout)
+        guard outcome.records > 0 else { return nil }
+        return outcome.deadLettered > 0 ? .deadLettered : outcome.result ?? .skipped
+    }
+
+    /// Closes the clients and the database connection.
+    public func shutdown() async {
+        await runtime.shutdown()
+        await runner.db.close()
+    }
+}
+
+/// What handling a trigger takes: the warehouse, the registry and outbox, the dataset
+/// regenerator, the trainer and the evaluation of its candidate.
+final class TrainingRunner: Sendable {
+
+    private let configuration: TrainingConsumer.Configuration
+    let db: PostgresConnection
     private let producer: KafkaProducer
-    private let offsets = PostgresOffsetStore(consumer: consumerName)
+    private let offsets = PostgresOffsetStore(consumer: TrainingConsumer.consumerName)
     private let outbox = PostgresOutbox()
     private let registry: ModelRegistry
     private let regenerator: DatasetRegenerator
@@ -117,11 +175,11 @@ public final class TrainingConsumer: Service {
     private let executor = BlockingExecutor(label: "twinlog.training.evaluate")
     private let progress: (loss: Gauge, tokensPerSecond: Gauge, step: Gauge, eta: Gauge, runs: Counter, failures: Counter)
 
-    /// Connects, publishes what the outbox holds, and reads the drift topic from the stored offset.
-    /// `trainer` defaults to one over `generator`'s model; `baseModelSha256` names that model.
-    public init(_ configuration: Configuration, generator: Generator, embedder: Embedder, baseModelSha256: String,
-                trainer: LoRATrainer? = nil) async throws {
+    /// Connects (applying pending migrations) and publishes what the outbox holds.
+    init(_ configuration: TrainingConsumer.Configuration, producer: KafkaProducer, generator: Generator, embedder: Embedder,
+         baseModelSha256: String, trainer: LoRATrainer?) async throws {
         self.configuration = configuration
+        self.producer = producer
         self.generator = generator
         self.embedder = embedder
         self.baseModelSha256 = baseModelSha256
@@ -133,13 +191,6 @@ public final class TrainingConsumer: Service {
         let db = try await PostgresConnection.connect(configuration.database)
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
-        let admin = try KafkaAdmin(configuration: configuration.kafka)
-        let partitions = try await admin.endOffsets(topic: configuration.topics.drift).keys
-        await admin.close()
-        let stored = try await offsets.load(db, partitions: Array(partitions))
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: KafkaConsumer.Options(groupId: configuration.topics.prefix + "twinlog.training"),
-                                     assign: Dictionary(uniqueKeysWithValues: partitions.map { ($0, stored[$0] ?? KafkaOffset.beginning) }))
-        producer = try KafkaProducer(configuration: configuration.kafka)
         let factory = configuration.metrics
         progress = (Gauge(label: "twinlog_training_loss", factory: factory),
                     Gauge(label: "twinlog_training_tokens_per_second", factory: factory),
@@ -150,40 +201,27 @@ public final class TrainingConsumer: Service {
         try await outbox.flush(db, producer: producer)
     }
 
-    /// Handles triggers one at a time until the task is cancelled or a graceful shutdown begins.
-    /// A run in progress is finished first (training cannot stop half-way); a process killed
-    /// during a run leaves it to the next start, which resumes from the run's checkpoint.
-    public func run() async throws {
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully { _ = try await step() }
-        } catch is CancellationError {}
-        await shutdown()
+    /// Where reading the drift topic starts: each partition's stored offset, or its beginning.
+    func startOffsets() async throws -> [TopicPartition: Int64] {
+        let admin = try KafkaAdmin(configuration: configuration.kafka)
+        let partitions = try await admin.endOffsets(topic: configuration.topics.drift).keys
+        await admin.close()
+        let stored = try await offsets.load(db, partitions: Array(partitions))
+        return Dictionary(uniqueKeysWithValues: partitions.map { ($0, stored[$0] ?? KafkaOffset.beginning) })
     }
 
-    /// Polls for one trigger and handles it; nil when none arrived.
-    public func step(timeout: Duration = .milliseconds(500)) async throws -> Outcome? {
-        guard let record = try await consumer.poll(maxRecords: 1, timeout: timeout).first else { return nil }
-        return try await handle(record)
+    /// The stored offsets of the drift topic's partitions.
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await offsets.load(db, partitions: partitions)
     }
 
-    public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
-        await db.close()
+    /// Stores `next` alone: a batch with no trigger (a record dead-lettered).
+    func skip(to next: [TopicPartition: Int64]) async throws {
+        try await db.transaction { db in try await offsets.save(db, next) }
     }
 
-    private func handle(_ record: KafkaRecord) async throws -> Outcome {
-        let next = KafkaConsumer.nextOffsets(after: [record])
-        let received: ReceivedEvent<DriftDetected>
-        do {
-            received = try EventCodec.decode(record, as: DriftDetected.self)
-        } catch {
-            let letter = DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                           consumer: Self.consumerName, reason: "\(error)", logger: configuration.logger)
-            _ = try await producer.send(letter)
-            try await db.transaction { db in try await offsets.save(db, next) }
-            return .deadLettered
-        }
+    /// Handles one trigger; `next` is stored with its outcome.
+    func handle(_ received: ReceivedEvent<DriftDetected>, next: [TopicPartition: Int64]) async throws -> TrainingConsumer.Outcome {
         let trigger = received.envelope.id
         guard let attempt = try await beginAttempt(trigger: trigger) else {
             try await db.transaction { db in try await offsets.save(db, next) }
@@ -368,5 +406,39 @@ public final class TrainingConsumer: Service {
     /// A trigger id as a file name.
     static func fileName(_ trigger: String) -> String {
         String(trigger.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+    }
+}
+
+/// The training consumer's handler: a record is a DriftDetected, and a batch (of at most one) a
+/// training run recorded with the offset.
+private struct TriggerHandler: ConsumerHandler {
+    struct Outcome: ConsumerOutcome {
+        var records = 0
+        var deadLettered = 0
+        var result: TrainingConsumer.Outcome?
+        mutating func merge(_ other: Outcome) {
+            deadLettered += other.deadLettered
+            result = other.result ?? result
+        }
+    }
+
+    let runner: TrainingRunner
+
+    func decode(_ record: KafkaRecord) throws -> ReceivedEvent<DriftDetected>? {
+        try EventCodec.decode(record, as: DriftDetected.self)
+    }
+
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await runner.storedOffsets(partitions)
+    }
+
+    func apply(_ batch: ConsumerBatch<ReceivedEvent<DriftDetected>>) async throws -> Outcome {
+        var outcome = Outcome()
+        guard let trigger = batch.inputs.first?.input else {
+            try await runner.skip(to: batch.nextOffsets)
+            return outcome
+        }
+        outcome.result = try await runner.handle(trigger, next: batch.nextOffsets)
+        return outcome
     }
 }

@@ -1,21 +1,23 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
 
 /// Consumes `twin.documents` and maintains the warehouse: `authors`, `documents` (the current
 /// version) and `document_versions` (the history).
 ///
-/// Effectively-once: each polled batch's effects and the consumer's next offsets commit in one
-/// PostgreSQL transaction, and on every partition assignment the consumer starts from the offsets
-/// stored there. Every effect is a keyed upsert or delete, so even a batch applied twice (after a
-/// member lost its partitions mid-batch) leaves the same rows.
+/// Runs on `ConsumerRuntime`. Effectively-once: each batch's effects and the consumer's next
+/// offsets commit in one PostgreSQL transaction, and on every partition assignment the consumer
+/// starts from the offsets stored there. Every effect is a keyed upsert or delete, so even a batch
+/// applied twice (after a member lost its partitions mid-batch) leaves the same rows.
 ///
-/// Invalid events (bad envelope, schema violation, unknown type, text PostgreSQL cannot store) go
-/// to `twin.dlq.warehouse` with the reason in headers, and the consumer moves on.
+/// Invalid events (bad envelope, schema violation, unknown type, text PostgreSQL cannot store)
+/// go to `twin.dlq.warehouse` with the reason in headers, and the consumer moves on.
 public final class WarehouseMaterializer: Service {
     /// What the materializer connects to and how it batches.
     public struct Configuration: Sendable {
@@ -25,6 +27,7 @@ public final class WarehouseMaterializer: Service {
         /// Group membership and fetch tuning; the group id defaults to `twinlog.warehouse`.
         public var consumer: KafkaConsumer.Options
         public var maxBatch: Int = 1000
+        public var metrics: any MetricsFactory = TwinlogMetrics.factory
         public var logger = Logger(label: "twinlog.warehouse")
 
         public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
@@ -37,7 +40,7 @@ public final class WarehouseMaterializer: Service {
     }
 
     /// What one batch did.
-    public struct BatchOutcome: Sendable, Equatable {
+    public struct BatchOutcome: ConsumerOutcome, Equatable {
         public var records = 0
         /// New documents or new versions written.
         public var versionsWritten = 0
@@ -47,15 +50,21 @@ public final class WarehouseMaterializer: Service {
         public var erased = 0
         public var deadLettered = 0
         public init() {}
+
+        public mutating func merge(_ other: BatchOutcome) {
+            versionsWritten += other.versionsWritten
+            unchanged += other.unchanged
+            removed += other.removed
+            erased += other.erased
+            deadLettered += other.deadLettered
+        }
     }
 
     /// The name under which the materializer stores its offsets and dead letters.
     public static let consumerName = "warehouse"
     private let configuration: Configuration
     private let db: PostgresConnection
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let offsets = PostgresOffsetStore(consumer: consumerName)
+    private let runtime: ConsumerRuntime<WarehouseWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration) async throws {
@@ -63,116 +72,76 @@ public final class WarehouseMaterializer: Service {
         let db = try await PostgresConnection.connect(configuration.database)
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
-        let offsets = self.offsets
-        consumer = try KafkaConsumer(configuration: configuration.kafka, options: configuration.consumer,
-                                     topics: [configuration.topics.documents]) { partitions in
-            try await offsets.load(db, partitions: partitions)
-        }
-        producer = try KafkaProducer(configuration: configuration.kafka)
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
+            name: Self.consumerName, source: .group(topics: [configuration.topics.documents]), options: configuration.consumer,
+            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            metrics: configuration.metrics, logger: configuration.logger), handler: WarehouseWriter(db: db))
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
     /// flight commits first), then leaves the group and closes connections.
     public func run() async throws {
         defer { configuration.logger.info("warehouse materializer stopped") }
-        do {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let outcome = try await step()
-                if outcome.records > 0 {
-                    configuration.logger.debug("batch applied", metadata: ["records": "\(outcome.records)", "versions": "\(outcome.versionsWritten)"])
-                }
-            }
-        } catch is CancellationError {}
+        try await runtime.run()
         await shutdown()
     }
 
     /// Polls one batch and applies it in one transaction with its offsets.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout)
-        guard !records.isEmpty else { return BatchOutcome() }
-        return try await apply(records)
+        try await runtime.step(timeout: timeout)
     }
 
     /// Leaves the group and closes the producer and the database connection.
     public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
+        await runtime.shutdown()
         await db.close()
     }
+}
 
-    private enum Effect {
+/// The warehouse's handler: a record becomes a capture, a removal or an erasure, and a batch of
+/// them one transaction with the offsets.
+struct WarehouseWriter: ConsumerHandler {
+    typealias Outcome = WarehouseMaterializer.BatchOutcome
+
+    enum Effect: Sendable {
         case capture(DocumentCaptured)
         case remove(DocumentRemoved)
         case erase(AuthorErased)
     }
 
-    private func apply(_ records: [KafkaRecord]) async throws -> BatchOutcome {
-        var outcome = BatchOutcome()
-        outcome.records = records.count
-        var effects: [(KafkaRecord, Effect)] = []
-        var rejected: [OutgoingRecord] = []
-        for record in records {
-            do { effects.append((record, try Self.effect(of: record))) } catch {
-                rejected.append(deadLetter(record, reason: "\(error)"))
-            }
-        }
-        let next = KafkaConsumer.nextOffsets(after: records)
-        do {
-            try await db.transaction { db in
-                // Runs of captures are written set-based; removals and erasures, rare and order
-                // sensitive, one by one between the runs.
-                var captures: [DocumentCaptured] = []
-                for (_, effect) in effects {
-                    if case .capture(let document) = effect {
-                        captures.append(document)
-                        continue
-                    }
-                    try await self.applyCaptures(captures, db, &outcome)
-                    captures.removeAll()
-                    try await self.apply(effect, db, &outcome)
+    let db: PostgresConnection
+    private let offsets = PostgresOffsetStore(consumer: WarehouseMaterializer.consumerName)
+
+    init(db: PostgresConnection) { self.db = db }
+
+    func storedOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        try await offsets.load(db, partitions: partitions)
+    }
+
+    func apply(_ batch: ConsumerBatch<Effect>) async throws -> Outcome {
+        var outcome = Outcome()
+        try await db.transaction { db in
+            // Runs of captures are written set-based; removals and erasures, rare and order
+            // sensitive, one by one between the runs.
+            var captures: [DocumentCaptured] = []
+            for (_, effect) in batch.inputs {
+                if case .capture(let document) = effect {
+                    captures.append(document)
+                    continue
                 }
-                try await self.applyCaptures(captures, db, &outcome)
-                try await offsets.save(db, next)
+                try await applyCaptures(captures, db, &outcome)
+                captures.removeAll()
+                try await apply(effect, db, &outcome)
             }
-        } catch let error as PostgresError where !error.isConnectionFailure {
-            // One event PostgreSQL refuses must not block the partition: redo the batch with a
-            // savepoint per event and dead-letter the ones that fail.
-            outcome = BatchOutcome()
-            outcome.records = records.count
-            try await db.transaction { db in
-                for (record, effect) in effects {
-                    try await db.execute("SAVEPOINT event")
-                    do {
-                        try await self.apply(effect, db, &outcome)
-                        try await db.execute("RELEASE SAVEPOINT event")
-                    } catch let error as PostgresError where !error.isConnectionFailure {
-                        try await db.execute("ROLLBACK TO SAVEPOINT event")
-                        rejected.append(deadLetter(record, reason: "warehouse rejected the event: \(error)"))
-                    }
-                }
-                if !rejected.isEmpty { try await producer.send(rejected) }
-                try await offsets.save(db, next)
-            }
-            outcome.deadLettered = rejected.count
-            return outcome
-        }
-        if !rejected.isEmpty {
-            // Dead letters go out before the next batch; a crash in between re-sends them after
-            // the replay (at-least-once for the dead-letter topic, exact for the warehouse).
-            try await producer.send(rejected)
-            outcome.deadLettered = rejected.count
+            try await applyCaptures(captures, db, &outcome)
+            try await offsets.save(db, batch.nextOffsets)
         }
         return outcome
     }
 
-    private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {
-        DeadLetter.record(for: record, to: configuration.topics.deadLetter(consumer: Self.consumerName), consumer: Self.consumerName,
-                          reason: reason, logger: configuration.logger)
-    }
-
     /// Decodes a record into the effect it asks for, or says why it cannot be applied.
-    private static func effect(of record: KafkaRecord) throws -> Effect {
+    func decode(_ record: KafkaRecord) throws -> Effect? {
         let envelope = try EventEnvelope(headers: record.headers)
         switch envelope.type {
         case DocumentCaptured.eventType:
@@ -197,7 +166,7 @@ public final class WarehouseMaterializer: Service {
     /// Applies captures in a few statements: one to find erased authors, one to upsert authors, and
     /// one per round, where round k holds the k-th capture of each document in the batch (so no
     /// statement touches a row twice and versions keep their order).
-    private func applyCaptures(_ captures: [DocumentCaptured], _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
+    private func applyCaptures(_ captures: [DocumentCaptured], _ db: PostgresConnection, _ outcome: inout Outcome) async throws {
         guard !captures.isEmpty else { return }
         let authorIds = Array(Set(captures.map(\.authorId)))
         var erasedAt: [String: Date] = [:]
@@ -264,7 +233,7 @@ public final class WarehouseMaterializer: Service {
         }
     }
 
-    private func apply(_ effect: Effect, _ db: PostgresConnection, _ outcome: inout BatchOutcome) async throws {
+    private func apply(_ effect: Effect, _ db: PostgresConnection, _ outcome: inout Outcome) async throws {
         switch effect {
         case .capture(let document):
             try await applyCaptures([document], db, &outcome)
