@@ -64,9 +64,12 @@ let package = Package(
         // Our own C: the quantized kernels, with AVX2 chosen at run time (per-function target attributes).
         // Optimized even in debug builds, so the tests that run real models stay fast.
         .target(name: "CTwinlogKernels", path: "Core/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "TwinlogGeneration", dependencies: ["CTwinlogKernels", "TwinlogLinalg", "TwinlogRuntime"], path: "Core/Generation"),
+        // The element-wise layers of the Llama block and their backward passes, shared by generation and training.
+        .target(name: "TwinlogLayers", path: "Core/Layers"),
+        .target(name: "TwinlogGeneration", dependencies: ["CTwinlogKernels", "TwinlogLayers", "TwinlogLinalg", "TwinlogRuntime"],
+                path: "Core/Generation"),
         .target(name: "TwinlogTraining", dependencies: [
-            "TwinlogGeneration", "TwinlogLinalg", "TwinlogRuntime", "TwinlogEmbedding",
+            "TwinlogGeneration", "TwinlogLayers", "TwinlogLinalg", "TwinlogRuntime", "TwinlogEmbedding",
             .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Training"),
 
@@ -167,10 +170,10 @@ let package = Package(
 
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
         // What every test target shares: the local services, per-test namespaces, unique names, waiting.
-        .target(name: "TwinlogTestSupport", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime"], path: "Tests/Support"),
+        .target(name: "TwinlogTestSupport", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink"], path: "Tests/Support"),
         .testTarget(name: "CoreTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogEvents", "TwinlogConfig", "TwinlogCompression", "TwinlogLinalg", "TwinlogHTML",
-            "TwinlogPostgres", "TwinlogSchemas", "TwinlogDrift", "TwinlogDataset",
+            "TwinlogPostgres", "TwinlogSchemas", "TwinlogDrift", "TwinlogDataset", "TwinlogKafka", "TwinlogMetrics", "TwinlogSink",
         ], path: "Tests/CoreTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["TwinlogTestSupport", 
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
@@ -201,7 +204,7 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["TwinlogTestSupport", "TwinlogGeneration"],
                     path: "Tests/GenerationTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzTests", dependencies: ["TwinlogTestSupport", "TwinlogFuzz", "TwinlogRuntime"], path: "Tests/FuzzTests"),
-        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTestSupport", "TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLinalg"],
+        .testTarget(name: "TrainingTests", dependencies: ["TwinlogTestSupport", "TwinlogTraining", "TwinlogGeneration", "TwinlogEmbedding", "TwinlogLayers", "TwinlogLinalg"],
                     path: "Tests/TrainingTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -71,6 +71,7 @@ public final class DriftMonitor: Service {
 
     private let configuration: Configuration
     private let db: PostgresConnection
+    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<DriftRecorder>
     private let outbox = PostgresOutbox()
     private let executor = BlockingExecutor(label: "twinlog.drift.test")
@@ -89,16 +90,18 @@ public final class DriftMonitor: Service {
         self.db = db
         let schedule = DriftSchedule()
         self.schedule = schedule
+        let producer = try KafkaProducer(configuration: configuration.kafka)
+        self.producer = producer
         runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
             name: Self.consumerName, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
             options: configuration.consumer, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
             maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
             handler: DriftRecorder(db: db, topics: configuration.topics, authorId: configuration.authorId,
-                                   scope: configuration.scope, schedule: schedule))
+                                   scope: configuration.scope, schedule: schedule), producer: producer)
         statistic = Gauge(label: "twinlog_drift_mmd_statistic", factory: configuration.metrics)
         pValue = Gauge(label: "twinlog_drift_p_value", factory: configuration.metrics)
         events = Counter(label: "twinlog_drift_events_total", factory: configuration.metrics)
-        try await outbox.flush(db, producer: runtime.producer)
+        try await outbox.flush(db, producer: producer)
     }
 
     /// Applies batches and tests when due, until the task is cancelled or a graceful shutdown
@@ -165,6 +168,7 @@ public final class DriftMonitor: Service {
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
+        await producer.shutdown()
         await db.close()
     }
 
@@ -184,7 +188,7 @@ public final class DriftMonitor: Service {
                 """)
             try await outbox.enqueue(record, in: db)
         }
-        try await outbox.flush(db, producer: runtime.producer)
+        try await outbox.flush(db, producer: producer)
         events.increment()
         configuration.logger.notice("drift detected", metadata: [
             "reason": "\(reason.rawValue)", "window": "\(o.windowSize)", "new_documents": "\(o.newDocuments)", "id": "\(id)"])

@@ -85,6 +85,7 @@ public final class FeatureConsumer: Service {
 
     private let configuration: Configuration
     private let db: PostgresConnection
+    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<FeatureWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
@@ -94,6 +95,7 @@ public final class FeatureConsumer: Service {
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
         let producer = try KafkaProducer(configuration: configuration.kafka)
+        self.producer = producer
         var runtimeConfiguration = ConsumerRuntime<FeatureWriter>.Configuration(
             name: Self.consumerName, source: .group(topics: [configuration.topics.warehouseChanges]), options: configuration.consumer,
             deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
@@ -121,6 +123,7 @@ public final class FeatureConsumer: Service {
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
+        await producer.shutdown()
         await db.close()
     }
 }

@@ -77,6 +77,7 @@ public final class IndexMaterializer: Service {
     public let index: VectorIndex
     private let configuration: Configuration
     private let runtime: ConsumerRuntime<IndexWriter>
+    private let producer: KafkaProducer
     private let admin: KafkaAdmin
     private let executor: BlockingExecutor
     private let metrics: IndexMetrics
@@ -118,8 +119,10 @@ public final class IndexMaterializer: Service {
             deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
             metrics: configuration.metrics, logger: configuration.logger)
         runtimeConfiguration.lagInterval = configuration.lagInterval
+        let producer = try KafkaProducer(configuration: configuration.kafka)
+        self.producer = producer
         runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: IndexWriter(
-            index: index, progress: progress, executor: executor, metrics: metrics))
+            index: index, progress: progress, executor: executor, metrics: metrics), producer: producer)
         metrics.liveChunks.record(index.count)
         if loaded != nil {
             configuration.logger.info("loaded the index snapshot", metadata: [
@@ -180,6 +183,7 @@ public final class IndexMaterializer: Service {
     /// Closes the clients.
     public func shutdown() async {
         await runtime.shutdown()
+        await producer.shutdown()
         await admin.close()
     }
 

@@ -81,6 +81,7 @@ public final class InferenceConsumer: Service {
     public static let consumerName = "inference"
     private let configuration: Configuration
     private let answerer: QueryAnswerer
+    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<QueryAnswerer>
 
     /// Joins the consumer group. `generator` may be nil for a retrieval-only deployment.
@@ -88,6 +89,7 @@ public final class InferenceConsumer: Service {
                 generator: Generator?, modelVersion: String = "base") throws {
         self.configuration = configuration
         let producer = try KafkaProducer(configuration: configuration.kafka, options: configuration.producer)
+        self.producer = producer
         answerer = QueryAnswerer(configuration, producer: producer, index: index, embedder: embedder, generator: generator,
                                  modelVersion: modelVersion)
         var runtimeConfiguration = ConsumerRuntime<QueryAnswerer>.Configuration(
@@ -123,6 +125,7 @@ public final class InferenceConsumer: Service {
     /// Leaves the group and flushes the producer.
     public func shutdown() async {
         await runtime.shutdown()
+        await producer.shutdown()
     }
 
     /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic

@@ -150,6 +150,7 @@ public final class TrainingConsumer: Service {
     /// Closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
+        await runner.producer.shutdown()
         await runner.db.close()
     }
 }
@@ -160,7 +161,7 @@ final class TrainingRunner: Sendable {
 
     private let configuration: TrainingConsumer.Configuration
     let db: PostgresConnection
-    private let producer: KafkaProducer
+    let producer: KafkaProducer
     private let offsets = PostgresOffsetStore(consumer: TrainingConsumer.consumerName)
     private let outbox = PostgresOutbox()
     private let registry: ModelRegistry

@@ -64,6 +64,7 @@ public final class WarehouseMaterializer: Service {
     public static let consumerName = "warehouse"
     private let configuration: Configuration
     private let db: PostgresConnection
+    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<WarehouseWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
@@ -72,10 +73,12 @@ public final class WarehouseMaterializer: Service {
         let db = try await PostgresConnection.connect(configuration.database)
         try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
         self.db = db
+        let producer = try KafkaProducer(configuration: configuration.kafka)
+        self.producer = producer
         runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
             name: Self.consumerName, source: .group(topics: [configuration.topics.documents]), options: configuration.consumer,
             deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
-            metrics: configuration.metrics, logger: configuration.logger), handler: WarehouseWriter(db: db))
+            metrics: configuration.metrics, logger: configuration.logger), handler: WarehouseWriter(db: db), producer: producer)
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
@@ -95,6 +98,7 @@ public final class WarehouseMaterializer: Service {
     /// Leaves the group and closes the producer and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
+        await producer.shutdown()
         await db.close()
     }
 }

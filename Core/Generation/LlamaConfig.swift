@@ -1,3 +1,5 @@
+import TwinlogLayers
+
 /// The shape of a decoder of the Llama family, read from the `ARCH.*` metadata of its GGUF file.
 ///
 /// Two architectures share the block: `llama` (Llama 2/3.x, SmolLM2; GGUF conversion permutes Q
@@ -11,13 +13,9 @@ public struct LlamaConfig: Sendable, Equatable {
         case qwen2
     }
 
-    /// How rotary position embedding pairs a head's dimensions.
-    public enum RopeStyle: Sendable {
-        /// (x[2i], x[2i+1]): Llama as converted to GGUF.
-        case adjacentPairs
-        /// (x[i], x[i + headDim/2]): Qwen2 (ggml's NeoX mode).
-        case halves
-    }
+    /// How rotary position embedding pairs a head's dimensions: `adjacentPairs` for Llama as
+    /// converted to GGUF, `halves` for Qwen2 (ggml's NeoX mode).
+    public typealias RopeStyle = Layers.RopePairing
 
     public let architecture: Architecture
     public let layers: Int

@@ -1,3 +1,4 @@
+import TwinlogLayers
 import TwinlogLinalg
 
 /// One running context of a model: the tokens fed so far and their keys and values. Feeding
@@ -70,20 +71,22 @@ public final class LlamaSession {
         for (t, id) in ids.enumerated() {
             model.embedding.row(id, into: x + t * d)
         }
-        let rotation = Kernels.ropeTable(start: start, count: n, headDim: hd, base: c.ropeBase,
+        let rotation = Layers.ropeTable(start: start, count: n, headDim: hd, base: c.ropeBase,
                                          factors: model.ropeFrequencyFactors, positionScale: c.ropePositionScale)
         let groupSize = c.heads / c.kvHeads
         let scale = 1 / Float(hd).squareRoot()
         for (l, layer) in model.layers.enumerated() {
             let keys = cache.keys[l], values = cache.values[l]
             let newKeys = keys + start * kv, newValues = values + start * kv
-            Kernels.rmsNorm(x, weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
+            Layers.rmsNorm(x, weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
             linear(layer, l, [(.query, q), (.key, newKeys), (.value, newValues)], h, n)
-            if let bias = layer.queryBias { Kernels.addBias(q, bias, rows: n, dim: d, stride: d) }
-            if let bias = layer.keyBias { Kernels.addBias(newKeys, bias, rows: n, dim: kv, stride: kv) }
-            if let bias = layer.valueBias { Kernels.addBias(newValues, bias, rows: n, dim: kv, stride: kv) }
-            Kernels.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, table: rotation, style: c.ropeStyle)
-            Kernels.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, table: rotation, style: c.ropeStyle)
+            if let bias = layer.queryBias { Self.addBias(q, bias, rows: n, dim: d, stride: d) }
+            if let bias = layer.keyBias { Self.addBias(newKeys, bias, rows: n, dim: kv, stride: kv) }
+            if let bias = layer.valueBias { Self.addBias(newValues, bias, rows: n, dim: kv, stride: kv) }
+            Layers.rope(q, rows: n, stride: d, heads: c.heads, headDim: hd, cos: rotation.cos, sin: rotation.sin, period: n,
+                        pairing: c.ropeStyle)
+            Layers.rope(newKeys, rows: n, stride: kv, heads: c.kvHeads, headDim: hd, cos: rotation.cos, sin: rotation.sin, period: n,
+                        pairing: c.ropeStyle)
 
             // Per-head attention products run on the calling thread: they are small, and a hand-off
             // to other cores per head would cost more than it saves.
@@ -92,7 +95,7 @@ public final class LlamaSession {
                 BLAS.gemm(.none, .transposed, m: n, n: positions, k: hd, alpha: scale, a: q + head * hd, lda: d,
                           b: keys + kvHead * hd, ldb: kv, c: scores, ldc: positions)
                 for t in 0..<n {
-                    Kernels.softmax(scores + t * positions, count: start + t + 1, width: positions)
+                    Layers.causalSoftmax(scores + t * positions, count: start + t + 1, width: positions)
                 }
                 BLAS.gemm(.none, .none, m: n, n: hd, k: positions, a: scores, lda: positions,
                           b: values + kvHead * hd, ldb: kv, c: attended + head * hd, ldc: d)
@@ -100,9 +103,9 @@ public final class LlamaSession {
             linear(layer, .output, l, attended, n, h)
             BLAS.axpy(alpha: 1, x: h, y: x, count: n * d)
 
-            Kernels.rmsNorm(x, weight: layer.ffnNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
+            Layers.rmsNorm(x, weight: layer.ffnNorm, rows: n, dim: d, epsilon: c.rmsEpsilon, into: h)
             linear(layer, l, [(.gate, gate), (.up, up)], h, n)
-            Kernels.swiglu(gate, up, count: n * f)
+            Layers.swiglu(gate: gate, up: up, rows: n, width: f, inputStride: f, into: gate, outputStride: f)
             linear(layer, .down, l, gate, n, h)
             BLAS.axpy(alpha: 1, x: h, y: x, count: n * d)
         }
@@ -110,7 +113,7 @@ public final class LlamaSession {
         guard request != .none else { return [] }
         let first = request == .last ? n - 1 : 0
         let rows = n - first
-        Kernels.rmsNorm(x + first * d, weight: model.outputNorm, rows: rows, dim: d, epsilon: c.rmsEpsilon, into: h)
+        Layers.rmsNorm(x + first * d, weight: model.outputNorm, rows: rows, dim: d, epsilon: c.rmsEpsilon, into: h)
         var out = [Float](repeating: 0, count: rows * c.vocabularySize)
         out.withUnsafeMutableBufferPointer { logits in
             Linear.forward(model.output, adapter: nil, x: h, rows: rows, into: logits.baseAddress!)
@@ -128,5 +131,13 @@ public final class LlamaSession {
                         _ x: UnsafePointer<Float>, _ n: Int) {
         Linear.forward(outputs.map { kind, y in (layer.matrix(kind), lora[LinearSlot(layer: index, kind: kind)], y) },
                        x: x, rows: n)
+    }
+
+    /// x[t] += bias for n rows of width `dim`.
+    private static func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows n: Int, dim: Int, stride: Int) {
+        for t in 0..<n {
+            let row = x + t * stride
+            for i in 0..<dim { row[i] += bias[i] }
+        }
     }
 }

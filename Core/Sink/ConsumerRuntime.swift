@@ -95,7 +95,81 @@ public enum ConsumerRuntimeErrors {
     }
 }
 
-/// Runs a consumer: the Kafka consumer and its dead-letter producer, the batch loop, offsets
+/// Where a runtime's records come from: a topic of the broker in every service
+/// (`KafkaRecordSource`), records in memory when a test drives a handler without one.
+public protocol RecordSource: Sendable {
+    /// Up to `maxRecords` records, waiting at most `timeout` for the first.
+    func poll(maxRecords: Int, timeout: Duration) async throws -> [KafkaRecord]
+    /// Commits the next offsets to the group (for `OffsetHome.kafka`).
+    func commit(_ offsets: [TopicPartition: Int64]) async throws
+    /// Stops, then restarts, fetching from every assigned partition.
+    func pause() async throws
+    func resume() async throws
+    /// The end offset of every partition read, for the lag gauge.
+    func endOffsets() async throws -> [TopicPartition: Int64]
+    func close() async
+}
+
+/// Where a runtime's dead letters go: the broker's producer, or memory in a test.
+public protocol RecordSink: Sendable {
+    /// Returns once every record was acknowledged.
+    func deliver(_ records: [OutgoingRecord]) async throws
+}
+
+extension KafkaProducer: RecordSink {
+    public func deliver(_ records: [OutgoingRecord]) async throws { _ = try await send(records) }
+}
+
+/// A topic's partitions read through the broker: by a group member, with the handler's offsets on
+/// every assignment, or by fixed assignment outside any group.
+public struct KafkaRecordSource: RecordSource {
+    /// Which partitions are read, and from where.
+    public enum Subscription: Sendable {
+        /// Topics shared with the other members of the group in `options.groupId`. Each assigned
+        /// partition starts from `startingOffsets` (the offsets stored with the effects), or from
+        /// the group's committed offset when that is nil.
+        case group(topics: [String], startingOffsets: KafkaConsumer.OffsetsProvider?)
+        /// Fixed partitions and their start offsets (a replica of a topic, the training trigger).
+        case assigned([TopicPartition: Int64])
+    }
+
+    private let consumer: KafkaConsumer
+    private let admin: KafkaAdmin
+    private let topics: [String]
+
+    public init(kafka: KafkaConfiguration, options: KafkaConsumer.Options, subscription: Subscription) throws {
+        switch subscription {
+        case .group(let topics, let startingOffsets):
+            self.topics = topics
+            consumer = try KafkaConsumer(configuration: kafka, options: options, topics: topics, startingOffsets: startingOffsets)
+        case .assigned(let start):
+            topics = Array(Set(start.keys.map(\.topic))).sorted()
+            consumer = try KafkaConsumer(configuration: kafka, options: options, assign: start)
+        }
+        admin = try KafkaAdmin(configuration: kafka)
+    }
+
+    public func poll(maxRecords: Int, timeout: Duration) async throws -> [KafkaRecord] {
+        try await consumer.poll(maxRecords: maxRecords, timeout: timeout)
+    }
+
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws { try await consumer.commit(offsets) }
+    public func pause() async throws { try await consumer.pause(consumer.assignment()) }
+    public func resume() async throws { try await consumer.resume(consumer.assignment()) }
+
+    public func endOffsets() async throws -> [TopicPartition: Int64] {
+        var ends: [TopicPartition: Int64] = [:]
+        for topic in topics { ends.merge(try await admin.endOffsets(topic: topic)) { $1 } }
+        return ends
+    }
+
+    public func close() async {
+        await consumer.close()
+        await admin.close()
+    }
+}
+
+/// Runs a consumer: its record source and dead-letter sink, the batch loop, offsets
 /// restored from where the handler stores them, the poison-pill rule, the dead-letter counter
 /// and the lag gauge, pause and resume, and graceful shutdown. Every Twinlog consumer of a topic
 /// runs on it, so each guarantee in docs/DESIGN.md is implemented once.
@@ -107,10 +181,11 @@ public enum ConsumerRuntimeErrors {
 /// applied exactly as they would have been. Dead letters are sent before the offsets that pass
 /// their records are stored, so a crash can repeat a dead letter but never lose one.
 public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
-    /// Where the consumer reads.
+    /// Where the consumer reads, when it reads the broker.
     public enum Source: Sendable {
         /// Topics shared with the other members of the group in `options.groupId`; each assigned
-        /// partition starts from the offset the handler stored.
+        /// partition starts from the offset the handler stored (or, with `OffsetHome.kafka`, the
+        /// group's committed one).
         case group(topics: [String])
         /// Fixed partitions and their start offsets, outside any group (a replica of a topic).
         case assigned([TopicPartition: Int64])
@@ -156,36 +231,38 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     }
 
     public let handler: Handler
-    /// The producer the runtime sends dead letters with; a handler may publish with it too.
-    public let producer: KafkaProducer
     private let configuration: Configuration
-    private let consumer: KafkaConsumer
-    private let admin: KafkaAdmin
-    private let topics: [String]
+    private let source: any RecordSource
+    private let sink: any RecordSink
     private let deadLetters: Counter
     private let recordsRead: Counter
     private let lag: Gauge
 
-    /// Joins the group (or takes the assigned partitions) with the handler's stored offsets.
-    public init(kafka: KafkaConfiguration, configuration: Configuration, handler: Handler,
-                producer: KafkaProducer? = nil) throws {
-        self.configuration = configuration
-        self.handler = handler
+    /// Reads the broker: joins the group (or takes the assigned partitions) with the handler's
+    /// stored offsets, and sends dead letters with `producer` (the handler's own, when it
+    /// publishes too).
+    public convenience init(kafka: KafkaConfiguration, configuration: Configuration, handler: Handler,
+                            producer: KafkaProducer) throws {
+        let subscription: KafkaRecordSource.Subscription
         switch configuration.source {
         case .group(let topics) where configuration.offsets == .kafka:
-            self.topics = topics
-            consumer = try KafkaConsumer(configuration: kafka, options: configuration.options, topics: topics)
+            subscription = .group(topics: topics, startingOffsets: nil)
         case .group(let topics):
-            self.topics = topics
-            consumer = try KafkaConsumer(configuration: kafka, options: configuration.options, topics: topics) { partitions in
-                try await handler.storedOffsets(partitions)
-            }
+            subscription = .group(topics: topics) { partitions in try await handler.storedOffsets(partitions) }
         case .assigned(let start):
-            topics = Array(Set(start.keys.map(\.topic))).sorted()
-            consumer = try KafkaConsumer(configuration: kafka, options: configuration.options, assign: start)
+            subscription = .assigned(start)
         }
-        self.producer = try producer ?? KafkaProducer(configuration: kafka)
-        admin = try KafkaAdmin(configuration: kafka)
+        let source = try KafkaRecordSource(kafka: kafka, options: configuration.options, subscription: subscription)
+        self.init(source: source, deadLetters: producer, configuration: configuration, handler: handler)
+    }
+
+    /// Reads `source` and sends dead letters to `deadLetters` (`configuration.source` and
+    /// `options` are not used).
+    public init(source: any RecordSource, deadLetters sink: any RecordSink, configuration: Configuration, handler: Handler) {
+        self.configuration = configuration
+        self.handler = handler
+        self.source = source
+        self.sink = sink
         let dimensions = [("consumer", configuration.name)]
         deadLetters = Counter(label: "twinlog_dead_letters_total", dimensions: dimensions, factory: configuration.metrics)
         recordsRead = Counter(label: "twinlog_consumer_records_total", dimensions: dimensions, factory: configuration.metrics)
@@ -216,7 +293,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     /// Polls one batch and applies it; an empty outcome when nothing arrived within `timeout`.
     @discardableResult
     public func step(timeout: Duration? = nil) async throws -> Handler.Outcome {
-        let records = try await consumer.poll(maxRecords: configuration.maxBatch, timeout: timeout ?? configuration.pollTimeout)
+        let records = try await source.poll(maxRecords: configuration.maxBatch, timeout: timeout ?? configuration.pollTimeout)
         guard !records.isEmpty else { return Handler.Outcome() }
         recordsRead.increment(by: records.count)
         var entries: [Entry] = []
@@ -231,7 +308,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         }
         try await send(rejected)
         var outcome = try await apply(entries[...])
-        if configuration.offsets == .kafka { try await consumer.commit(after: records) }
+        if configuration.offsets == .kafka { try await source.commit(KafkaConsumer.nextOffsets(after: records)) }
         outcome.records = records.count
         outcome.deadLettered += rejected.count
         return outcome
@@ -239,19 +316,17 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
 
     /// Stops fetching from every assigned partition until `resume`; polls return nothing meanwhile.
     public func pause() async throws {
-        try await consumer.pause(consumer.assignment())
+        try await source.pause()
     }
 
     /// Fetches again from every assigned partition.
     public func resume() async throws {
-        try await consumer.resume(consumer.assignment())
+        try await source.resume()
     }
 
-    /// Leaves the group and closes the clients (the producer after its queue is delivered).
+    /// Leaves the group and closes the source; the owner shuts its producer down.
     public func shutdown() async {
-        await consumer.close()
-        await producer.shutdown()
-        await admin.close()
+        await source.close()
     }
 
     /// A polled record and its input; nil when it was of no concern or dead-lettered at decode.
@@ -280,7 +355,9 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
             }
             // Split after the entry holding the middle input, so each half has inputs.
             let middleRecord = inputs[inputs.count / 2 - 1].record
-            let cut = entries.firstIndex { $0.record.topicPartition == middleRecord.topicPartition && $0.record.offset == middleRecord.offset }! + 1
+            let cut = 1 + entries.firstIndex {
+                $0.record.topicPartition == middleRecord.topicPartition && $0.record.offset == middleRecord.offset
+            }!
             var outcome = try await apply(entries[..<cut])
             outcome.merge(try await apply(entries[cut...]))
             return outcome
@@ -303,7 +380,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
 
     private func send(_ letters: [OutgoingRecord]) async throws {
         guard !letters.isEmpty else { return }
-        try await producer.send(letters)
+        try await sink.deliver(letters)
         deadLetters.increment(by: letters.count)
     }
 
@@ -311,13 +388,9 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     /// brokers whose high watermark is inexact).
     private func refreshLag() async {
         do {
-            var behind: Int64 = 0
-            for topic in topics {
-                let ends = try await admin.endOffsets(topic: topic)
-                let stored = try await handler.storedOffsets(Array(ends.keys))
-                behind += ends.reduce(0) { $0 + max(0, $1.value - (stored[$1.key] ?? 0)) }
-            }
-            lag.record(behind)
+            let ends = try await source.endOffsets()
+            let stored = try await handler.storedOffsets(Array(ends.keys))
+            lag.record(ends.reduce(0) { $0 + max(0, $1.value - (stored[$1.key] ?? 0)) })
         } catch {
             configuration.logger.debug("could not measure the consumer lag", metadata: ["error": "\(error)"])
         }

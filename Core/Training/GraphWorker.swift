@@ -1,5 +1,6 @@
 import Foundation
 import TwinlogGeneration
+import TwinlogLayers
 import TwinlogLinalg
 
 /// Forward and backward passes of the whole model over a group of equal-length sequences, for
@@ -123,8 +124,8 @@ final class GraphWorker {
         precondition(pass.sequences <= capacitySequences && t <= capacityLength, "group exceeds the worker's capacity")
         let training = pass.gradients != nil
         let adapters = (0..<c.layers).map { adaptersOf(layer: $0, pass, rows: n) }
-        let table = Layers.ropeTable(positions: t, headDim: c.headDim, base: c.ropeBase)
-        let shape = Layers.AttentionShape(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, length: t)
+        let table = Layers.ropeTable(count: t, headDim: c.headDim, base: c.ropeBase)
+        let shape = TrainingLayers.AttentionShape(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, length: t)
         func x(_ l: Int) -> UnsafeMutablePointer<Float> { stream + l * n * d }
         for row in 0..<n {
             (x(0) + row * d).update(from: weights.embedding + Int(pass.ids[row]) * d, count: d)
@@ -136,24 +137,26 @@ final class GraphWorker {
                 for l in 0..<c.layers {
                     let layer = weights.layers[l], s = saved(l, rows: n, sequences: pass.sequences, length: t)
                     let adapter = adapters[l]
-                    Layers.rmsNormForward(x(l), weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
+                    Layers.rmsNorm(x(l), weight: layer.attentionNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
                                           into: s.h1, inverse: s.inverse1)
                     BLAS.gemm(.none, .transposed, m: n, n: w, k: d, a: s.h1, lda: d, b: layer.qkv, ldb: d, c: s.qkv, ldc: w)
                     forwardAdapters(adapter, [(.query, 0), (.key, d), (.value, d + kv)], x: s.h1, rows: n, y: s.qkv, ldy: w)
-                    Layers.rope(s.qkv, rows: n, stride: w, heads: c.heads, headDim: c.headDim, period: t, cos: cos, sin: sin, inverse: false)
-                    Layers.rope(s.qkv + d, rows: n, stride: w, heads: c.kvHeads, headDim: c.headDim, period: t, cos: cos, sin: sin, inverse: false)
+                    Layers.rope(s.qkv, rows: n, stride: w, heads: c.heads, headDim: c.headDim,
+                                cos: cos, sin: sin, period: t, inverse: false)
+                    Layers.rope(s.qkv + d, rows: n, stride: w, heads: c.kvHeads, headDim: c.headDim,
+                                cos: cos, sin: sin, period: t, inverse: false)
                     for q in 0..<pass.sequences {
-                        Layers.attentionForward(s.qkv + q * t * w, shape: shape, probabilities: s.probabilities + q * c.heads * t * t,
+                        TrainingLayers.attentionForward(s.qkv + q * t * w, shape: shape, probabilities: s.probabilities + q * c.heads * t * t,
                                                 out: s.attended + q * t * d)
                     }
                     BLAS.gemm(.none, .transposed, m: n, n: d, k: d, a: s.attended, lda: d, b: layer.output, ldb: d, c: s.x2, ldc: d)
                     forwardAdapters(adapter, [(.output, 0)], x: s.attended, rows: n, y: s.x2, ldy: d)
                     BLAS.axpy(alpha: 1, x: x(l), y: s.x2, count: n * d)
-                    Layers.rmsNormForward(s.x2, weight: layer.ffnNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
+                    Layers.rmsNorm(s.x2, weight: layer.ffnNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
                                           into: s.h2, inverse: s.inverse2)
                     BLAS.gemm(.none, .transposed, m: n, n: 2 * f, k: d, a: s.h2, lda: d, b: layer.gateUp, ldb: d, c: s.gateUp, ldc: 2 * f)
                     forwardAdapters(adapter, [(.gate, 0), (.up, f)], x: s.h2, rows: n, y: s.gateUp, ldy: 2 * f)
-                    Layers.swigluForward(s.gateUp, rows: n, ffn: f, into: a)
+                    Layers.swiglu(gate: s.gateUp, up: s.gateUp + f, rows: n, width: f, inputStride: 2 * f, into: a, outputStride: f)
                     BLAS.gemm(.none, .transposed, m: n, n: d, k: f, a: a, lda: f, b: layer.down, ldb: f, c: x(l + 1), ldc: d)
                     forwardAdapters(adapter, [(.down, 0)], x: a, rows: n, y: x(l + 1), ldy: d)
                     BLAS.axpy(alpha: 1, x: s.x2, y: x(l + 1), count: n * d)
@@ -168,10 +171,10 @@ final class GraphWorker {
                 for l in stride(from: c.layers - 1, through: 0, by: -1) {
                     let layer = weights.layers[l], s = saved(l, rows: n, sequences: pass.sequences, length: t)
                     let adapter = adapters[l]
-                    Layers.swigluForward(s.gateUp, rows: n, ffn: f, into: a)
+                    Layers.swiglu(gate: s.gateUp, up: s.gateUp + f, rows: n, width: f, inputStride: 2 * f, into: a, outputStride: f)
                     BLAS.gemm(.none, .none, m: n, n: f, k: d, a: dx, lda: d, b: layer.down, ldb: f, c: da, ldc: f)
                     backwardAdapters(adapter, [(.down, 0)], x: a, rows: n, dy: dx, ldy: d, dx: da)
-                    Layers.swigluBackward(s.gateUp, rows: n, ffn: f, da: da, into: dGateUp)
+                    Layers.swigluBackward(s.gateUp, rows: n, width: f, da: da, into: dGateUp)
                     BLAS.gemm(.none, .none, m: n, n: d, k: 2 * f, a: dGateUp, lda: 2 * f, b: layer.gateUp, ldb: d, c: dh, ldc: d)
                     backwardAdapters(adapter, [(.gate, 0), (.up, f)], x: s.h2, rows: n, dy: dGateUp, ldy: 2 * f, dx: dh)
                     Layers.rmsNormBackward(s.x2, weight: layer.ffnNorm, inverse: s.inverse2, rows: n, dim: d, dy: dh, addingInto: dx)
@@ -179,11 +182,13 @@ final class GraphWorker {
                     BLAS.gemm(.none, .none, m: n, n: d, k: d, a: dx, lda: d, b: layer.output, ldb: d, c: dAttended, ldc: d)
                     backwardAdapters(adapter, [(.output, 0)], x: s.attended, rows: n, dy: dx, ldy: d, dx: dAttended)
                     for q in 0..<pass.sequences {
-                        Layers.attentionBackward(s.qkv + q * t * w, shape: shape, probabilities: s.probabilities + q * c.heads * t * t,
+                        TrainingLayers.attentionBackward(s.qkv + q * t * w, shape: shape, probabilities: s.probabilities + q * c.heads * t * t,
                                                  dOut: dAttended + q * t * d, dqkv: dqkv + q * t * w, scratch: dp)
                     }
-                    Layers.rope(dqkv, rows: n, stride: w, heads: c.heads, headDim: c.headDim, period: t, cos: cos, sin: sin, inverse: true)
-                    Layers.rope(dqkv + d, rows: n, stride: w, heads: c.kvHeads, headDim: c.headDim, period: t, cos: cos, sin: sin, inverse: true)
+                    Layers.rope(dqkv, rows: n, stride: w, heads: c.heads, headDim: c.headDim,
+                                cos: cos, sin: sin, period: t, inverse: true)
+                    Layers.rope(dqkv + d, rows: n, stride: w, heads: c.kvHeads, headDim: c.headDim,
+                                cos: cos, sin: sin, period: t, inverse: true)
                     BLAS.gemm(.none, .none, m: n, n: d, k: w, a: dqkv, lda: w, b: layer.qkv, ldb: d, c: dh, ldc: d)
                     backwardAdapters(adapter, [(.query, 0), (.key, d), (.value, d + kv)], x: s.h1, rows: n, dy: dqkv, ldy: w, dx: dh)
                     Layers.rmsNormBackward(x(l), weight: layer.attentionNorm, inverse: s.inverse1, rows: n, dim: d, dy: dh, addingInto: dx)
@@ -197,7 +202,7 @@ final class GraphWorker {
     /// (training) the gradient of the normed final stream in `dh` (zero on rows without targets).
     private func head(_ last: UnsafeMutablePointer<Float>, rows n: Int, _ pass: Pass) -> (Double, Int) {
         let c = weights.config, d = c.modelDim, v = c.vocabularySize
-        Layers.rmsNormForward(last, weight: weights.outputNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
+        Layers.rmsNorm(last, weight: weights.outputNorm, rows: n, dim: d, epsilon: c.rmsEpsilon,
                               into: finalNormed, inverse: finalInverse)
         let rows = (0..<n).filter { pass.targets[$0] >= 0 }
         let training = pass.gradients != nil
@@ -211,7 +216,7 @@ final class GraphWorker {
                       c: logits, ldc: v)
             for (i, row) in group.enumerated() {
                 let sequence = row / pass.length
-                let nll = Layers.crossEntropy(logits + i * v, vocabulary: v, target: Int(pass.targets[row]),
+                let nll = TrainingLayers.crossEntropy(logits + i * v, vocabulary: v, target: Int(pass.targets[row]),
                                               gradientScale: training ? pass.scales[sequence] : nil)
                 loss += nll
                 pass.sequenceLoss[sequence] += nll

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TwinlogGeneration
 @testable import TwinlogTraining
+import TwinlogLayers
 import TwinlogRuntime
 
 /// Finite-difference checks of every layer that carries gradient to an adapter, on tiny random
@@ -54,11 +55,11 @@ struct GradientCheckTests {
         let w = Self.randomValues(dim, seed: 2), c = Self.randomValues(n * dim, seed: 3)
         func loss(_ x: [Float]) -> Double {
             var y = [Float](repeating: 0, count: n * dim), inverse = [Float](repeating: 0, count: n)
-            Layers.rmsNormForward(x, weight: w, rows: n, dim: dim, epsilon: 1e-5, into: &y, inverse: &inverse)
+            Layers.rmsNorm(x, weight: w, rows: n, dim: dim, epsilon: 1e-5, into: &y, inverse: &inverse)
             return Self.dot(y, c)
         }
         var y = [Float](repeating: 0, count: n * dim), inverse = [Float](repeating: 0, count: n)
-        Layers.rmsNormForward(x, weight: w, rows: n, dim: dim, epsilon: 1e-5, into: &y, inverse: &inverse)
+        Layers.rmsNorm(x, weight: w, rows: n, dim: dim, epsilon: 1e-5, into: &y, inverse: &inverse)
         var dx = [Float](repeating: 0, count: n * dim)
         Layers.rmsNormBackward(x, weight: w, inverse: inverse, rows: n, dim: dim, dy: c, addingInto: &dx)
         let numeric = Self.numericGradient(&x, h: 1e-3, loss)
@@ -70,33 +71,35 @@ struct GradientCheckTests {
         let n = 4, heads = 2, headDim = 4, stride = heads * headDim
         var x = Self.randomValues(n * stride, seed: 4)
         let c = Self.randomValues(n * stride, seed: 5)
-        let table = Layers.ropeTable(positions: n, headDim: headDim, base: 10_000)
+        let table = Layers.ropeTable(count: n, headDim: headDim, base: 10_000)
         func loss(_ x: [Float]) -> Double {
             var y = x
-            Layers.rope(&y, rows: n, stride: stride, heads: heads, headDim: headDim, period: n, cos: table.cos, sin: table.sin, inverse: false)
+            Layers.rope(&y, rows: n, stride: stride, heads: heads, headDim: headDim, cos: table.cos, sin: table.sin, period: n,
+                        inverse: false)
             return Self.dot(y, c)
         }
         var dx = c
-        Layers.rope(&dx, rows: n, stride: stride, heads: heads, headDim: headDim, period: n, cos: table.cos, sin: table.sin, inverse: true)
+        Layers.rope(&dx, rows: n, stride: stride, heads: heads, headDim: headDim, cos: table.cos, sin: table.sin, period: n,
+                    inverse: true)
         #expect(Self.relativeError(dx.map(Double.init), Self.numericGradient(&x, h: 1e-2, loss)) < 1e-3)
     }
 
     @Test("causal attention backward (GQA, 4 heads on 2 KV heads; one block and blocks of 2 rows) matches finite differences (< 5e-3)",
           arguments: [64, 2])
     func attention(block: Int) {
-        let shape = Layers.AttentionShape(heads: 4, kvHeads: 2, headDim: 4, length: 5)
+        let shape = TrainingLayers.AttentionShape(heads: 4, kvHeads: 2, headDim: 4, length: 5)
         let rows = shape.length, width = shape.width
         var qkv = Self.randomValues(rows * width, seed: 6)
         let c = Self.randomValues(rows * shape.modelDim, seed: 7)
         func loss(_ qkv: [Float]) -> Double {
             var p = [Float](repeating: 0, count: shape.heads * rows * rows), out = [Float](repeating: 0, count: rows * shape.modelDim)
-            Layers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
+            TrainingLayers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
             return Self.dot(out, c)
         }
         var p = [Float](repeating: 0, count: shape.heads * rows * rows), out = [Float](repeating: 0, count: rows * shape.modelDim)
-        Layers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
+        TrainingLayers.attentionForward(qkv, shape: shape, block: block, probabilities: &p, out: &out)
         var dqkv = [Float](repeating: 0, count: rows * width), scratch = [Float](repeating: 0, count: rows * rows)
-        Layers.attentionBackward(qkv, shape: shape, block: block, probabilities: p, dOut: c, dqkv: &dqkv, scratch: &scratch)
+        TrainingLayers.attentionBackward(qkv, shape: shape, block: block, probabilities: p, dOut: c, dqkv: &dqkv, scratch: &scratch)
         #expect(Self.relativeError(dqkv.map(Double.init), Self.numericGradient(&qkv, h: 1e-2, loss)) < 5e-3)
     }
 
@@ -107,11 +110,13 @@ struct GradientCheckTests {
         let c = Self.randomValues(n * f, seed: 9)
         func loss(_ gu: [Float]) -> Double {
             var a = [Float](repeating: 0, count: n * f)
-            Layers.swigluForward(gu, rows: n, ffn: f, into: &a)
+            gu.withUnsafeBufferPointer { g in
+                Layers.swiglu(gate: g.baseAddress!, up: g.baseAddress! + f, rows: n, width: f, inputStride: 2 * f, into: &a, outputStride: f)
+            }
             return Self.dot(a, c)
         }
         var d = [Float](repeating: 0, count: n * 2 * f)
-        Layers.swigluBackward(gateUp, rows: n, ffn: f, da: c, into: &d)
+        Layers.swigluBackward(gateUp, rows: n, width: f, da: c, into: &d)
         #expect(Self.relativeError(d.map(Double.init), Self.numericGradient(&gateUp, h: 1e-3, loss)) < 2e-3)
     }
 
@@ -119,10 +124,10 @@ struct GradientCheckTests {
     func crossEntropy() {
         var z = Self.randomValues(11, seed: 10, scale: 3)
         var g = z
-        _ = Layers.crossEntropy(&g, vocabulary: 11, target: 4, gradientScale: 1)
+        _ = TrainingLayers.crossEntropy(&g, vocabulary: 11, target: 4, gradientScale: 1)
         let numeric = Self.numericGradient(&z, h: 1e-2) { z in
             var copy = z
-            return Layers.crossEntropy(&copy, vocabulary: 11, target: 4, gradientScale: nil)
+            return TrainingLayers.crossEntropy(&copy, vocabulary: 11, target: 4, gradientScale: nil)
         }
         #expect(Self.relativeError(g.map(Double.init), numeric) < 2e-3)
     }

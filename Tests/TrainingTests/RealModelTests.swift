@@ -6,6 +6,7 @@ import TwinlogEmbedding
 @testable import TwinlogTraining
 import TwinlogRuntime
 import TwinlogTestSupport
+import TwinlogLayers
 
 /// The real SmolLM2 weights, loaded once (Float32, so the debug build's products run in BLAS).
 /// A missing file is an error that says how to install it: the tests fail loudly, never skip.
@@ -47,7 +48,7 @@ struct RealModelTests {
         let long = InstructionSample(instruction: corpus.eval.map(\.instruction).joined(separator: " "),
                                      output: corpus.eval.prefix(3).map(\.output).joined(separator: " "))
         let encoded = try trainer.encode([long], maxLength: 256, systemMessage: nil)[0]
-        #expect(encoded.ids.count > 2 * Layers.attentionBlock)
+        #expect(encoded.ids.count > 2 * TrainingLayers.attentionBlock)
         let report = trainer.evaluate(encoded: [encoded], parameters: parameters, batchSize: 1, threads: 2)
         let logprobs = try Scoring.tokenLogProbabilities(encoded.ids, model: model, lora: parameters.loraSet(for: model))
         let reference = -logprobs[(encoded.promptLength - 1)...].reduce(0, +) / Double(encoded.targetCount)
