@@ -85,7 +85,7 @@ let package = Package(
 
         // Producers: the crawlers and their dispatcher.
         .target(name: "Crawlers", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogHTML", "TwinlogRuntime",
+            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSink", "TwinlogHTML", "TwinlogRuntime", "TwinlogText",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -105,7 +105,7 @@ let package = Package(
 
         // Fuzzing: mutated real inputs for every reader of outside bytes (`twinlog fuzz`).
         .target(name: "TwinlogFuzz", dependencies: [
-            "Crawlers", "TwinlogCompression", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogHTML", "TwinlogIndex",
+            "Crawlers", "TwinlogCompression", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogHTML", "TwinlogIndex", "TwinlogText",
             "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogTraining", .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Fuzz"),
 
@@ -130,7 +130,7 @@ let package = Package(
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
             "TwinlogRAG", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka", "TwinlogMetrics",
-            "TwinlogRuntime", "TwinlogHTML", "TwinlogSink", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
+            "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/inference"),
@@ -171,33 +171,33 @@ let package = Package(
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
         // What every test target shares: the local services, per-test namespaces, unique names, waiting.
         .target(name: "TwinlogTestSupport", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink"], path: "Tests/Support"),
-        .testTarget(name: "CoreTests", dependencies: ["TwinlogTestSupport", 
+        .testTarget(name: "CoreTests", dependencies: ["TwinlogTestSupport",
             "TwinlogEvents", "TwinlogConfig", "TwinlogCompression", "TwinlogLinalg", "TwinlogHTML",
             "TwinlogPostgres", "TwinlogSchemas", "TwinlogDrift", "TwinlogDataset", "TwinlogKafka", "TwinlogMetrics", "TwinlogSink",
         ], path: "Tests/CoreTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["TwinlogTestSupport", 
+        .testTarget(name: "IntegrationTests", dependencies: ["TwinlogTestSupport",
             "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogConfig", "TwinlogSchemas",
             "TwinlogMetrics", "TwinlogRuntime", "TwinlogSink", "WarehouseConsumer", "CDCConsumer",
         ], path: "Tests/IntegrationTests"),
         .testTarget(name: "EmbeddingTests", dependencies: ["TwinlogTestSupport", "TwinlogText", "TwinlogEmbedding"],
                     path: "Tests/EmbeddingTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "CrawlerTests", dependencies: ["TwinlogTestSupport", 
-            "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink",
+        .testTarget(name: "CrawlerTests", dependencies: ["TwinlogTestSupport",
+            "Crawlers", "TwinlogHTML", "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/CrawlerTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["TwinlogTestSupport", 
+        .testTarget(name: "PipelineTests", dependencies: ["TwinlogTestSupport",
             "FeatureConsumer", "IndexConsumer", "WarehouseConsumer", "CDCConsumer", "TwinlogEvents", "TwinlogKafka",
             "TwinlogPostgres", "TwinlogSink", "TwinlogText", "TwinlogEmbedding", "TwinlogIndex", "TwinlogMetrics",
             "TwinlogRuntime", "DriftConsumer", "TrainingConsumer", "TwinlogDrift", "TwinlogDataset", "TwinlogGeneration",
             "TwinlogTraining",
         ], path: "Tests/PipelineTests"),
-        .testTarget(name: "InferenceTests", dependencies: ["TwinlogTestSupport", 
+        .testTarget(name: "InferenceTests", dependencies: ["TwinlogTestSupport",
             "InferenceConsumer", "TwinlogRAG", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
             "TwinlogIndex", "TwinlogKafka", "TwinlogGateway", "TwinlogLinalg", "TwinlogMetrics", "TwinlogTraining",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/InferenceTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["TwinlogTestSupport", 
+        .testTarget(name: "EndToEndTests", dependencies: ["TwinlogTestSupport",
             "TwinlogApp", "IndexConsumer", "TwinlogAsk", "TwinlogConfig", "TwinlogEvents", "TwinlogIndex", "TwinlogKafka", "TwinlogRAG",
         ], path: "Tests/EndToEndTests"),
         .testTarget(name: "IndexTests", dependencies: ["TwinlogTestSupport", "TwinlogIndex", "TwinlogLinalg", "TwinlogRuntime"], path: "Tests/IndexTests"),

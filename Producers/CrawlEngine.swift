@@ -3,6 +3,7 @@ import Logging
 import TwinlogEvents
 import TwinlogHTML
 import TwinlogKafka
+import TwinlogText
 
 /// Counters of a crawl, reported as it goes and at the end.
 public struct CrawlStats: Sendable, Equatable {

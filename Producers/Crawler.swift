@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TwinlogEvents
 import TwinlogHTML
+import TwinlogText
 
 /// Everything a crawl may be tuned with.
 public struct CrawlOptions: Sendable {

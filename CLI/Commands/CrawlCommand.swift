@@ -7,6 +7,7 @@ import TwinlogEvents
 import TwinlogHTML
 import TwinlogKafka
 import TwinlogPostgres
+import TwinlogText
 
 /// `twinlog crawl URL… | --sources FILE`: capture documents into `twin.documents`, showing
 /// progress, then a summary; exits 1 when any source failed (the others are still crawled).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogHTML
+import TwinlogText
 
 /// `twinlog extract FILE…`: the crawler's main-content extraction and cleaning applied to saved
 /// HTML files, printing the text (or one JSON object per file with the metadata), for inspection

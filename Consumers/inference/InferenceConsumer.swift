@@ -5,13 +5,13 @@ import ServiceLifecycle
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogGeneration
-import TwinlogHTML
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogMetrics
 import TwinlogRAG
 import TwinlogRuntime
 import TwinlogSink
+import TwinlogText
 
 /// Answers QueryRequested events from `twin.queries` on the topic each names in its `reply-to`
 /// header, with the same `correlation-id`: an answer with its sources, or an error reply

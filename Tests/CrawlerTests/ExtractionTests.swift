@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogHTML
+import TwinlogText
 
 /// Main-content extraction, metadata and cleaning on fixture pages, without any service.
 @Suite("Extraction")

@@ -1,6 +1,7 @@
 import Crawlers
 import TwinlogHTML
 import TwinlogRuntime
+import TwinlogText
 
 extension FuzzTarget {
     /// robots.txt as the crawler reads it: decoded as text, parsed for its agent, asked about
