@@ -230,7 +230,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         }
     }
 
-    public let handler: Handler
+    private let handler: Handler
     private let configuration: Configuration
     private let source: any RecordSource
     private let sink: any RecordSink
