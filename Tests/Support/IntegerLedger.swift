@@ -8,6 +8,7 @@ import TwinlogSink
 /// anything (as a PostgreSQL transaction would) when it holds `poison`, or with an error of the
 /// environment when it holds `outage`.
 public final class IntegerLedger: ConsumerHandler {
+    /// What a batch did: the runtime's counts and the integers applied.
     public struct Outcome: ConsumerOutcome {
         public var records = 0
         public var deadLettered = 0

@@ -6,7 +6,7 @@ import TwinlogPostgres
 /// its own and a PostgreSQL schema of the same name, so tests running in parallel never see each
 /// other's records or rows.
 public struct TestNamespace: Sendable {
-    /// The unique name: the topic prefix without its dot, the schema, the stem of group ids.
+    /// The unique name: the topic prefix without its dot, and the schema.
     public let name: String
     public let topics: TopicCatalogue
     /// Connection options whose search_path is the namespace's schema.
@@ -22,7 +22,4 @@ public struct TestNamespace: Sendable {
         let database = try await LocalServices.createSchema(name, url: databaseURL)
         return TestNamespace(name: name, topics: topics, database: database)
     }
-
-    /// The consumer group id of `role` in this namespace.
-    public func group(_ role: String) -> String { name + "." + role }
 }
