@@ -6,6 +6,7 @@ import TwinlogAsk
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogMetrics
 import TwinlogRAG
 import TwinlogTestSupport
 
@@ -58,6 +59,14 @@ struct DemoFlowTests {
         #expect(report.summary.events.first { $0.topic == session.settings.config.topics.documents }?.count == documents)
         #expect(report.summary.rows.first { $0.table == "documents" }?.count == documents)
         #expect(report.summary.indexVectors == report.summary.chunks)
+
+        // Every consumer of a topic runs on the consumer runtime, so each one's dead letters, records
+        // and lag are in the process's metrics, where `twinlog run --metrics-file` exports them.
+        let exposition = TwinlogMetrics.shared.render()
+        for consumer in ["warehouse", "features", "index", "inference", "drift", "training"] {
+            #expect(exposition.contains(#"twinlog_dead_letters_total{consumer="\#(consumer)"}"#), "no dead-letter counter for \(consumer)")
+            #expect(exposition.contains(#"twinlog_consumer_records_total{consumer="\#(consumer)"}"#), "no record counter for \(consumer)")
+        }
 
         // An index replayed from the chunk topic holds the same chunks and retrieves what the live
         // pipeline retrieves, without running the embedder over the chunks again.
