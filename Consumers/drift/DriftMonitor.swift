@@ -92,10 +92,11 @@ public final class DriftMonitor: Service {
         self.schedule = schedule
         let producer = try KafkaProducer(configuration: configuration.kafka)
         self.producer = producer
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
-            name: Self.consumerName, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
-            options: configuration.consumer, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
-            maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
+        runtime = try ConsumerRuntime(
+            kafka: configuration.kafka, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
+            options: configuration.consumer,
+            configuration: .init(name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
+                                 maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
             handler: DriftRecorder(db: db, topics: configuration.topics, authorId: configuration.authorId,
                                    scope: configuration.scope, schedule: schedule), producer: producer)
         statistic = Gauge(label: "twinlog_drift_mmd_statistic", factory: configuration.metrics)

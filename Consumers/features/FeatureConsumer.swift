@@ -97,11 +97,12 @@ public final class FeatureConsumer: Service {
         let producer = try KafkaProducer(configuration: configuration.kafka)
         self.producer = producer
         var runtimeConfiguration = ConsumerRuntime<FeatureWriter>.Configuration(
-            name: Self.consumerName, source: .group(topics: [configuration.topics.warehouseChanges]), options: configuration.consumer,
-            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
             metrics: configuration.metrics, logger: configuration.logger)
         runtimeConfiguration.lagInterval = configuration.lagInterval
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: FeatureWriter(
+        runtime = try ConsumerRuntime(
+            kafka: configuration.kafka, source: .group(topics: [configuration.topics.warehouseChanges]), options: configuration.consumer,
+            configuration: runtimeConfiguration, handler: FeatureWriter(
             db: db, producer: producer, embedder: embedder, chunking: configuration.chunking, chunkTopic: configuration.topics.chunks,
             metrics: FeatureMetrics(factory: configuration.metrics)), producer: producer)
     }

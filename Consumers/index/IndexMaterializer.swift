@@ -115,13 +115,13 @@ public final class IndexMaterializer: Service {
         var start: [TopicPartition: Int64] = [:]
         for tp in partitions { start[tp] = position.offsets[tp.partition] ?? KafkaOffset.beginning }
         var runtimeConfiguration = ConsumerRuntime<IndexWriter>.Configuration(
-            name: Self.consumerName, source: .assigned(start), options: configuration.consumer,
-            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
             metrics: configuration.metrics, logger: configuration.logger)
         runtimeConfiguration.lagInterval = configuration.lagInterval
         let producer = try KafkaProducer(configuration: configuration.kafka)
         self.producer = producer
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: IndexWriter(
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .assigned(start), options: configuration.consumer,
+                                      configuration: runtimeConfiguration, handler: IndexWriter(
             index: index, progress: progress, executor: executor, metrics: metrics), producer: producer)
         metrics.liveChunks.record(index.count)
         if loaded != nil {

@@ -93,12 +93,13 @@ public final class InferenceConsumer: Service {
         answerer = QueryAnswerer(configuration, producer: producer, index: index, embedder: embedder, generator: generator,
                                  modelVersion: modelVersion)
         var runtimeConfiguration = ConsumerRuntime<QueryAnswerer>.Configuration(
-            name: Self.consumerName, source: .group(topics: [configuration.topics.queries]), options: configuration.consumer,
-            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
+            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
             metrics: configuration.metrics, logger: configuration.logger)
         runtimeConfiguration.offsets = .kafka
         runtimeConfiguration.pollTimeout = .milliseconds(100)
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration, handler: answerer, producer: producer)
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .group(topics: [configuration.topics.queries]),
+                                      options: configuration.consumer, configuration: runtimeConfiguration, handler: answerer,
+                                      producer: producer)
     }
 
     /// Swaps in another generator (a new adapter) between requests; requests in flight finish

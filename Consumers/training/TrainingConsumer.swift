@@ -124,11 +124,11 @@ public final class TrainingConsumer: Service {
         runner = try await TrainingRunner(configuration, producer: producer, generator: generator, embedder: embedder,
                                           baseModelSha256: baseModelSha256, trainer: trainer)
         var runtimeConfiguration = ConsumerRuntime<TriggerHandler>.Configuration(
-            name: Self.consumerName, source: .assigned(try await runner.startOffsets()), options: configuration.consumer,
-            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: 1,
+            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: 1,
             metrics: configuration.metrics, logger: configuration.logger)
         runtimeConfiguration.pollTimeout = .milliseconds(500)
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: runtimeConfiguration,
+        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .assigned(try await runner.startOffsets()),
+                                      options: configuration.consumer, configuration: runtimeConfiguration,
                                       handler: TriggerHandler(runner: runner), producer: producer)
     }
 

@@ -75,10 +75,11 @@ public final class WarehouseMaterializer: Service {
         self.db = db
         let producer = try KafkaProducer(configuration: configuration.kafka)
         self.producer = producer
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, configuration: .init(
-            name: Self.consumerName, source: .group(topics: [configuration.topics.documents]), options: configuration.consumer,
-            deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
-            metrics: configuration.metrics, logger: configuration.logger), handler: WarehouseWriter(db: db), producer: producer)
+        runtime = try ConsumerRuntime(
+            kafka: configuration.kafka, source: .group(topics: [configuration.topics.documents]), options: configuration.consumer,
+            configuration: .init(name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
+                                 maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
+            handler: WarehouseWriter(db: db), producer: producer)
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in

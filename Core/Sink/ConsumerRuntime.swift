@@ -201,14 +201,11 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         case kafka
     }
 
-    /// How the runtime runs one consumer.
+    /// How the runtime runs one consumer, wherever its records come from.
     public struct Configuration: Sendable {
         /// The consumer's name: the label of its metrics and the dead-letter reason headers.
         public var name: String
-        public var source: Source
         public var offsets: OffsetHome = .handler
-        /// Group id and fetch tuning.
-        public var options: KafkaConsumer.Options
         public var deadLetterTopic: String
         /// The most records per batch.
         public var maxBatch: Int
@@ -218,11 +215,8 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         public var metrics: any MetricsFactory
         public var logger: Logger
 
-        public init(name: String, source: Source, options: KafkaConsumer.Options, deadLetterTopic: String, maxBatch: Int,
-                    metrics: any MetricsFactory, logger: Logger) {
+        public init(name: String, deadLetterTopic: String, maxBatch: Int, metrics: any MetricsFactory, logger: Logger) {
             self.name = name
-            self.source = source
-            self.options = options
             self.deadLetterTopic = deadLetterTopic
             self.maxBatch = maxBatch
             self.metrics = metrics
@@ -238,13 +232,13 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     private let recordsRead: Counter
     private let lag: Gauge
 
-    /// Reads the broker: joins the group (or takes the assigned partitions) with the handler's
-    /// stored offsets, and sends dead letters with `producer` (the handler's own, when it
-    /// publishes too).
-    public convenience init(kafka: KafkaConfiguration, configuration: Configuration, handler: Handler,
-                            producer: KafkaProducer) throws {
+    /// Reads the broker: joins the group in `options` (or takes the assigned partitions) with the
+    /// handler's stored offsets, and sends dead letters with `producer` (the handler's own, when
+    /// it publishes too).
+    public convenience init(kafka: KafkaConfiguration, source: Source, options: KafkaConsumer.Options, configuration: Configuration,
+                            handler: Handler, producer: KafkaProducer) throws {
         let subscription: KafkaRecordSource.Subscription
-        switch configuration.source {
+        switch source {
         case .group(let topics) where configuration.offsets == .kafka:
             subscription = .group(topics: topics, startingOffsets: nil)
         case .group(let topics):
@@ -252,12 +246,11 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         case .assigned(let start):
             subscription = .assigned(start)
         }
-        let source = try KafkaRecordSource(kafka: kafka, options: configuration.options, subscription: subscription)
-        self.init(source: source, deadLetters: producer, configuration: configuration, handler: handler)
+        let records = try KafkaRecordSource(kafka: kafka, options: options, subscription: subscription)
+        self.init(source: records, deadLetters: producer, configuration: configuration, handler: handler)
     }
 
-    /// Reads `source` and sends dead letters to `deadLetters` (`configuration.source` and
-    /// `options` are not used).
+    /// Reads `source` and sends dead letters to `deadLetters`.
     public init(source: any RecordSource, deadLetters sink: any RecordSink, configuration: Configuration, handler: Handler) {
         self.configuration = configuration
         self.handler = handler
@@ -354,10 +347,8 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
                 return outcome
             }
             // Split after the entry holding the middle input, so each half has inputs.
-            let middleRecord = inputs[inputs.count / 2 - 1].record
-            let cut = 1 + entries.firstIndex {
-                $0.record.topicPartition == middleRecord.topicPartition && $0.record.offset == middleRecord.offset
-            }!
+            let withInput = entries.indices.filter { entries[$0].input != nil }
+            let cut = withInput[inputs.count / 2 - 1] + 1
             var outcome = try await apply(entries[..<cut])
             outcome.merge(try await apply(entries[cut...]))
             return outcome

@@ -11,8 +11,7 @@ struct ConsumerRuntimeRuleTests {
     func runtime(_ ledger: IntegerLedger, _ log: InMemoryLog, offsets: ConsumerRuntime<IntegerLedger>.OffsetHome = .handler,
                  registry: MetricsRegistry = MetricsRegistry()) -> ConsumerRuntime<IntegerLedger> {
         var configuration = ConsumerRuntime<IntegerLedger>.Configuration(
-            name: "ledger", source: .group(topics: [log.topic]), options: KafkaConsumer.Options(groupId: "unused"),
-            deadLetterTopic: "ledger.dlq", maxBatch: 64, metrics: registry.factory, logger: .init(label: "tests"))
+            name: "ledger", deadLetterTopic: "ledger.dlq", maxBatch: 64, metrics: registry.factory, logger: .init(label: "tests"))
         configuration.offsets = offsets
         return ConsumerRuntime(source: log, deadLetters: log, configuration: configuration, handler: ledger)
     }

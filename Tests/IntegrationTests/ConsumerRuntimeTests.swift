@@ -26,9 +26,9 @@ struct ConsumerRuntimeTests {
                                                   TopicSpec(name: deadLetters, partitions: 1, configs: [:])])
             ledger = IntegerLedger(poison: poison)
             producer = try KafkaProducer(configuration: LocalServices.kafka)
-            runtime = try ConsumerRuntime(kafka: LocalServices.kafka, configuration: .init(
-                name: "ledger", source: .group(topics: [topic]), options: LocalServices.consumerOptions(group: name + ".ledger"),
-                deadLetterTopic: deadLetters, maxBatch: 100, metrics: registry.factory, logger: .init(label: "tests")),
+            runtime = try ConsumerRuntime(
+                kafka: LocalServices.kafka, source: .group(topics: [topic]), options: LocalServices.consumerOptions(group: name + ".ledger"),
+                configuration: .init(name: "ledger", deadLetterTopic: deadLetters, maxBatch: 100, metrics: registry.factory, logger: .init(label: "tests")),
                 handler: ledger, producer: producer)
         }
 
