@@ -6,9 +6,11 @@ import TwinlogLinalg
 /// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (AVX-512 VNNI for the K-quants;
 /// the best the CPU has, chosen once at start-up) decode each block in registers and multiply it
 /// with activations quantized to int8 (per block of 32, or per super-block of 256 for the
-/// K-quants), for up to four tokens per decoded block; the portable ones dequantize a block at a time and use Float32 activations. No
-/// dequantized copy of a matrix ever exists. The bytes are usually the memory-mapped file itself:
-/// loading costs no copy, and resident memory is the file's pages that were touched.
+/// K-quants), for up to four tokens per decoded block; the portable ones dequantize a block at a
+/// time and use Float32 activations. No dequantized copy of a whole matrix ever exists (long
+/// prompts of the 32-weight types go through sgemm one 4-MB tile at a time). The bytes are usually
+/// the memory-mapped file itself: loading costs no copy, and resident memory is the file's pages
+/// that were touched.
 final class QuantizedMatrix: @unchecked Sendable {
     let type: GGMLType
     let rows: Int
