@@ -52,7 +52,7 @@ let package = Package(
         ], path: "Core/Events"),
         .target(name: "TwinlogConfig", dependencies: ["TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogRuntime"], path: "Core/Config"),
         .target(name: "TwinlogSink", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogPostgres", "TwinlogSchemas",
+            "TwinlogEvents", "TwinlogKafka", "TwinlogMetrics", "TwinlogPostgres", "TwinlogSchemas",
             .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Core/Sink"),

@@ -26,12 +26,10 @@ import TwinlogSink
 /// `twin.dlq.drift`.
 public final class DriftMonitor: Service {
     /// What the monitor connects to and how it decides.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, group (default `twinlog.drift`), batch size (1,000) and observers.
+        public var common: ConsumerSettings
         public var database: PostgresConnection.Options
-        public var topics: TopicCatalogue
-        /// Group membership; the group id defaults to `twinlog.drift`.
-        public var consumer: KafkaConsumer.Options
         /// The author whose content is watched (the twin's person); nil watches every author.
         public var authorId: String?
         public var policy = DriftPolicy()
@@ -41,16 +39,10 @@ public final class DriftMonitor: Service {
         public var windowSample = 256
         /// The least time between two tests while chunks keep arriving.
         public var testInterval: Duration = .seconds(10)
-        public var maxBatch = 1000
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.drift")
 
-        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
-                    groupId: String = "twinlog.drift") {
-            self.kafka = kafka
+        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue, groupId: String? = nil) {
+            common = ConsumerSettings(name: DriftMonitor.consumerName, kafka: kafka, topics: topics, groupId: groupId, maxBatch: 1000)
             self.database = database
-            self.topics = topics
-            consumer = KafkaConsumer.Options(groupId: groupId)
         }
 
         /// The drift_state key and the DriftDetected scope.
@@ -84,8 +76,7 @@ public final class DriftMonitor: Service {
     /// the outbox, and joins the consumer group.
     public init(_ configuration: Configuration) async throws {
         self.configuration = configuration
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         try await db.execute("INSERT INTO drift_state (scope) VALUES (\(configuration.scope)) ON CONFLICT (scope) DO NOTHING")
         self.db = db
         let schedule = DriftSchedule()
@@ -93,10 +84,7 @@ public final class DriftMonitor: Service {
         let producer = try KafkaProducer(configuration: configuration.kafka)
         self.producer = producer
         runtime = try ConsumerRuntime(
-            kafka: configuration.kafka, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
-            options: configuration.consumer,
-            configuration: .init(name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
+            settings: configuration.common, source: .group(topics: [configuration.topics.chunks, configuration.topics.models]),
             handler: DriftRecorder(db: db, topics: configuration.topics, authorId: configuration.authorId,
                                    scope: configuration.scope, schedule: schedule), producer: producer)
         statistic = Gauge(label: "twinlog_drift_mmd_statistic", factory: configuration.metrics)
@@ -169,7 +157,6 @@ public final class DriftMonitor: Service {
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
-        await producer.shutdown()
         await db.close()
     }
 
@@ -241,12 +228,7 @@ struct DriftRecorder: ConsumerHandler {
         case upsert(chunkId: String, documentId: String, authorId: String, embedding: [UInt8])
     }
 
-    /// What one batch did.
-    struct Outcome: ConsumerOutcome {
-        var records = 0
-        var deadLettered = 0
-        mutating func merge(_ other: Outcome) { deadLettered += other.deadLettered }
-    }
+    typealias Outcome = NoEffects
 
     let db: PostgresConnection
     let topics: TopicCatalogue

@@ -31,39 +31,27 @@ import TwinlogRuntime
 /// `twin.dlq.features` with the reason, and the consumer moves on.
 public final class FeatureConsumer: Service {
     /// What the consumer connects to, its embedder and how it batches.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, group (default `twinlog.features`), batch size (2,000 change
+        /// events: one transaction, one embedder call) and observers.
+        public var common: ConsumerSettings
         public var database: PostgresConnection.Options
-        public var topics: TopicCatalogue
-        /// Group membership and fetch tuning; the group id defaults to `twinlog.features`.
-        public var consumer: KafkaConsumer.Options
-        /// The most change events per batch (one transaction, one embedder call).
-        public var maxBatch = 2000
         /// How documents are cut into chunks and what is embedded for each.
         public var chunking = ChunkingScheme.current
-        /// How often the consumer lag gauge is refreshed.
-        public var lagInterval: Duration = .seconds(5)
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.features")
 
-        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
-                    groupId: String = "twinlog.features") {
-            self.kafka = kafka
+        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue, groupId: String? = nil) {
+            common = ConsumerSettings(name: FeatureConsumer.consumerName, kafka: kafka, topics: topics, groupId: groupId, maxBatch: 2000)
             self.database = database
-            self.topics = topics
-            consumer = KafkaConsumer.Options(groupId: groupId)
         }
     }
 
     /// What one batch did.
     public struct BatchOutcome: ConsumerOutcome, Equatable {
-        public var records = 0
         public var chunksEmbedded = 0
         public var chunksRemoved = 0
         /// Chunks of re-chunked documents that were already published and not embedded again.
         public var chunksUnchanged = 0
         public var duplicates = 0
-        public var deadLettered = 0
         /// Seconds spent waiting for the embedder.
         public var embedSeconds = 0.0
         public init() {}
@@ -73,7 +61,6 @@ public final class FeatureConsumer: Service {
             chunksRemoved += other.chunksRemoved
             chunksUnchanged += other.chunksUnchanged
             duplicates += other.duplicates
-            deadLettered += other.deadLettered
             embedSeconds += other.embedSeconds
         }
     }
@@ -85,26 +72,18 @@ public final class FeatureConsumer: Service {
 
     private let configuration: Configuration
     private let db: PostgresConnection
-    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<FeatureWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration, embedder: Embedder) async throws {
         self.configuration = configuration
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         self.db = db
         let producer = try KafkaProducer(configuration: configuration.kafka)
-        self.producer = producer
-        var runtimeConfiguration = ConsumerRuntime<FeatureWriter>.Configuration(
-            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
-            metrics: configuration.metrics, logger: configuration.logger)
-        runtimeConfiguration.lagInterval = configuration.lagInterval
-        runtime = try ConsumerRuntime(
-            kafka: configuration.kafka, source: .group(topics: [configuration.topics.warehouseChanges]), options: configuration.consumer,
-            configuration: runtimeConfiguration, handler: FeatureWriter(
-            db: db, producer: producer, embedder: embedder, chunking: configuration.chunking, chunkTopic: configuration.topics.chunks,
-            metrics: FeatureMetrics(factory: configuration.metrics)), producer: producer)
+        let writer = FeatureWriter(db: db, producer: producer, embedder: embedder, chunking: configuration.chunking,
+                                   chunkTopic: configuration.topics.chunks, metrics: FeatureMetrics(factory: configuration.metrics))
+        runtime = try ConsumerRuntime(settings: configuration.common, source: .group(topics: [configuration.topics.warehouseChanges]),
+                                      handler: writer, producer: producer)
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
@@ -117,14 +96,13 @@ public final class FeatureConsumer: Service {
 
     /// Polls one batch and applies it.
     @discardableResult
-    public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
+    public func step(timeout: Duration = .milliseconds(200)) async throws -> ConsumerStep<BatchOutcome> {
         try await runtime.step(timeout: timeout)
     }
 
     /// Leaves the group and closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
-        await producer.shutdown()
         await db.close()
     }
 }

@@ -30,8 +30,7 @@ public enum FeatureReplay {
     public static func run(_ configuration: FeatureConsumer.Configuration, embedder: Embedder, idle: Duration = .seconds(2),
                            timeout: Duration = .seconds(86_400)) async throws -> Outcome {
         let started = ContinuousClock.now
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         let store = ChunkSetStore()
         let offsets = PostgresOffsetStore(consumer: FeatureConsumer.consumerName)
         let before = try await store.liveChunks(db)

@@ -23,9 +23,10 @@ import TwinlogSink
 /// Invalid records go to `twin.dlq.index` with the reason, and the materializer moves on.
 public final class IndexMaterializer: Service {
     /// What the materializer reads, where it keeps snapshots and how often.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
-        public var topics: TopicCatalogue
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, client name (`twinlog.index`; nothing is committed to Kafka), batch
+        /// size (5,000) and observers.
+        public var common: ConsumerSettings
         /// The snapshot file; nil keeps the index in memory only (it is rebuilt from the topic).
         public var snapshotPath: URL?
         /// Whether this materializer writes the snapshot. A replica (an inference instance) only
@@ -38,26 +39,17 @@ public final class IndexMaterializer: Service {
         public var snapshotInterval: Duration = .seconds(60)
         /// The parameters of a new index (a loaded snapshot keeps its own).
         public var index = IndexConfiguration(dimension: 384)
-        /// Fetch tuning; the group id only names the client (nothing is committed to Kafka).
-        public var consumer = KafkaConsumer.Options(groupId: "twinlog.index")
-        public var maxBatch = 5000
-        public var lagInterval: Duration = .seconds(5)
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.index")
 
         public init(kafka: KafkaConfiguration, topics: TopicCatalogue, snapshotPath: URL? = nil) {
-            self.kafka = kafka
-            self.topics = topics
+            common = ConsumerSettings(name: IndexMaterializer.consumerName, kafka: kafka, topics: topics, maxBatch: 5000)
             self.snapshotPath = snapshotPath
         }
     }
 
     /// What one batch did.
     public struct BatchOutcome: ConsumerOutcome {
-        public var records = 0
         public var upserted = 0
         public var deleted = 0
-        public var deadLettered = 0
         /// Seconds from each applied chunk's source time (its document's capture) to searchable.
         public var freshness: [Double] = []
         public init() {}
@@ -65,7 +57,6 @@ public final class IndexMaterializer: Service {
         public mutating func merge(_ other: BatchOutcome) {
             upserted += other.upserted
             deleted += other.deleted
-            deadLettered += other.deadLettered
             freshness += other.freshness
         }
     }
@@ -77,7 +68,6 @@ public final class IndexMaterializer: Service {
     public let index: VectorIndex
     private let configuration: Configuration
     private let runtime: ConsumerRuntime<IndexWriter>
-    private let producer: KafkaProducer
     private let admin: KafkaAdmin
     private let executor: BlockingExecutor
     private let metrics: IndexMetrics
@@ -114,15 +104,9 @@ public final class IndexMaterializer: Service {
         let partitions = try await admin.endOffsets(topic: topic).keys
         var start: [TopicPartition: Int64] = [:]
         for tp in partitions { start[tp] = position.offsets[tp.partition] ?? KafkaOffset.beginning }
-        var runtimeConfiguration = ConsumerRuntime<IndexWriter>.Configuration(
-            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
-            metrics: configuration.metrics, logger: configuration.logger)
-        runtimeConfiguration.lagInterval = configuration.lagInterval
-        let producer = try KafkaProducer(configuration: configuration.kafka)
-        self.producer = producer
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .assigned(start), options: configuration.consumer,
-                                      configuration: runtimeConfiguration, handler: IndexWriter(
-            index: index, progress: progress, executor: executor, metrics: metrics), producer: producer)
+        runtime = try ConsumerRuntime(settings: configuration.common, source: .assigned(start),
+                                      handler: IndexWriter(index: index, progress: progress, executor: executor, metrics: metrics),
+                                      producer: try KafkaProducer(configuration: configuration.kafka))
         metrics.liveChunks.record(index.count)
         if loaded != nil {
             configuration.logger.info("loaded the index snapshot", metadata: [
@@ -146,7 +130,7 @@ public final class IndexMaterializer: Service {
 
     /// Polls one batch and applies it.
     @discardableResult
-    public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
+    public func step(timeout: Duration = .milliseconds(200)) async throws -> ConsumerStep<BatchOutcome> {
         try await runtime.step(timeout: timeout)
     }
 
@@ -183,7 +167,6 @@ public final class IndexMaterializer: Service {
     /// Closes the clients.
     public func shutdown() async {
         await runtime.shutdown()
-        await producer.shutdown()
         await admin.close()
     }
 

@@ -32,10 +32,12 @@ import TwinlogText
 /// `twin.dlq.inference`.
 public final class InferenceConsumer: Service {
     /// What the consumer connects to and how it answers.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
-        public var topics: TopicCatalogue
-        public var consumer: KafkaConsumer.Options
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, group (default `twinlog.inference`, with a 15-minute poll
+        /// interval), batch size and observers. Requests per poll (16): generations run one after
+        /// another before the next poll, so the batch times the generation limit must stay under
+        /// the group's poll interval.
+        public var common: ConsumerSettings
         public var retrieval = RetrievalOptions()
         public var guardrails = Guardrails()
         public var prompt = AnswerPrompt()
@@ -48,24 +50,18 @@ public final class InferenceConsumer: Service {
         public var stopAtRepeatedSentence = true
         /// Evidence, the support check and the abstention applied to every generated answer.
         public var grounding = Grounding()
-        /// Requests per poll. Generations run one after another before the next poll, so the batch
-        /// times the generation limit must stay under the group's poll interval (set to 15 min).
-        public var maxBatch = 16
         /// Replies go only to topics whose name starts with this (default: the catalogue's
         /// `twin.replies`, which `twinlog ask`, the gateway and the demo answer on).
         public var replyTopicPrefix: String
         /// The replies' producer. It never creates a topic (`allow.auto.create.topics` false), and
         /// waits `topic.metadata.propagation.max.ms` (5 s) for a missing one before the reply fails.
         public var producer = KafkaProducer.Options()
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.inference")
 
-        public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String = "twinlog.inference") {
-            self.kafka = kafka
-            self.topics = topics
+        public init(kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String? = nil) {
+            common = ConsumerSettings(name: InferenceConsumer.consumerName, kafka: kafka, topics: topics, groupId: groupId, maxBatch: 16,
+                                      pollTimeout: .milliseconds(100))
+            common.consumer.properties["max.poll.interval.ms"] = "900000"
             replyTopicPrefix = topics.replies
-            consumer = KafkaConsumer.Options(groupId: groupId)
-            consumer.properties["max.poll.interval.ms"] = "900000"
             producer.properties["allow.auto.create.topics"] = "false"
             producer.properties["topic.metadata.propagation.max.ms"] = "5000"
         }
@@ -81,7 +77,6 @@ public final class InferenceConsumer: Service {
     public static let consumerName = "inference"
     private let configuration: Configuration
     private let answerer: QueryAnswerer
-    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<QueryAnswerer>
 
     /// Joins the consumer group. `generator` may be nil for a retrieval-only deployment.
@@ -89,17 +84,10 @@ public final class InferenceConsumer: Service {
                 generator: Generator?, modelVersion: String = "base") throws {
         self.configuration = configuration
         let producer = try KafkaProducer(configuration: configuration.kafka, options: configuration.producer)
-        self.producer = producer
         answerer = QueryAnswerer(configuration, producer: producer, index: index, embedder: embedder, generator: generator,
                                  modelVersion: modelVersion)
-        var runtimeConfiguration = ConsumerRuntime<QueryAnswerer>.Configuration(
-            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: configuration.maxBatch,
-            metrics: configuration.metrics, logger: configuration.logger)
-        runtimeConfiguration.offsets = .kafka
-        runtimeConfiguration.pollTimeout = .milliseconds(100)
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .group(topics: [configuration.topics.queries]),
-                                      options: configuration.consumer, configuration: runtimeConfiguration, handler: answerer,
-                                      producer: producer)
+        runtime = try ConsumerRuntime(settings: configuration.common, source: .group(topics: [configuration.topics.queries]),
+                                      offsets: .kafka, handler: answerer, producer: producer)
     }
 
     /// Swaps in another generator (a new adapter) between requests; requests in flight finish
@@ -126,7 +114,6 @@ public final class InferenceConsumer: Service {
     /// Leaves the group and flushes the producer.
     public func shutdown() async {
         await runtime.shutdown()
-        await producer.shutdown()
     }
 
     /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic
@@ -146,11 +133,7 @@ public final class InferenceConsumer: Service {
 /// or dead-lettered), and a batch of admitted requests retrieved together and answered one by
 /// one, each reply sent as soon as it is ready.
 final class QueryAnswerer: ConsumerHandler {
-    struct Outcome: ConsumerOutcome {
-        var records = 0
-        var deadLettered = 0
-        mutating func merge(_ other: Outcome) { deadLettered += other.deadLettered }
-    }
+    typealias Outcome = NoEffects
 
     /// Questions are logged with e-mail addresses, phone numbers and URLs masked.
     private static let logMasking = TextCleaner(masking: .all)

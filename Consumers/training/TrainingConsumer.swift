@@ -81,22 +81,18 @@ public struct TrainingSettings: Sendable {
 /// row and the offset commit together, and the events they announce leave through the outbox.
 public final class TrainingConsumer: Service {
     /// What the consumer connects to and how it trains.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, client name (`twinlog.training`: the drift topic is read by
+        /// assignment and offsets are stored in PostgreSQL) and observers; one trigger per batch.
+        public var common: ConsumerSettings
         public var database: PostgresConnection.Options
-        public var topics: TopicCatalogue
         public var settings: TrainingSettings
-        /// Fetch tuning; the group id only names the client (the drift topic is read by
-        /// assignment, and offsets are stored in PostgreSQL).
-        public var consumer = KafkaConsumer.Options(groupId: "twinlog.training")
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.training")
 
         public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
                     settings: TrainingSettings = TrainingSettings()) {
-            self.kafka = kafka
+            common = ConsumerSettings(name: TrainingConsumer.consumerName, kafka: kafka, topics: topics, maxBatch: 1,
+                                      pollTimeout: .milliseconds(500))
             self.database = database
-            self.topics = topics
             self.settings = settings
         }
     }
@@ -123,12 +119,7 @@ public final class TrainingConsumer: Service {
         let producer = try KafkaProducer(configuration: configuration.kafka)
         runner = try await TrainingRunner(configuration, producer: producer, generator: generator, embedder: embedder,
                                           baseModelSha256: baseModelSha256, trainer: trainer)
-        var runtimeConfiguration = ConsumerRuntime<TriggerHandler>.Configuration(
-            name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName), maxBatch: 1,
-            metrics: configuration.metrics, logger: configuration.logger)
-        runtimeConfiguration.pollTimeout = .milliseconds(500)
-        runtime = try ConsumerRuntime(kafka: configuration.kafka, source: .assigned(try await runner.startOffsets()),
-                                      options: configuration.consumer, configuration: runtimeConfiguration,
+        runtime = try ConsumerRuntime(settings: configuration.common, source: .assigned(try await runner.startOffsets()),
                                       handler: TriggerHandler(runner: runner), producer: producer)
     }
 
@@ -150,7 +141,6 @@ public final class TrainingConsumer: Service {
     /// Closes the clients and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
-        await runner.producer.shutdown()
         await runner.db.close()
     }
 }
@@ -189,8 +179,7 @@ final class TrainingRunner: Sendable {
         artifactsDirectory = URL(fileURLWithPath: configuration.settings.artifactsDirectory).standardizedFileURL.path
         regenerator = DatasetRegenerator(chunker: Chunker(tokenizer: embedder.tokenizer), builder: DatasetBuilder(recipe: configuration.settings.recipe),
                                          artifactsDirectory: artifactsDirectory, topics: configuration.topics)
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         self.db = db
         let factory = configuration.metrics
         progress = (Gauge(label: "twinlog_training_loss", factory: factory),
@@ -413,14 +402,10 @@ final class TrainingRunner: Sendable {
 /// The training consumer's handler: a record is a DriftDetected, and a batch (of at most one) a
 /// training run recorded with the offset.
 private struct TriggerHandler: ConsumerHandler {
+    /// The result of the trigger the batch held, if it held one.
     struct Outcome: ConsumerOutcome {
-        var records = 0
-        var deadLettered = 0
         var result: TrainingConsumer.Outcome?
-        mutating func merge(_ other: Outcome) {
-            deadLettered += other.deadLettered
-            result = other.result ?? result
-        }
+        mutating func merge(_ other: Outcome) { result = other.result ?? result }
     }
 
     let runner: TrainingRunner

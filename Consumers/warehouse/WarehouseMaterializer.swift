@@ -20,35 +20,25 @@ import TwinlogSink
 /// go to `twin.dlq.warehouse` with the reason in headers, and the consumer moves on.
 public final class WarehouseMaterializer: Service {
     /// What the materializer connects to and how it batches.
-    public struct Configuration: Sendable {
-        public var kafka: KafkaConfiguration
+    public struct Configuration: ConsumerConfiguration {
+        /// The broker, topics, group (default `twinlog.warehouse`), batch size (1,000) and observers.
+        public var common: ConsumerSettings
         public var database: PostgresConnection.Options
-        public var topics: TopicCatalogue
-        /// Group membership and fetch tuning; the group id defaults to `twinlog.warehouse`.
-        public var consumer: KafkaConsumer.Options
-        public var maxBatch: Int = 1000
-        public var metrics: any MetricsFactory = TwinlogMetrics.factory
-        public var logger = Logger(label: "twinlog.warehouse")
 
-        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue,
-                    groupId: String = "twinlog.warehouse") {
-            self.kafka = kafka
+        public init(kafka: KafkaConfiguration, database: PostgresConnection.Options, topics: TopicCatalogue, groupId: String? = nil) {
+            common = ConsumerSettings(name: WarehouseMaterializer.consumerName, kafka: kafka, topics: topics, groupId: groupId, maxBatch: 1000)
             self.database = database
-            self.topics = topics
-            consumer = KafkaConsumer.Options(groupId: groupId)
         }
     }
 
     /// What one batch did.
     public struct BatchOutcome: ConsumerOutcome, Equatable {
-        public var records = 0
         /// New documents or new versions written.
         public var versionsWritten = 0
         /// DocumentCaptured events whose content equals the current version.
         public var unchanged = 0
         public var removed = 0
         public var erased = 0
-        public var deadLettered = 0
         public init() {}
 
         public mutating func merge(_ other: BatchOutcome) {
@@ -56,7 +46,6 @@ public final class WarehouseMaterializer: Service {
             unchanged += other.unchanged
             removed += other.removed
             erased += other.erased
-            deadLettered += other.deadLettered
         }
     }
 
@@ -64,22 +53,15 @@ public final class WarehouseMaterializer: Service {
     public static let consumerName = "warehouse"
     private let configuration: Configuration
     private let db: PostgresConnection
-    private let producer: KafkaProducer
     private let runtime: ConsumerRuntime<WarehouseWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration) async throws {
         self.configuration = configuration
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         self.db = db
-        let producer = try KafkaProducer(configuration: configuration.kafka)
-        self.producer = producer
-        runtime = try ConsumerRuntime(
-            kafka: configuration.kafka, source: .group(topics: [configuration.topics.documents]), options: configuration.consumer,
-            configuration: .init(name: Self.consumerName, deadLetterTopic: configuration.topics.deadLetter(consumer: Self.consumerName),
-                                 maxBatch: configuration.maxBatch, metrics: configuration.metrics, logger: configuration.logger),
-            handler: WarehouseWriter(db: db), producer: producer)
+        runtime = try ConsumerRuntime(settings: configuration.common, source: .group(topics: [configuration.topics.documents]),
+                                      handler: WarehouseWriter(db: db), producer: try KafkaProducer(configuration: configuration.kafka))
     }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
@@ -92,14 +74,13 @@ public final class WarehouseMaterializer: Service {
 
     /// Polls one batch and applies it in one transaction with its offsets.
     @discardableResult
-    public func step(timeout: Duration = .milliseconds(200)) async throws -> BatchOutcome {
+    public func step(timeout: Duration = .milliseconds(200)) async throws -> ConsumerStep<BatchOutcome> {
         try await runtime.step(timeout: timeout)
     }
 
     /// Leaves the group and closes the producer and the database connection.
     public func shutdown() async {
         await runtime.shutdown()
-        await producer.shutdown()
         await db.close()
     }
 }

@@ -23,8 +23,7 @@ public enum WarehouseReplay {
     public static func run(_ configuration: WarehouseMaterializer.Configuration, idle: Duration = .seconds(2),
                            timeout: Duration = .seconds(3600)) async throws -> Outcome {
         let started = ContinuousClock.now
-        let db = try await PostgresConnection.connect(configuration.database)
-        try await WarehouseSchema.prepare(db, schema: configuration.database.searchPath)
+        let db = try await WarehouseSchema.connect(configuration.database)
         try await db.transaction { db in
             try await db.execute("TRUNCATE authors, documents, document_versions, erased_authors")
             try await PostgresOffsetStore(consumer: WarehouseMaterializer.consumerName).reset(db)

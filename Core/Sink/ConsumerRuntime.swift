@@ -5,17 +5,44 @@ import Synchronization
 import TwinlogKafka
 import TwinlogPostgres
 
-/// What one batch did. Each consumer counts its own effects; the runtime fills in `records` and
-/// `deadLettered`, and merges the parts of a batch it had to split to find a poison record.
+/// The effects a consumer counts in one batch (versions written, chunks embedded, …). The
+/// runtime merges the parts of a batch it had to split to find a poison record.
 public protocol ConsumerOutcome: Sendable {
     init()
-    /// Records polled in the batch.
-    var records: Int { get set }
-    /// Records sent to the dead-letter topic.
-    var deadLettered: Int { get set }
     /// Adds the effects counted by another part of the same batch.
     mutating func merge(_ other: Self)
 }
+
+/// The outcome of a consumer that counts no effects of its own.
+public struct NoEffects: ConsumerOutcome, Equatable {
+    public init() {}
+    public mutating func merge(_ other: NoEffects) {}
+}
+
+/// What one step of the runtime did: the records it polled, the records it dead-lettered (at
+/// decode, at apply, or by the handler), and the effects the handler counted, whose fields read
+/// as the step's own (`step.versionsWritten`).
+@dynamicMemberLookup
+public struct ConsumerStep<Effects: ConsumerOutcome>: Sendable {
+    /// Records polled.
+    public var records = 0
+    /// Records sent to the dead-letter topic.
+    public var deadLettered = 0
+    public var effects = Effects()
+
+    public init() {}
+
+    public subscript<Value>(dynamicMember path: KeyPath<Effects, Value>) -> Value { effects[keyPath: path] }
+
+    /// Adds another step's counts (a replay sums its steps this way).
+    public mutating func merge(_ other: ConsumerStep) {
+        records += other.records
+        deadLettered += other.deadLettered
+        effects.merge(other.effects)
+    }
+}
+
+extension ConsumerStep: Equatable where Effects: Equatable {}
 
 /// The inputs of one batch, in log order, and the offsets to store with their effects.
 public struct ConsumerBatch<Input: Sendable>: Sendable {
@@ -114,10 +141,13 @@ public protocol RecordSource: Sendable {
 public protocol RecordSink: Sendable {
     /// Returns once every record was acknowledged.
     func deliver(_ records: [OutgoingRecord]) async throws
+    /// Delivers what is still queued and releases the connection.
+    func close() async
 }
 
 extension KafkaProducer: RecordSink {
     public func deliver(_ records: [OutgoingRecord]) async throws { _ = try await send(records) }
+    public func close() async { await shutdown() }
 }
 
 /// A topic's partitions read through the broker: by a group member, with the handler's offsets on
@@ -125,7 +155,7 @@ extension KafkaProducer: RecordSink {
 public struct KafkaRecordSource: RecordSource {
     /// Which partitions are read, and from where.
     public enum Subscription: Sendable {
-        /// Topics shared with the other members of the group in `options.groupId`. Each assigned
+        /// Topics shared with the other members of the group in `settings.consumer.groupId`. Each assigned
         /// partition starts from `startingOffsets` (the offsets stored with the effects), or from
         /// the group's committed offset when that is nil.
         case group(topics: [String], startingOffsets: KafkaConsumer.OffsetsProvider?)
@@ -169,6 +199,39 @@ public struct KafkaRecordSource: RecordSource {
     }
 }
 
+/// Where the offsets a consumer has applied are kept.
+public enum OffsetHome: Sendable {
+    /// With the effects, by the handler (`ConsumerBatch.nextOffsets`), and read back through
+    /// `storedOffsets`: effectively-once.
+    case handler
+    /// Committed to the group on the broker after the handler applied the batch: for
+    /// consumers whose effects are messages (replies), at-least-once.
+    case kafka
+}
+
+/// How the runtime runs one consumer, wherever its records come from.
+public struct ConsumerRuntimeConfiguration: Sendable {
+    /// The consumer's name: the label of its metrics and the dead-letter reason headers.
+    public var name: String
+    public var offsets: OffsetHome = .handler
+    public var deadLetterTopic: String
+    /// The most records per batch.
+    public var maxBatch: Int
+    public var pollTimeout: Duration = .milliseconds(200)
+    /// How often the lag gauge is refreshed.
+    public var lagInterval: Duration = .seconds(5)
+    public var metrics: any MetricsFactory
+    public var logger: Logger
+
+    public init(name: String, deadLetterTopic: String, maxBatch: Int, metrics: any MetricsFactory, logger: Logger) {
+        self.name = name
+        self.deadLetterTopic = deadLetterTopic
+        self.maxBatch = maxBatch
+        self.metrics = metrics
+        self.logger = logger
+    }
+}
+
 /// Runs a consumer: its record source and dead-letter sink, the batch loop, offsets
 /// restored from where the handler stores them, the poison-pill rule, the dead-letter counter
 /// and the lag gauge, pause and resume, and graceful shutdown. Every Twinlog consumer of a topic
@@ -183,7 +246,7 @@ public struct KafkaRecordSource: RecordSource {
 public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     /// Where the consumer reads, when it reads the broker.
     public enum Source: Sendable {
-        /// Topics shared with the other members of the group in `options.groupId`; each assigned
+        /// Topics shared with the other members of the group in `settings.consumer.groupId`; each assigned
         /// partition starts from the offset the handler stored (or, with `OffsetHome.kafka`, the
         /// group's committed one).
         case group(topics: [String])
@@ -191,67 +254,34 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         case assigned([TopicPartition: Int64])
     }
 
-    /// Where the offsets a consumer has applied are kept.
-    public enum OffsetHome: Sendable {
-        /// With the effects, by the handler (`ConsumerBatch.nextOffsets`), and read back through
-        /// `storedOffsets`: effectively-once.
-        case handler
-        /// Committed to the group on the broker after the handler applied the batch: for
-        /// consumers whose effects are messages (replies), at-least-once.
-        case kafka
-    }
-
-    /// How the runtime runs one consumer, wherever its records come from.
-    public struct Configuration: Sendable {
-        /// The consumer's name: the label of its metrics and the dead-letter reason headers.
-        public var name: String
-        public var offsets: OffsetHome = .handler
-        public var deadLetterTopic: String
-        /// The most records per batch.
-        public var maxBatch: Int
-        public var pollTimeout: Duration = .milliseconds(200)
-        /// How often the lag gauge is refreshed.
-        public var lagInterval: Duration = .seconds(5)
-        public var metrics: any MetricsFactory
-        public var logger: Logger
-
-        public init(name: String, deadLetterTopic: String, maxBatch: Int, metrics: any MetricsFactory, logger: Logger) {
-            self.name = name
-            self.deadLetterTopic = deadLetterTopic
-            self.maxBatch = maxBatch
-            self.metrics = metrics
-            self.logger = logger
-        }
-    }
-
     private let handler: Handler
-    private let configuration: Configuration
+    private let configuration: ConsumerRuntimeConfiguration
     private let source: any RecordSource
     private let sink: any RecordSink
     private let deadLetters: Counter
     private let recordsRead: Counter
     private let lag: Gauge
 
-    /// Reads the broker: joins the group in `options` (or takes the assigned partitions) with the
-    /// handler's stored offsets, and sends dead letters with `producer` (the handler's own, when
-    /// it publishes too).
-    public convenience init(kafka: KafkaConfiguration, source: Source, options: KafkaConsumer.Options, configuration: Configuration,
-                            handler: Handler, producer: KafkaProducer) throws {
+    /// Reads the broker as `settings` say: joins the group in `settings.consumer` (or takes the
+    /// assigned partitions) from the offsets kept in `offsets`, and sends dead letters with
+    /// `producer` (the handler's own, when it publishes too), which `shutdown` closes.
+    public convenience init(settings: ConsumerSettings, source: Source, offsets: OffsetHome = .handler, handler: Handler,
+                            producer: KafkaProducer) throws {
         let subscription: KafkaRecordSource.Subscription
         switch source {
-        case .group(let topics) where configuration.offsets == .kafka:
+        case .group(let topics) where offsets == .kafka:
             subscription = .group(topics: topics, startingOffsets: nil)
         case .group(let topics):
             subscription = .group(topics: topics) { partitions in try await handler.storedOffsets(partitions) }
         case .assigned(let start):
             subscription = .assigned(start)
         }
-        let records = try KafkaRecordSource(kafka: kafka, options: options, subscription: subscription)
-        self.init(source: records, deadLetters: producer, configuration: configuration, handler: handler)
+        let records = try KafkaRecordSource(kafka: settings.kafka, options: settings.consumer, subscription: subscription)
+        self.init(source: records, deadLetters: producer, configuration: settings.runtime(offsets: offsets), handler: handler)
     }
 
     /// Reads `source` and sends dead letters to `deadLetters`.
-    public init(source: any RecordSource, deadLetters sink: any RecordSink, configuration: Configuration, handler: Handler) {
+    public init(source: any RecordSource, deadLetters sink: any RecordSink, configuration: ConsumerRuntimeConfiguration, handler: Handler) {
         self.configuration = configuration
         self.handler = handler
         self.source = source
@@ -283,11 +313,11 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         } catch is CancellationError {}
     }
 
-    /// Polls one batch and applies it; an empty outcome when nothing arrived within `timeout`.
+    /// Polls one batch and applies it; an empty step when nothing arrived within `timeout`.
     @discardableResult
-    public func step(timeout: Duration? = nil) async throws -> Handler.Outcome {
+    public func step(timeout: Duration? = nil) async throws -> ConsumerStep<Handler.Outcome> {
         let records = try await source.poll(maxRecords: configuration.maxBatch, timeout: timeout ?? configuration.pollTimeout)
-        guard !records.isEmpty else { return Handler.Outcome() }
+        guard !records.isEmpty else { return ConsumerStep() }
         recordsRead.increment(by: records.count)
         var entries: [Entry] = []
         var rejected: [OutgoingRecord] = []
@@ -317,9 +347,11 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         try await source.resume()
     }
 
-    /// Leaves the group and closes the source; the owner shuts its producer down.
+    /// Leaves the group and closes the source, then closes the dead-letter sink (the producer
+    /// given to the runtime, shared with the handler: the runtime owns it).
     public func shutdown() async {
         await source.close()
+        await sink.close()
     }
 
     /// A polled record and its input; nil when it was of no concern or dead-lettered at decode.
@@ -330,7 +362,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
 
     /// Applies `entries` as one batch; when that fails for a reason of the batch's, applies each
     /// half on its own, down to the single input that fails, which is dead-lettered.
-    private func apply(_ entries: ArraySlice<Entry>) async throws -> Handler.Outcome {
+    private func apply(_ entries: ArraySlice<Entry>) async throws -> ConsumerStep<Handler.Outcome> {
         let inputs = entries.compactMap { entry in entry.input.map { (record: entry.record, input: $0) } }
         let offsets = KafkaConsumer.nextOffsets(after: entries.map(\.record))
         do {
@@ -355,13 +387,14 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         }
     }
 
-    /// The handler's outcome, with the records it dead-lettered itself counted.
+    /// The handler's effects, with the records it dead-lettered itself counted.
     private func applyCounting(_ inputs: [(record: KafkaRecord, input: Handler.Input)],
-                               _ offsets: [TopicPartition: Int64]) async throws -> Handler.Outcome {
+                               _ offsets: [TopicPartition: Int64]) async throws -> ConsumerStep<Handler.Outcome> {
         let rejections = Rejections { [self] record, reason in try await send([deadLetter(record, reason: reason)]) }
-        var outcome = try await handler.apply(ConsumerBatch(inputs: inputs, nextOffsets: offsets, rejections: rejections))
-        outcome.deadLettered += rejections.count.withLock { $0 }
-        return outcome
+        var step = ConsumerStep<Handler.Outcome>()
+        step.effects = try await handler.apply(ConsumerBatch(inputs: inputs, nextOffsets: offsets, rejections: rejections))
+        step.deadLettered = rejections.count.withLock { $0 }
+        return step
     }
 
     private func deadLetter(_ record: KafkaRecord, reason: String) -> OutgoingRecord {

@@ -16,4 +16,17 @@ public enum WarehouseSchema {
         if let schema { try await db.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)") }
         return try await migrator().migrate(db)
     }
+
+    /// Connects with `options` and prepares the schema in its search path; the connection is
+    /// closed again when the schema cannot be prepared.
+    public static func connect(_ options: PostgresConnection.Options) async throws -> PostgresConnection {
+        let db = try await PostgresConnection.connect(options)
+        do {
+            try await prepare(db, schema: options.searchPath)
+            return db
+        } catch {
+            await db.close()
+            throw error
+        }
+    }
 }

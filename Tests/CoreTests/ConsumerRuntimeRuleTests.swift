@@ -8,9 +8,9 @@ import TwinlogTestSupport
 /// poison record, what an error of the environment does, and offsets committed to the group.
 @Suite("Consumer runtime rules, without a broker")
 struct ConsumerRuntimeRuleTests {
-    func runtime(_ ledger: IntegerLedger, _ log: InMemoryLog, offsets: ConsumerRuntime<IntegerLedger>.OffsetHome = .handler,
+    func runtime(_ ledger: IntegerLedger, _ log: InMemoryLog, offsets: OffsetHome = .handler,
                  registry: MetricsRegistry = MetricsRegistry()) -> ConsumerRuntime<IntegerLedger> {
-        var configuration = ConsumerRuntime<IntegerLedger>.Configuration(
+        var configuration = ConsumerRuntimeConfiguration(
             name: "ledger", deadLetterTopic: "ledger.dlq", maxBatch: 64, metrics: registry.factory, logger: .init(label: "tests"))
         configuration.offsets = offsets
         return ConsumerRuntime(source: log, deadLetters: log, configuration: configuration, handler: ledger)

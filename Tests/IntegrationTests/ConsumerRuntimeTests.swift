@@ -14,22 +14,22 @@ struct ConsumerRuntimeTests {
         let topic: String
         let deadLetters: String
         let registry = MetricsRegistry()
-        let producer: KafkaProducer
         let ledger: IntegerLedger
         let runtime: ConsumerRuntime<IntegerLedger>
 
         init(_ label: String, poison: Int? = nil) async throws {
             let name = uniqueName(label)
+            let topics = TopicCatalogue(prefix: name + ".")
             topic = name + ".numbers"
-            deadLetters = name + ".dlq"
+            deadLetters = topics.deadLetter(consumer: "ledger")
             try await LocalServices.createTopics([TopicSpec(name: topic, partitions: 1, configs: [:]),
                                                   TopicSpec(name: deadLetters, partitions: 1, configs: [:])])
             ledger = IntegerLedger(poison: poison)
-            producer = try KafkaProducer(configuration: LocalServices.kafka)
-            runtime = try ConsumerRuntime(
-                kafka: LocalServices.kafka, source: .group(topics: [topic]), options: LocalServices.consumerOptions(group: name + ".ledger"),
-                configuration: .init(name: "ledger", deadLetterTopic: deadLetters, maxBatch: 100, metrics: registry.factory, logger: .init(label: "tests")),
-                handler: ledger, producer: producer)
+            var settings = ConsumerSettings(name: "ledger", kafka: LocalServices.kafka, topics: topics, maxBatch: 100)
+            settings.consumer = LocalServices.consumerOptions(group: name + ".ledger")
+            settings.metrics = registry.factory
+            runtime = try ConsumerRuntime(settings: settings, source: .group(topics: [topic]), handler: ledger,
+                                          producer: try KafkaProducer(configuration: LocalServices.kafka))
         }
 
         func send(_ values: [String]) async throws {
@@ -39,12 +39,10 @@ struct ConsumerRuntimeTests {
         }
 
         /// Steps until `count` records were read; returns the merged outcome.
-        func read(_ count: Int) async throws -> IntegerLedger.Outcome {
-            var total = IntegerLedger.Outcome()
+        func read(_ count: Int) async throws -> ConsumerStep<IntegerLedger.Outcome> {
+            var total = ConsumerStep<IntegerLedger.Outcome>()
             _ = try await eventually(timeout: .seconds(60)) {
-                let outcome = try await runtime.step(timeout: .milliseconds(100))
-                total.records += outcome.records
-                total.merge(outcome)
+                total.merge(try await runtime.step(timeout: .milliseconds(100)))
                 return total.records >= count
             }
             return total
@@ -58,7 +56,6 @@ struct ConsumerRuntimeTests {
         try await setup.send(values)
         let outcome = try await setup.read(values.count)
         await setup.runtime.shutdown()
-        await setup.producer.shutdown()
 
         #expect(outcome.records == 43)
         #expect(outcome.deadLettered == 2, "13 (its effects failed) and the record that does not decode")
@@ -89,7 +86,6 @@ struct ConsumerRuntimeTests {
         try await setup.runtime.resume()
         #expect(try await setup.read(1).records == 1)
         await setup.runtime.shutdown()
-        await setup.producer.shutdown()
         #expect(setup.ledger.state.applied == [1, 2, 3])
     }
 }

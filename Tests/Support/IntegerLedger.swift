@@ -8,16 +8,11 @@ import TwinlogSink
 /// anything (as a PostgreSQL transaction would) when it holds `poison`, or with an error of the
 /// environment when it holds `outage`.
 public final class IntegerLedger: ConsumerHandler {
-    /// What a batch did: the runtime's counts and the integers applied.
+    /// What a batch did: the integers applied.
     public struct Outcome: ConsumerOutcome {
-        public var records = 0
-        public var deadLettered = 0
         public var applied = 0
         public init() {}
-        public mutating func merge(_ other: Outcome) {
-            deadLettered += other.deadLettered
-            applied += other.applied
-        }
+        public mutating func merge(_ other: Outcome) { applied += other.applied }
     }
 
     /// What the ledger holds.
