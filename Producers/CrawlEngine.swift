@@ -3,6 +3,7 @@ import Logging
 import TwinlogEvents
 import TwinlogHTML
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogText
 
 /// Counters of a crawl, reported as it goes and at the end.

@@ -3,6 +3,7 @@ import Foundation
 import TwinlogAsk
 import TwinlogConfig
 import TwinlogEvents
+import TwinlogRuntime
 
 /// Asks the twin a question over the topics and prints the answer and its sources.
 struct AskCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TwinlogEmbedding
 import TwinlogGeneration
+import TwinlogRuntime
 
 /// `twinlog bench cores`: the embedder and the language model each alone, then both at once in
 /// this one process (as the feature and inference consumers share `twinlog run`), each working for

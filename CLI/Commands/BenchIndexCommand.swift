@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogIndex
+import TwinlogRuntime
 
 /// `twinlog bench index`: the Swift side of Benchmarks/index/run.py. Builds the index from an
 /// fvecs file, sweeps efSearch over held-out queries against an ivecs ground truth, and prints one

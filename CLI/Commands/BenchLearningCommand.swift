@@ -6,8 +6,10 @@ import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogRuntime
+import TwinlogText
 import TwinlogTraining
 import WarehouseConsumer
 
@@ -45,7 +47,7 @@ struct BenchLearningCommand: AsyncParsableCommand {
         let author = "Bench Author"
         let events = texts.map { d in
             DocumentCaptured(documentId: EventIDs.documentId(url: d.url), authorId: EventIDs.authorId(name: author), authorName: author,
-                             platform: Platform(rawValue: d.platform) ?? .article, kind: TwinlogEvents.DocumentKind(rawValue: d.kind) ?? .article,
+                             platform: Platform(rawValue: d.platform) ?? .article, kind: DocumentKind(rawValue: d.kind) ?? .article,
                              sourceUrl: d.url, title: d.title, content: d.content, capturedAt: Date())
         }
         let producer = try KafkaProducer(configuration: config.kafka)

@@ -7,7 +7,10 @@ import TwinlogConfig
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
+import TwinlogRuntime
+import TwinlogSink
 import TwinlogText
 import WarehouseConsumer
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InferenceConsumer
+import Logging
 import TwinlogAsk
 import TwinlogConfig
 import TwinlogEmbedding
@@ -8,8 +9,10 @@ import TwinlogEvents
 import TwinlogGeneration
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogRAG
 import TwinlogRuntime
+import TwinlogSink
 import TwinlogText
 
 /// Retrieval quality (recall@5 and MRR for plain vector search and each added RAG step) on the
@@ -46,7 +49,7 @@ struct BenchRAGCommand: AsyncParsableCommand {
 
         var chunks: [(Chunk, Document)] = []
         for document in documents {
-            let kind = TwinlogText.DocumentKind(rawValue: document.kind) ?? .article
+            let kind = DocumentKind(rawValue: document.kind) ?? .article
             for chunk in chunker.chunks(of: document.content, documentId: document.documentId, kind: kind) { chunks.append((chunk, document)) }
         }
         let started = ContinuousClock.now

@@ -3,6 +3,7 @@ import Foundation
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 
 /// What the pipeline benchmarks share: a namespace of their own per run, and percentiles.

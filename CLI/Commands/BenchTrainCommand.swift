@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogGeneration
+import TwinlogRuntime
 import TwinlogTraining
 
 /// `twinlog bench train`: the Swift side of Benchmarks/training/run.py. Trains LoRA adapters on

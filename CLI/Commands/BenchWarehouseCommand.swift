@@ -4,8 +4,11 @@ import Foundation
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
+import TwinlogRuntime
 import TwinlogSink
+import TwinlogText
 import WarehouseConsumer
 
 /// Warehouse throughput (documents materialized per second), relay throughput (changes per second,

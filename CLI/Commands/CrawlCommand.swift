@@ -6,6 +6,7 @@ import TwinlogConfig
 import TwinlogEvents
 import TwinlogHTML
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogText
 

@@ -3,6 +3,7 @@ import Foundation
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 
 /// `twinlog erase --author NAME | --author-id ID`: an erasure request. Publishes AuthorErased to
 /// `twin.documents`; the warehouse deletes the author's documents and keeps the id as a

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TwinlogAsk
 import TwinlogConfig
 import TwinlogEvents

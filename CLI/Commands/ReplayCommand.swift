@@ -4,6 +4,7 @@ import FeatureConsumer
 import IndexConsumer
 import TwinlogConfig
 import TwinlogEmbedding
+import TwinlogEvents
 import WarehouseConsumer
 
 /// `twinlog replay …`: rebuild a view from the earliest offsets of its source topic.

@@ -2,10 +2,14 @@ import ArgumentParser
 import FeatureConsumer
 import Foundation
 import Logging
+import TrainingConsumer
 import TwinlogApp
+import TwinlogConfig
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogRAG
+import TwinlogTraining
 
 /// Runs Twinlog's consumers in this process as services of one ServiceGroup until SIGINT or
 /// SIGTERM, then shuts them down gracefully (stop fetching, finish the batch in flight, commit,

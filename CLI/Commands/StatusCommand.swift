@@ -3,6 +3,7 @@ import Foundation
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 
 /// Shows whether the broker and PostgreSQL answer, the topics, and how far each consumer lags.

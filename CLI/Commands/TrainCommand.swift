@@ -4,6 +4,7 @@ import TrainingConsumer
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 
 /// `twinlog train`: asks for a training run now, as if drift had been detected. Publishes a

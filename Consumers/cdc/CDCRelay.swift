@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogSink
 

@@ -6,6 +6,7 @@ import Synchronization
 import TwinlogDrift
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogRuntime

@@ -51,7 +51,7 @@ public struct ChunkingScheme: Sendable, Hashable {
 
     /// The pieces of a document in order, each id once (a repeated passage keeps its first place).
     public func pieces(of row: DocumentRow, content: String, chunker: Chunker) -> [Piece] {
-        let kind = row.kind.chunkingKind
+        let kind = row.kind
         let source = Self.source(platform: row.platform, url: row.url)
         let chunks: [Chunk]
         switch style {
@@ -101,16 +101,5 @@ public struct ChunkingScheme: Sendable, Hashable {
         if host.hasPrefix("www.") { host.removeFirst(4) }
         if let user = components.path.split(separator: "/").first, user.hasPrefix("@") { return host + "/" + user }
         return host
-    }
-}
-
-extension TwinlogEvents.DocumentKind {
-    /// The text module's kind, which picks the chunking policy.
-    var chunkingKind: TwinlogText.DocumentKind {
-        switch self {
-        case .post: .post
-        case .article: .article
-        case .repositoryFile: .repositoryFile
-        }
     }
 }

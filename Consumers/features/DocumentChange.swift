@@ -1,6 +1,7 @@
 import Foundation
 import TwinlogEvents
 import TwinlogPostgres
+import TwinlogText
 
 /// Where a change sits in the warehouse's history: its transaction's commit LSN, then its place
 /// inside the transaction. The CDC relay repeats a change only with its original position, so a
@@ -26,7 +27,7 @@ public struct DocumentRow: Sendable, Equatable {
     public var documentId: String
     public var authorId: String
     public var platform: Platform
-    public var kind: TwinlogEvents.DocumentKind
+    public var kind: DocumentKind
     public var title: String
     public var url: String
     /// Nil when the change did not carry it (an unchanged TOASTed value in an update).
@@ -36,7 +37,7 @@ public struct DocumentRow: Sendable, Equatable {
     /// When the document was published, when its source said.
     public var publishedAt: Date?
 
-    public init(documentId: String, authorId: String, platform: Platform, kind: TwinlogEvents.DocumentKind, title: String, url: String,
+    public init(documentId: String, authorId: String, platform: Platform, kind: DocumentKind, title: String, url: String,
                 content: String?, contentHash: String, capturedAt: Date, publishedAt: Date? = nil) {
         self.documentId = documentId
         self.authorId = authorId
@@ -96,7 +97,7 @@ public enum FeatureChange: Sendable, Equatable {
         }
         let platformText = try column("platform"), kindText = try column("kind"), capturedText = try column("captured_at")
         guard let platform = Platform(rawValue: platformText) else { throw EventError("unknown platform \(platformText)") }
-        guard let kind = TwinlogEvents.DocumentKind(rawValue: kindText) else { throw EventError("unknown document kind \(kindText)") }
+        guard let kind = DocumentKind(rawValue: kindText) else { throw EventError("unknown document kind \(kindText)") }
         guard let capturedAt = PostgresTimestamp.parse(capturedText) else { throw EventError("captured_at is not a timestamp: \(capturedText)") }
         var publishedAt: Date?
         if let publishedText = after["published_at"] ?? nil {

@@ -5,6 +5,7 @@ import Metrics
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink

@@ -2,6 +2,7 @@ import Foundation
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogSink
 import TwinlogRuntime

@@ -6,9 +6,11 @@ import Synchronization
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogRuntime
 import TwinlogSink
+import TwinlogText
 
 /// Keeps an HNSW index equal to `twin.chunks`: ChunkEmbedded upserts the chunk's vector and
 /// payload, ChunkRemoved and tombstones delete it. The embeddings are in the events, so building

@@ -1,6 +1,7 @@
 import Foundation
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogSink
 
 /// Rebuilds an index from the earliest offsets of `twin.chunks`, without the embedder (the
 /// embeddings are in the events), and saves it as the snapshot when a path is configured.

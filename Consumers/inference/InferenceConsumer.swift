@@ -7,6 +7,7 @@ import TwinlogEvents
 import TwinlogGeneration
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogRAG
 import TwinlogRuntime

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogRuntime
 import TwinlogTraining
 

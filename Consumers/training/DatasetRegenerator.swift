@@ -1,6 +1,7 @@
 import Foundation
 import TwinlogDataset
 import TwinlogEvents
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogSink
@@ -48,7 +49,7 @@ public struct DatasetRegenerator: Sendable {
             let documents = try rows.map { row in
                 let id = try row.decode(String.self, "document_id"), kind = try row.decode(String.self, "kind")
                 let content = try row.decode(String.self, "content")
-                let chunkKind = TwinlogText.DocumentKind(rawValue: kind) ?? .article
+                let chunkKind = DocumentKind(rawValue: kind) ?? .article
                 return SourceDocument(documentId: id, authorId: try row.decode(String.self, "author_id"),
                                       platform: try row.decode(String.self, "platform"), kind: kind,
                                       title: try row.decode(String.self, "title"),

@@ -1,6 +1,7 @@
 import Foundation
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogSink
 

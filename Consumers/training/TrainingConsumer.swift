@@ -7,6 +7,7 @@ import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogRuntime

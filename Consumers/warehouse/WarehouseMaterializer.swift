@@ -4,6 +4,7 @@ import Metrics
 import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink

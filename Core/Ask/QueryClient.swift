@@ -1,6 +1,7 @@
 import Foundation
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 
 /// The asker's side of request/reply: sends QueryRequested to `twin.queries` with a fresh
 /// correlation id and a `reply-to` topic, and waits for the reply that carries that id (handing

@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogText
 
 /// A crawler captured a document (or a new version of it). Emitted to `twin.documents`, keyed by
 /// the document id; the warehouse materializer turns it into the current version and history.

@@ -1,5 +1,4 @@
 import Foundation
-import TwinlogKafka
 import TwinlogSchemas
 
 /// Why an event could not be encoded or decoded; says what was wrong and where.
@@ -8,7 +7,7 @@ public struct EventError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// CloudEvents 1.0 attributes carried in Kafka headers (binary content mode).
+/// CloudEvents 1.0 attributes, carried as message headers (binary content mode).
 public struct EventEnvelope: Sendable, Equatable {
     public var id: String
     public var type: String
@@ -31,72 +30,61 @@ public struct EventEnvelope: Sendable, Equatable {
     public static let timeHeader = "ce_time"
     public static let contentTypeHeader = "content-type"
 
-    var headers: [KafkaHeader] {
-        [KafkaHeader(Self.specVersionHeader, specVersion), KafkaHeader(Self.idHeader, id),
-         KafkaHeader(Self.typeHeader, type), KafkaHeader(Self.sourceHeader, source),
-         KafkaHeader(Self.timeHeader, EventTime.format(time)), KafkaHeader(Self.contentTypeHeader, contentType)]
+    /// The attributes as header names and values, in the order they are written.
+    public var attributes: [(name: String, value: String)] {
+        [(Self.specVersionHeader, specVersion), (Self.idHeader, id), (Self.typeHeader, type), (Self.sourceHeader, source),
+         (Self.timeHeader, EventTime.format(time)), (Self.contentTypeHeader, contentType)]
     }
 
-    /// Reads the envelope from a record's headers; every attribute is required.
-    public init(headers: [KafkaHeader]) throws(EventError) {
-        func value(_ name: String) throws(EventError) -> String {
+    /// Reads the envelope from a message's headers (the first of each name counts); every
+    /// attribute is required.
+    public init(headers: [(name: String, value: [UInt8]?)]) throws(EventError) {
+        func text(_ name: String) throws(EventError) -> String {
             guard let header = headers.first(where: { $0.name == name }) else { throw EventError("missing header \(name)") }
-            guard let text = header.stringValue, !text.isEmpty else { throw EventError("header \(name) is empty or not UTF-8") }
+            guard let bytes = header.value, let text = String(validating: bytes, as: UTF8.self), !text.isEmpty else {
+                throw EventError("header \(name) is empty or not UTF-8")
+            }
             return text
         }
-        let spec = try value(Self.specVersionHeader)
+        let spec = try text(Self.specVersionHeader)
         guard spec == "1.0" else { throw EventError("header \(Self.specVersionHeader) is \(spec), expected 1.0") }
-        let timeText = try value(Self.timeHeader)
+        let timeText = try text(Self.timeHeader)
         guard let time = EventTime.parse(timeText) else { throw EventError("header \(Self.timeHeader) is not RFC 3339: \(timeText)") }
-        self.init(id: try value(Self.idHeader), type: try value(Self.typeHeader), source: try value(Self.sourceHeader), time: time)
-        let contentType = try value(Self.contentTypeHeader)
+        self.init(id: try text(Self.idHeader), type: try text(Self.typeHeader), source: try text(Self.sourceHeader), time: time)
+        let contentType = try text(Self.contentTypeHeader)
         guard contentType.hasPrefix("application/json") else {
             throw EventError("header \(Self.contentTypeHeader) is \(contentType), expected application/json")
         }
     }
 }
 
-/// A decoded event with its envelope and where it was read.
-public struct ReceivedEvent<Event: TwinlogEvent>: Sendable {
-    public var envelope: EventEnvelope
-    public var event: Event
-    public var record: KafkaRecord
-}
-
-/// Turns typed events into Kafka records and back, validating against the event's JSON Schema in
-/// both directions: producers never send an invalid event, consumers never act on one.
+/// Turns typed events into JSON and back, validating against the event's JSON Schema in both
+/// directions: producers never send an invalid event, consumers never act on one. The Kafka
+/// binding (`TwinlogKafkaEvents`) puts the bytes and the envelope into records.
 public enum EventCodec {
-    /// A record for `event` on `topic`, keyed by the event's aggregate id. `id` defaults to a
-    /// random UUID; pass a deterministic one to make re-emission idempotent downstream.
-    public static func record<E: TwinlogEvent>(_ event: E, topic: String, source: String, id: String = UUID().uuidString,
-                                               time: Date = Date(), headers: [KafkaHeader] = []) throws(EventError) -> OutgoingRecord {
+    /// The JSON of `event`, validated against its schema.
+    public static func encode<E: TwinlogEvent>(_ event: E) throws(EventError) -> [UInt8] {
         let json: Data
         do { json = try EventJSON.encoder.encode(event) } catch { throw EventError("cannot encode \(E.schemaName): \(error)") }
         let bytes = Array(json)
         try validate(bytes, as: E.self)
-        let envelope = EventEnvelope(id: id, type: E.eventType, source: source, time: time)
-        return OutgoingRecord(topic: topic, key: Array(event.eventKey.utf8), value: bytes, headers: envelope.headers + headers)
+        return bytes
     }
 
-    /// Decodes `record` as `E`: checks the envelope, the type, the schema, then decodes. Every
-    /// failure says what was wrong (the header, the JSON Pointer of the invalid field, …).
-    public static func decode<E: TwinlogEvent>(_ record: KafkaRecord, as type: E.Type) throws(EventError) -> ReceivedEvent<E> {
-        let envelope = try EventEnvelope(headers: record.headers)
+    /// Decodes `value`, carried under `envelope`, as `E`: checks the type, the schema, then
+    /// decodes. Every failure says what was wrong (the type, the JSON Pointer of the invalid
+    /// field, …).
+    public static func decode<E: TwinlogEvent>(_ value: [UInt8]?, envelope: EventEnvelope, as type: E.Type) throws(EventError) -> E {
         guard envelope.type == E.eventType else {
             throw EventError("event type \(envelope.type), expected \(E.eventType)")
         }
-        guard let value = record.value, !value.isEmpty else { throw EventError("record has no value") }
+        guard let value, !value.isEmpty else { throw EventError("record has no value") }
         try validate(value, as: E.self)
         do {
-            return ReceivedEvent(envelope: envelope, event: try EventJSON.decoder.decode(E.self, from: Data(value)), record: record)
+            return try EventJSON.decoder.decode(E.self, from: Data(value))
         } catch {
             throw EventError("\(E.schemaName) does not decode: \(error)")
         }
-    }
-
-    /// The CloudEvents type of a record, from its header, without decoding the value.
-    public static func eventType(of record: KafkaRecord) -> String? {
-        record.header(EventEnvelope.typeHeader)?.stringValue
     }
 
     /// Validates JSON bytes against `E`'s schema.

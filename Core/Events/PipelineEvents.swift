@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogText
 
 /// One row change in the warehouse, relayed from PostgreSQL's logical replication (pgoutput) to
 /// `twin.warehouse.changes`, keyed by table + primary key. Consumers deduplicate by `lsn`.

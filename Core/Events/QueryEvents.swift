@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogText
 
 /// A question for the twin, published to `twin.queries` with `correlation-id` and `reply-to`
 /// headers; keyed by the correlation id. The answer (or an error) goes to `reply-to`.

@@ -1,5 +1,3 @@
-import TwinlogKafka
-
 /// Every topic Twinlog uses, in one place: names, partition counts, retention and compaction.
 ///
 /// `prefix` namespaces a whole deployment (tests give each test its own prefix so they never see
@@ -34,26 +32,6 @@ public struct TopicCatalogue: Sendable {
     /// The consumers that own a dead-letter topic.
     public static let consumers = ["warehouse", "cdc", "features", "index", "drift", "training", "inference"]
 
-    private static let day = 86_400_000
     /// The largest record `twin.documents` accepts: a 5 MiB document plus its envelope.
     public static let maxDocumentRecord = 8 << 20
-
-    /// The specs to create, with the configs a Kafka cluster should enforce.
-    public var specs: [TopicSpec] {
-        var specs = [
-            TopicSpec(name: documents, partitions: partitions,
-                      configs: ["retention.ms": "-1", "retention.bytes": "-1", "max.message.bytes": String(Self.maxDocumentRecord)]),
-            TopicSpec(name: warehouseChanges, partitions: partitions, configs: ["retention.ms": String(7 * Self.day)]),
-            TopicSpec(name: chunks, partitions: partitions, configs: ["cleanup.policy": "compact", "min.compaction.lag.ms": "60000"]),
-            TopicSpec(name: drift, partitions: 1, configs: ["retention.ms": String(30 * Self.day)]),
-            TopicSpec(name: datasets, partitions: 1, configs: ["retention.ms": "-1"]),
-            TopicSpec(name: models, partitions: 1, configs: ["cleanup.policy": "compact"]),
-            TopicSpec(name: queries, partitions: partitions, configs: ["retention.ms": String(Self.day)]),
-            TopicSpec(name: replies, partitions: partitions, configs: ["retention.ms": String(Self.day)]),
-        ]
-        specs += Self.consumers.map {
-            TopicSpec(name: deadLetter(consumer: $0), partitions: 1, configs: ["retention.ms": String(30 * Self.day)])
-        }
-        return specs
-    }
 }

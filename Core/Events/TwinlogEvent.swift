@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogText
 
 /// A typed Twinlog event: a Codable payload with a CloudEvents type, a JSON Schema
 /// (`Schemas/events/<schemaName>.v<schemaVersion>.json`) and the aggregate id used as record key.
@@ -16,12 +17,6 @@ public protocol TwinlogEvent: Codable, Sendable, Equatable {
 /// The source platforms a document can come from.
 public enum Platform: String, Codable, Sendable, CaseIterable {
     case github, medium, linkedin, article
-}
-
-/// What kind of text a document is; chunking defaults depend on it.
-public enum DocumentKind: String, Codable, Sendable, CaseIterable {
-    case post, article
-    case repositoryFile = "repository_file"
 }
 
 /// JSON coding shared by every event: camelCase keys as declared, RFC 3339 UTC timestamps with

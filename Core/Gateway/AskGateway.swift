@@ -8,6 +8,7 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogMetrics
 import TwinlogRuntime
+import TwinlogText
 
 /// The HTTP face of the request/reply topics: `POST /v1/ask` sends a QueryRequested and answers
 /// with the QueryAnswered JSON, or with server-sent events as the answer is generated when the
@@ -200,7 +201,7 @@ public struct AskGateway: Sendable {
         }
         let body: AskBody
         do {
-            body = try JSONDecoder().decode(AskBody.self, from: Data(buffer: buffer))
+            body = try JSONDecoder().decode(AskBody.self, from: Data(buffer.readableBytesView))
         } catch {
             return Self.json(.badRequest, ["error": "the body is not a valid ask request (JSON with a \"question\"): \(error)"])
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One turn of a conversation.
 public struct ChatMessage: Sendable, Equatable {
     /// Who speaks.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Keys, payloads and the inverted indexes that filters run on, all addressed by slot.
 ///
 /// Each filterable field value is interned to an Int32 code, so testing a point against a filter

@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Logging
 import TwinlogRuntime
 

@@ -1,4 +1,5 @@
 import TwinlogGeneration
+import TwinlogIndex
 
 /// Builds the ChatML prompt for an answer: a system message in the author's voice that asks for a
 /// short answer citing its sources as `[n]`, the retrieved chunks numbered as context (as many as fit the token budget, best first), and the question.

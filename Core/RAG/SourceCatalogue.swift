@@ -1,3 +1,4 @@
+import Foundation
 import TwinlogIndex
 
 /// The sources the index holds (repositories as `owner/name`, sites by host, feeds) and the names

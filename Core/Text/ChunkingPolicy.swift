@@ -1,5 +1,6 @@
-/// The kinds of documents Twinlog chunks, each with its own defaults. Raw values are the names
-/// events and the warehouse use, so `DocumentKind(rawValue:)` reads a `documents.kind` value.
+/// The kinds of documents Twinlog captures and chunks, each with its own chunking defaults. Raw
+/// values are the names events and the warehouse use, so `DocumentKind(rawValue:)` reads a
+/// `documents.kind` value.
 public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A short social post (LinkedIn).
     case post

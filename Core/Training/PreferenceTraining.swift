@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TwinlogGeneration
 
 /// One preference for the same instruction: the author's own text (chosen) and a text not in the

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds a response's character set (HTTP header, byte-order mark, `<meta charset>` or XML
 /// declaration, else UTF-8) and makes UTF-8 bodies safe: invalid sequences become U+FFFD, never a
 /// crash and never a parser switching to Latin-1 half-way through a page.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rules of one robots.txt for one user agent (RFC 9309): the group naming our product token
 /// (or `*` when none does), `Allow`/`Disallow` patterns with `*` and `$`, the longest match
 /// deciding and `Allow` winning a tie, plus the non-standard but common `Crawl-delay`.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TwinlogEvents
+import TwinlogText
 import TwinlogHTML
 
 /// Any web page: fetched conditionally, its main content extracted and cleaned. A page with

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import TwinlogEvents
+import TwinlogText
 
 /// A git repository (a GitHub https URL, any `.git` URL, or a local repository): the files of
 /// HEAD's tree that `RepositoryOptions` keeps become documents with commit, path and language

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftCSV
 import TwinlogEvents
+import TwinlogText
 import TwinlogHTML
 
 /// LinkedIn: live LinkedIn needs a login, so the robust source is the member's data export

@@ -1,5 +1,6 @@
 import Foundation
 import TwinlogEvents
+import TwinlogText
 import TwinlogHTML
 
 /// Medium: a profile or publication is read through its RSS feed (`/feed/@user`, full text in

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwinlogConfig
+import TwinlogKafka
 import TwinlogTestSupport
 
 @Suite("Configuration: flags over environment over file")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TwinlogDataset
 import TwinlogTestSupport
+import TwinlogTraining
 
 private let prose = "The harbour was quiet when I wrote this, and the lamp turned over the water while the log of the night filled up with the small events that make a shift."
 

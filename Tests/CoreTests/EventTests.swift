@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogSchemas
+import TwinlogText
 
 @Suite("Events: envelope, schemas and codec")
 struct EventTests {

@@ -4,6 +4,7 @@ import TwinlogEvents
 import TwinlogRuntime
 @testable import Crawlers
 import TwinlogTestSupport
+import TwinlogText
 
 /// Crawls a real git repository that the test creates and changes commit by commit.
 @Suite("Repository crawl")

@@ -1,9 +1,11 @@
 import Foundation
+import HTTPTypes
 import Synchronization
 import Testing
 import TwinlogEvents
 import TwinlogKafka
 @testable import Crawlers
+import TwinlogText
 
 /// Crawls a real loopback HTTP server (Medium-like feed and article, LinkedIn-like post page and
 /// data export, blog pages, and every bad case) into the real broker, with crawl state in the

@@ -1,5 +1,6 @@
 import Testing
 import TwinlogEmbedding
+import TwinlogText
 
 @Suite("all-MiniLM-L6-v2 embeddings")
 struct EmbedderTests {

@@ -1,11 +1,16 @@
+import Crawlers
 import Foundation
 import IndexConsumer
 import Testing
+import TrainingConsumer
 import TwinlogApp
 import TwinlogAsk
 import TwinlogConfig
+import TwinlogEmbedding
 import TwinlogEvents
+import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogRAG
 import TwinlogTestSupport

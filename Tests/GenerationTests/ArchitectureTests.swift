@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TwinlogGeneration
+import TwinlogLayers
 
 @Suite("qwen2 and Llama 3 layouts against llama.cpp, on tiny random models")
 struct ArchitectureTests {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import InferenceConsumer
 import Hummingbird
+import NIOHTTP1
 import Testing
 import TwinlogAsk
 import TwinlogEvents

@@ -5,6 +5,7 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogTestSupport
 import TwinlogTraining
 

@@ -5,7 +5,9 @@ import TwinlogAsk
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogRAG
+import TwinlogSink
 import TwinlogTestSupport
 
 @Suite("Inference consumer over request/reply topics")

@@ -1,10 +1,13 @@
 import Foundation
 import Testing
 import TwinlogAsk
+import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogRuntime
 import TwinlogTestSupport
+import TwinlogText
 
 /// The real `twinlog run --only inference` process, killed with SIGKILL while it generates an
 /// answer: the asker gets a clean timeout, and a retry after a restart is answered.

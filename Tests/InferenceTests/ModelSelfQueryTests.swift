@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TwinlogEmbedding
 import TwinlogGeneration
+import TwinlogIndex
 @testable import TwinlogRAG
 
 @Suite("self-query by the language model")

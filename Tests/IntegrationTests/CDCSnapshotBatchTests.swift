@@ -2,6 +2,7 @@ import CDCConsumer
 import Foundation
 import Testing
 import TwinlogEvents
+import TwinlogKafka
 import TwinlogPostgres
 import TwinlogTestSupport
 

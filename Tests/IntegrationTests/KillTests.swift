@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogSink

@@ -2,8 +2,11 @@ import Foundation
 import Testing
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
+import TwinlogSink
 import TwinlogTestSupport
+import TwinlogText
 import WarehouseConsumer
 
 /// A warehouse of one test's own: its topics (by prefix), its schema and its consumer group.

@@ -1,6 +1,7 @@
 import FeatureConsumer
 import Foundation
 import Testing
+import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogText
 

@@ -2,10 +2,13 @@ import FeatureConsumer
 import Foundation
 import IndexConsumer
 import Testing
+import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
+import TwinlogPostgres
 import TwinlogTestSupport
 import TwinlogText
 

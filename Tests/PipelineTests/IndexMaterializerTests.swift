@@ -4,8 +4,11 @@ import Testing
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
+import TwinlogSink
 import TwinlogTestSupport
+import TwinlogText
 
 /// The index materializer alone, fed synthetic chunk events (no embedder needed).
 @Suite("Index materializer: snapshots with offsets, restart, dead letters")

@@ -7,7 +7,10 @@ import TwinlogDrift
 import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
+import TwinlogSink
+import TwinlogText
 @testable import TwinlogTraining
 import TwinlogTestSupport
 import WarehouseConsumer

@@ -7,6 +7,7 @@ import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
@@ -82,7 +83,7 @@ struct PipelineFixture {
         try await producer.send(events.map { try EventCodec.record($0, topic: topics.documents, source: "tests") })
     }
 
-    static func document(_ url: String, author: String = "Grace Hopper", kind: TwinlogEvents.DocumentKind = .article,
+    static func document(_ url: String, author: String = "Grace Hopper", kind: DocumentKind = .article,
                          content: String, at time: Date = Date()) -> DocumentCaptured {
         DocumentCaptured(documentId: EventIDs.documentId(url: url), authorId: EventIDs.authorId(name: author), authorName: author,
                          platform: .article, kind: kind, sourceUrl: url, title: "Title of \(url)", content: content, capturedAt: time)
@@ -95,7 +96,7 @@ struct PipelineFixture {
     }
 
     /// What the feature consumer makes of a document under the default chunking scheme.
-    func pieces(documentId: String, platform: Platform, kind: TwinlogEvents.DocumentKind, title: String, url: String,
+    func pieces(documentId: String, platform: Platform, kind: DocumentKind, title: String, url: String,
                 content: String) -> [ChunkingScheme.Piece] {
         let row = DocumentRow(documentId: documentId, authorId: "any", platform: platform, kind: kind, title: title, url: url,
                               content: content, contentHash: EventIDs.contentHash(content), capturedAt: Date())

@@ -2,11 +2,14 @@ import FeatureConsumer
 import Foundation
 import IndexConsumer
 import Testing
+import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogRuntime
+import TwinlogSink
 import TwinlogTestSupport
 import TwinlogText
 
@@ -121,7 +124,7 @@ struct PipelineKillTests {
         for row in try await fixture.db.query("SELECT document_id, platform, kind, title, source_url, content FROM documents") {
             for piece in fixture.pieces(
                 documentId: try row.decode(String.self, "document_id"), platform: Platform(rawValue: try row.decode(String.self, "platform"))!,
-                kind: TwinlogEvents.DocumentKind(rawValue: try row.decode(String.self, "kind"))!, title: try row.decode(String.self, "title"),
+                kind: DocumentKind(rawValue: try row.decode(String.self, "kind"))!, title: try row.decode(String.self, "title"),
                 url: try row.decode(String.self, "source_url"), content: try row.decode(String.self, "content")) {
                 pieces[piece.id] = piece
             }

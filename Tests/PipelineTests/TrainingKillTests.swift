@@ -3,6 +3,8 @@ import Testing
 import TrainingConsumer
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
+import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogTestSupport
 import TwinlogTraining

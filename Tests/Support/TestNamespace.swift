@@ -1,5 +1,6 @@
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 
 /// One test's own corner of the shared services: every topic of the catalogue under a prefix of

@@ -1,3 +1,4 @@
+import Foundation
 import ServiceLifecycle
 import TwinlogIndex
 

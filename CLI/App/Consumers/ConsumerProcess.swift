@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import TwinlogIndex
+import UnixSignals
 
 /// Consumers running as the services of one `ServiceGroup` in this process. A graceful shutdown
 /// (SIGTERM or SIGINT when the process handles signals, or `shutdown()`) stops the services in

@@ -1,6 +1,9 @@
 import Crawlers
 import Foundation
+import TwinlogConfig
+import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogSink
 

@@ -3,11 +3,14 @@ import Foundation
 import Synchronization
 import TrainingConsumer
 import TwinlogAsk
+import TwinlogConfig
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogRuntime
+import TwinlogTraining
 
 /// The demo, step by step, as one reusable object: `start` resets the namespace, builds the
 /// sample author's repository, serves its site on loopback and starts every consumer in this

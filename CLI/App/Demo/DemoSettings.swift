@@ -1,6 +1,8 @@
 import Foundation
 import TrainingConsumer
 import TwinlogConfig
+import TwinlogEvents
+import TwinlogGeneration
 import TwinlogTraining
 
 /// What a demo run uses: the configuration (brokers, database, security), the namespace that

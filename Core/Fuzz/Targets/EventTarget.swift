@@ -1,6 +1,8 @@
 import Foundation
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
+import TwinlogText
 
 extension FuzzTarget {
     /// The JSON parser, schema validation and event decoding, as a consumer meets a record.

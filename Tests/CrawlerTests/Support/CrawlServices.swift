@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TwinlogEvents
 import TwinlogKafka
+import TwinlogKafkaEvents
 import TwinlogPostgres
 import TwinlogTestSupport
 

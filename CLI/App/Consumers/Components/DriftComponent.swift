@@ -1,4 +1,5 @@
 import DriftConsumer
+import TwinlogSink
 
 extension ConsumerComponent {
     /// `twin.chunks` and `twin.models` → DriftDetected on `twin.drift` when new content drifts

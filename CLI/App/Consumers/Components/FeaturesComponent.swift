@@ -1,4 +1,5 @@
 import FeatureConsumer
+import TwinlogSink
 
 extension ConsumerComponent {
     /// `twin.warehouse.changes` → re-chunked, re-embedded `twin.chunks`.

@@ -1,6 +1,9 @@
 import Foundation
 import IndexConsumer
 import InferenceConsumer
+import TrainingConsumer
+import TwinlogConfig
+import TwinlogSink
 import TwinlogTraining
 
 extension ConsumerComponent {

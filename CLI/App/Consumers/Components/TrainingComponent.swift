@@ -1,4 +1,5 @@
 import TrainingConsumer
+import TwinlogSink
 
 extension ConsumerComponent {
     /// `twin.drift` → dataset, LoRA candidate, evaluation, registry; ModelPublished on promotion.

@@ -1,3 +1,4 @@
+import TwinlogSink
 import WarehouseConsumer
 
 extension ConsumerComponent {
