@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "twinlog", targets: ["TwinlogCLI"]),
+        .executable(name: "twinlog-bench", targets: ["TwinlogBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -178,15 +179,30 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], path: "CLI/App", resources: [.copy("SampleAuthor")]),
 
+        // What both command-line tools share: the connection flags and the generator's options.
+        .target(name: "TwinlogCommandSupport", dependencies: [
+            "TwinlogConfig", "TwinlogEvents", "TwinlogGeneration", "TwinlogKafka", "TwinlogPostgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "CLI/Shared"),
+        // The benchmarks (`twinlog-bench`), apart from the product; the scripts under Benchmarks/ build and call it.
+        .executableTarget(name: "TwinlogBench", dependencies: [
+            "CDCConsumer", "FeatureConsumer", "IndexConsumer", "InferenceConsumer", "TrainingConsumer", "TwinlogAsk",
+            "TwinlogCommandSupport", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration",
+            "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogPostgres", "TwinlogRAG", "TwinlogRuntime",
+            "TwinlogSink", "TwinlogText", "TwinlogTraining", "WarehouseConsumer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "CLI/Bench"),
         // The command-line tool.
         .executableTarget(name: "TwinlogCLI", dependencies: [
-            "CDCConsumer", "Crawlers", "FeatureConsumer", "IndexConsumer", "InferenceConsumer", "TrainingConsumer",
-            "TwinlogApp", "TwinlogAsk", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogFuzz",
-            "TwinlogGateway", "TwinlogGeneration", "TwinlogHTML", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents",
-            "TwinlogMetrics", "TwinlogPostgres", "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
-            "TwinlogTraining", "WarehouseConsumer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Crawlers", "FeatureConsumer", "IndexConsumer", "TrainingConsumer", "TwinlogApp", "TwinlogAsk",
+            "TwinlogCommandSupport", "TwinlogConfig", "TwinlogEmbedding", "TwinlogEvents", "TwinlogFuzz", "TwinlogGateway",
+            "TwinlogGeneration", "TwinlogHTML", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogMetrics",
+            "TwinlogPostgres", "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining",
+            "WarehouseConsumer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], path: "CLI", exclude: ["App"]),
+        ], path: "CLI", exclude: ["App", "Bench", "Shared"]),
 
         // Tests: pure logic (no services) and integration (real broker, real PostgreSQL).
         // What every test target shares: the local services, per-test namespaces, unique names, waiting.

@@ -9,7 +9,7 @@ struct Twinlog: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, TopicsCommand.self, ConfigCommand.self,
             RunCommand.self, ReplayCommand.self, EraseCommand.self, CrawlCommand.self, ExtractCommand.self, AskCommand.self, GatewayCommand.self,
-            DemoCommand.self, BenchCommand.self,
+            DemoCommand.self,
             TokenizeCommand.self, EmbedCommand.self, GenerateCommand.self, LogprobsCommand.self, ChatCommand.self, IndexCommand.self,
             TrainLoRACommand.self, TrainCommand.self, ModelsCommand.self, FuzzCommand.self,
         ]

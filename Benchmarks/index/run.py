@@ -10,7 +10,7 @@ Data: until the embedder exists, clustered synthetic vectors stand in for MiniLM
 (see `clustered`); the held-out queries come from the same clusters but are not in the base.
 
 Usage (from the repository root, after `swift build -c release --product twinlog`):
-    .twinlog/bench-venv/bin/python Benchmarks/index/run.py --twinlog .build/release/twinlog
+    .twinlog/bench-venv/bin/python Benchmarks/index/run.py --twinlog-bench .build/release/twinlog-bench
 Each engine runs in its own process (so memory is measured alone); `--engine` is that inner call.
 """
 import argparse
@@ -128,7 +128,7 @@ def at_recall(report, target):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--twinlog", default=".build/release/twinlog", help="the twinlog executable")
+    parser.add_argument("--twinlog-bench", default=".build/release/twinlog-bench", help="the twinlog-bench executable")
     parser.add_argument("--vectors", type=int, default=100_000)
     parser.add_argument("--queries-count", type=int, default=1_000)
     parser.add_argument("--dimension", type=int, default=384)
@@ -177,7 +177,7 @@ def main():
         order = engines[round_index % len(engines):] + engines[:round_index % len(engines)]
         for engine in order:
             if engine == "twinlog":
-                command = [args.twinlog, "bench", "index", *common]
+                command = [args.twinlog_bench, "index", *common]
             else:
                 command = [sys.executable, __file__, "--engine", engine, *common]
             print(f"round {round_index + 1}: running {engine} …", file=sys.stderr)

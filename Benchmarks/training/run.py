@@ -46,7 +46,7 @@ def make_batch(tokenizer):
 def twinlog(binary, model, sequences, steps):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"prompt_length": PROMPT, "sequences": sequences}, f)
-    cmd = ["/usr/bin/time", "-f", "MAXRSS_KB %M", str(binary), "bench", "train", "--threads", str(THREADS), "--model-path", str(model), "--batch-file", f.name,
+    cmd = ["/usr/bin/time", "-f", "MAXRSS_KB %M", str(binary), "train", "--threads", str(THREADS), "--model-path", str(model), "--batch-file", f.name,
            "--rank", str(RANK), "--alpha", str(ALPHA), "--targets", "all", "--steps", str(steps), "--learning-rate", str(LR)]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     os.unlink(f.name)
@@ -93,9 +93,9 @@ def main():
     parser.add_argument("--steps", type=int, default=3, help="steps per side and round; the first is not timed")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both sides")
     args = parser.parse_args()
-    binary = Path(os.environ.get("TWINLOG_BIN", ROOT / ".build/release/twinlog"))
+    binary = Path(os.environ.get("TWINLOG_BENCH_BIN", ROOT / ".build/release/twinlog-bench"))
     if not binary.exists():
-        sys.exit(f"{binary} not found: swift build -c release --product twinlog")
+        sys.exit(f"{binary} not found: swift build -c release --product twinlog-bench")
     model = gguf_path()
     from transformers import AutoTokenizer
     tokenizer = AutoTokenizer.from_pretrained(model.parent, gguf_file=model.name)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogAsk
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogRuntime

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogGeneration
 
 /// `twinlog chat`: an interactive ChatML conversation with SmolLM2 on the terminal.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crawlers
 import Foundation
 import Synchronization
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogHTML

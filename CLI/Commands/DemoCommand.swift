@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinlogApp
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogMetrics
 import TwinlogPostgres

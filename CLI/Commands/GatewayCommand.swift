@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TwinlogAsk
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogGateway

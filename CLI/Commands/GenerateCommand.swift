@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogGeneration
 
 /// `twinlog generate`: continue a prompt (or answer it as a chat user turn) with a GGUF model.

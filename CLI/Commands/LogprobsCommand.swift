@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogGeneration
 
 /// `twinlog logprobs`: how likely SmolLM2 finds a text, token by token (teacher forcing).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrainingConsumer
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogKafka
 import TwinlogGeneration

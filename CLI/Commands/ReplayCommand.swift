@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FeatureConsumer
 import IndexConsumer
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEmbedding
 import TwinlogEvents

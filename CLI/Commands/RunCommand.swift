@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import TrainingConsumer
 import TwinlogApp
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogKafka
 import TwinlogKafkaEvents

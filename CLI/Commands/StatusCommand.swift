@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogGeneration
 import TwinlogTraining
 

@@ -3,6 +3,7 @@ import Foundation
 import InferenceConsumer
 import Logging
 import TwinlogAsk
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEmbedding
 import TwinlogEvents

@@ -3,6 +3,7 @@ import CDCConsumer
 import FeatureConsumer
 import Foundation
 import IndexConsumer
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEmbedding
 import TwinlogEvents

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDCConsumer
 import Foundation
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogEvents
 import TwinlogKafka

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogGeneration
 import TwinlogRuntime
 import TwinlogTraining
@@ -92,18 +93,5 @@ struct BenchTrainCommand: ParsableCommand {
             total += Double(c.layers) * (2 * n * linear + 4 * n * adapters + 6 * n * length * d) + 2 * targets * Double(c.vocabularySize) * d
         }
         return 2 * total
-    }
-}
-
-/// "all" or a comma list of projection names (query, key, value, output, gate, up, down; q, k, v, o also work).
-func parseTargets(_ text: String) throws -> [LinearSlot.Kind] {
-    if text == "all" { return LinearSlot.Kind.allCases }
-    let short: [String: LinearSlot.Kind] = ["q": .query, "k": .key, "v": .value, "o": .output]
-    return try text.split(separator: ",").map { name in
-        let name = name.trimmingCharacters(in: .whitespaces)
-        guard let kind = LinearSlot.Kind(rawValue: name) ?? short[name] else {
-            throw ValidationError("unknown target \(name); use query, key, value, output, gate, up, down or all")
-        }
-        return kind
     }
 }

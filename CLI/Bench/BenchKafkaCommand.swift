@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogConfig
 import TwinlogKafka
 import TwinlogRuntime
@@ -117,12 +118,3 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         guard status == 0 else { throw ValidationError("kcat \(arguments.joined(separator: " ")) exited with \(status)") }
     }
 }
-
-/// `twinlog bench …`: benchmarks that run Twinlog and a competitor side by side.
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks against competitors, side by side.",
-                                                    subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self,
-                                                                  BenchPipelineCommand.self, BenchRAGCommand.self, BenchTrainCommand.self,
-                                                                  BenchLearningCommand.self, BenchCoresCommand.self])
-}
-

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogEmbedding
 import TwinlogGeneration
 import TwinlogRuntime

@@ -6,29 +6,32 @@ import TwinlogEvents
 import TwinlogKafka
 import TwinlogPostgres
 
-/// Connection flags shared by every command; they override environment variables and the config file.
-struct GlobalOptions: ParsableArguments {
+/// Connection flags shared by every command of `twinlog` and `twinlog-bench`; they override
+/// environment variables and the config file.
+public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("config"), help: "A JSON config file (see `twinlog config keys`).")
-    var configFile: String?
+    public var configFile: String?
     @Option(help: "Kafka bootstrap brokers, host:port[,host:port…].")
-    var brokers: String?
+    public var brokers: String?
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL of the warehouse.")
-    var databaseURL: String?
+    public var databaseURL: String?
     @Option(name: .customLong("database-schema"), help: "Schema holding the warehouse tables.")
-    var databaseSchema: String?
+    public var databaseSchema: String?
     @Option(name: .customLong("topic-prefix"), help: "Prefix of every topic name.")
-    var topicPrefix: String?
+    public var topicPrefix: String?
     @Option(name: .customLong("request-timeout"), help: "Seconds an unreachable broker or database may take.")
-    var requestTimeout: String?
+    public var requestTimeout: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String?
+    public var logLevel: String?
+
+    public init() {}
 
     /// The configuration keys that have a command-line flag here.
-    static let flagKeys: Set<String> = ["brokers", "databaseUrl", "databaseSchema", "topicPrefix", "requestTimeout", "logLevel"]
+    public static let flagKeys: Set<String> = ["brokers", "databaseUrl", "databaseSchema", "topicPrefix", "requestTimeout", "logLevel"]
 
     /// The effective configuration: flags over environment over file over defaults.
     /// `commandFlags` holds the settings a command's own flags give (key → value).
-    func load(commandFlags: [String: String] = [:]) throws -> TwinlogConfiguration {
+    public func load(commandFlags: [String: String] = [:]) throws -> TwinlogConfiguration {
         var flags = commandFlags
         flags["brokers"] = brokers
         flags["databaseUrl"] = databaseURL
@@ -48,7 +51,7 @@ extension LoggingSystem {
     private static let bootstrapped = BootstrapFlag()
 
     /// Logs go to stderr at `level`; stdout stays for command output.
-    static func bootstrapOnce(level: Logger.Level) {
+    public static func bootstrapOnce(level: Logger.Level) {
         guard bootstrapped.claim() else { return }
         bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
