@@ -331,8 +331,10 @@ static quantized_x activations_view(const void *buffer, int64_t columns) {
 
 
 #define INLINE static inline __attribute__((always_inline))
-/// The most tokens one pass over a weight row serves (their accumulators stay in registers).
-enum { GROUP = 4 };
+/// The most tokens one pass over a weight row serves (their accumulators stay in registers): four
+/// in the 16 AVX2 registers, eight in the 32 of AVX-512 for the K-quants, whose super-blocks cost
+/// the most to unpack and so gain the most from serving more tokens per unpacking.
+enum { GROUP = 4, WIDE_GROUP = 8 };
 
 AVX2 static inline float amax8(__m256 m) {
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
@@ -647,12 +649,19 @@ AVX512 static inline __m512i join512(__m256i low, __m256i high) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
 }
 
-AVX512 INLINE void rows512_k4(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out, int q5) {
-    const int stride = q5 ? 176 : 144;
-    __m512 acc[GROUP];
-    __m128 bias[GROUP];
+/// Token t's copy of an activation array: the tokens of a group lie `stride` bytes apart, so one
+/// pointer and the stride address them all (eight pointers per array would not fit the registers).
+#define TOKEN(p, t) ((const __typeof__(*(p)) *)((const uint8_t *)(p) + (size_t)(t) * stride))
+
+AVX512 INLINE void rows512_k4(const uint8_t *b, int64_t blocks, const quantized_x *x, size_t stride, int n, float *out, int q5) {
+    const int block_bytes = q5 ? 176 : 144;
+    const int8_t *qk = x->qk;
+    const float *dk = x->dk;
+    const int16_t *bsum = x->bsum;
+    __m512 acc[WIDE_GROUP];
+    __m128 bias[WIDE_GROUP];
     for (int t = 0; t < n; t++) { acc[t] = _mm512_setzero_ps(); bias[t] = _mm_setzero_ps(); }
-    for (int64_t i = 0; i < blocks; i++, b += stride) {
+    for (int64_t i = 0; i < blocks; i++, b += block_bytes) {
         __m256i scales256;
         __m128i minimums;
         k4_scales(b + 4, &scales256, &minimums);
@@ -660,7 +669,7 @@ AVX512 INLINE void rows512_k4(const uint8_t *b, int64_t blocks, const quantized_
         const float d = half_avx(b), dmin = half_avx(b + 2);
         const uint8_t *q = b + (q5 ? 48 : 16);
         const __m256i high_bits = q5 ? load32(b + 16) : _mm256_setzero_si256();
-        __m512i sum[GROUP];
+        __m512i sum[WIDE_GROUP];
         for (int t = 0; t < n; t++) sum[t] = _mm512_setzero_si512();
         for (int j = 0; j < 4; j++, q += 32) {
             __m256i low, high;
@@ -670,30 +679,33 @@ AVX512 INLINE void rows512_k4(const uint8_t *b, int64_t blocks, const quantized_
             const __m512i scale = _mm512_shuffle_epi8(scales, join512(_mm256_set1_epi16((short)(0x0100 + 0x0202 * 2 * j)),
                                                                      _mm256_set1_epi16((short)(0x0100 + 0x0202 * (2 * j + 1)))));
             for (int t = 0; t < n; t++) {
-                const __m512i p = _mm512_maddubs_epi16(w, _mm512_loadu_si512(x[t].qk + 256 * i + 64 * j));
+                const __m512i p = _mm512_maddubs_epi16(w, _mm512_loadu_si512(TOKEN(qk, t) + 256 * i + 64 * j));
                 sum[t] = _mm512_dpwssd_epi32(sum[t], p, scale);
             }
         }
         for (int t = 0; t < n; t++) {
-            const float dx = x[t].dk[i];
+            const float dx = TOKEN(dk, t)[i];
             acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sum[t]), acc[t]);
-            bias[t] = k4_add_minimums(bias[t], dmin * dx, minimums, x[t].bsum + 16 * i);
+            bias[t] = k4_add_minimums(bias[t], dmin * dx, minimums, TOKEN(bsum, t) + 16 * i);
         }
     }
     for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]) - hsum128(bias[t]);
 }
 
-AVX512 INLINE void rows512_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
+AVX512 INLINE void rows512_q6_k(const uint8_t *b, int64_t blocks, const quantized_x *x, size_t stride, int n, float *out) {
+    const int8_t *qk = x->qk;
+    const float *dk = x->dk;
+    const int16_t *bsum = x->bsum;
     const __m256i quads = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    __m512 acc[GROUP];
+    __m512 acc[WIDE_GROUP];
     for (int t = 0; t < n; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < blocks; i++, b += 210) {
         const __m128i sc = load16(b + 192);
         const __m256i sc_both = _mm256_broadcastsi128_si256(sc);
-        __m512i sum[GROUP];
+        __m512i sum[WIDE_GROUP];
         for (int t = 0; t < n; t++) {
-            const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc), load32(x[t].bsum + 16 * i)), 5);
+            const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc), load32(TOKEN(bsum, t) + 16 * i)), 5);
             sum[t] = _mm512_zextsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), offset));
         }
         for (int half = 0; half < 2; half++) {
@@ -704,36 +716,44 @@ AVX512 INLINE void rows512_q6_k(const uint8_t *b, int64_t blocks, const quantize
             const __m512i scale01 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sc_both, _mm256_add_epi8(quads, _mm256_set1_epi8((char)(8 * half)))));
             const __m512i scale23 = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sc_both, _mm256_add_epi8(quads, _mm256_set1_epi8((char)(8 * half + 4)))));
             for (int t = 0; t < n; t++) {
-                const int8_t *xq = x[t].qk + 256 * i + 128 * half;
+                const int8_t *xq = TOKEN(qk, t) + 256 * i + 128 * half;
                 sum[t] = _mm512_dpwssd_epi32(sum[t], _mm512_maddubs_epi16(codes01, _mm512_loadu_si512(xq)), scale01);
                 sum[t] = _mm512_dpwssd_epi32(sum[t], _mm512_maddubs_epi16(codes23, _mm512_loadu_si512(xq + 64)), scale23);
             }
         }
         const float d = half_avx(b + 208);
-        for (int t = 0; t < n; t++) acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * x[t].dk[i]), _mm512_cvtepi32_ps(sum[t]), acc[t]);
+        for (int t = 0; t < n; t++) acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * TOKEN(dk, t)[i]), _mm512_cvtepi32_ps(sum[t]), acc[t]);
     }
     for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
 }
 
-/// One weight row times `n` tokens on AVX-512: the K-quants here, the other types by AVX2.
-AVX512 INLINE void rows512_any(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, int n, float *out) {
+/// Whether AVX-512 has a kernel of its own for `type` (the K-quants); the other types run on AVX2.
+static int has_wide_kernel(uint32_t type) { return type == T_Q4_K || type == T_Q5_K || type == T_Q6_K; }
+
+/// One K-quant weight row times `n` ≤ WIDE_GROUP tokens on AVX-512; token t's activations are
+/// `x`'s, `t · stride` bytes on.
+AVX512 INLINE void rows512_any(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, size_t stride, int n,
+                               float *out) {
     switch (type) {
-    case T_Q4_K: rows512_k4(row, columns / 256, x, n, out, 0); break;
-    case T_Q5_K: rows512_k4(row, columns / 256, x, n, out, 1); break;
-    case T_Q6_K: rows512_q6_k(row, columns / 256, x, n, out); break;
-    default: rows_any(type, row, columns, x, n, out); break;
+    case T_Q4_K: rows512_k4(row, columns / 256, x, stride, n, out, 0); break;
+    case T_Q5_K: rows512_k4(row, columns / 256, x, stride, n, out, 1); break;
+    case T_Q6_K: rows512_q6_k(row, columns / 256, x, stride, n, out); break;
+    default: break;
     }
 }
 
-AVX512 static void rows512_1(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 1, out); }
-AVX512 static void rows512_2(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 2, out); }
-AVX512 static void rows512_3(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 3, out); }
-AVX512 static void rows512_4(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, float *out) { rows512_any(type, row, columns, x, 4, out); }
+#define ROWS512(n) AVX512 static void rows512_##n(uint32_t type, const uint8_t *row, int64_t columns, const quantized_x *x, \
+                                                  size_t stride, float *out) { rows512_any(type, row, columns, x, stride, n, out); }
+ROWS512(1) ROWS512(2) ROWS512(3) ROWS512(4) ROWS512(5) ROWS512(6) ROWS512(7) ROWS512(8)
+#undef ROWS512
 
-/// A row kernel for 1-4 tokens.
+/// A row kernel for 1 to GROUP tokens (AVX2), each token's activations in its own view.
 typedef void (*rows_kernel)(uint32_t, const uint8_t *, int64_t, const quantized_x *, float *);
 static const rows_kernel avx2_rows[GROUP] = {rows_1, rows_2, rows_3, rows_4};
-static const rows_kernel avx512_rows[GROUP] = {rows512_1, rows512_2, rows512_3, rows512_4};
+/// A row kernel for 1 to WIDE_GROUP tokens (AVX-512, K-quants), the tokens' activations `stride` bytes apart.
+typedef void (*wide_rows_kernel)(uint32_t, const uint8_t *, int64_t, const quantized_x *, size_t, float *);
+static const wide_rows_kernel avx512_rows[WIDE_GROUP] = {rows512_1, rows512_2, rows512_3, rows512_4,
+                                                         rows512_5, rows512_6, rows512_7, rows512_8};
 AVX2 static float row_f16(const uint8_t *b, int64_t columns, const float *x) {
     __m256 acc = _mm256_setzero_ps();
     int64_t c = 0;
@@ -885,9 +905,9 @@ AVX2 static void matvec256(uint32_t type, const uint8_t *weights, size_t row_byt
 AVX512 static void matvec512(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const quantized_x *x,
                              float *y, int64_t first, int64_t end) {
     switch (type) {
-    case T_Q4_K: EACH_ROW(rows512_k4(row, columns / 256, x, 1, y + r, 0)) break;
-    case T_Q5_K: EACH_ROW(rows512_k4(row, columns / 256, x, 1, y + r, 1)) break;
-    case T_Q6_K: EACH_ROW(rows512_q6_k(row, columns / 256, x, 1, y + r)) break;
+    case T_Q4_K: EACH_ROW(rows512_k4(row, columns / 256, x, 0, 1, y + r, 0)) break;
+    case T_Q5_K: EACH_ROW(rows512_k4(row, columns / 256, x, 0, 1, y + r, 1)) break;
+    case T_Q6_K: EACH_ROW(rows512_q6_k(row, columns / 256, x, 0, 1, y + r)) break;
     default: matvec256(type, weights, row_bytes, columns, x, y, first, end); break;
     }
 }
@@ -915,18 +935,20 @@ AVX2 static void matmul_simd(uint32_t type, const uint8_t *weights, size_t row_b
         else matvec256(type, weights, row_bytes, columns, &x1, y, first, end);
         return;
     }
-    const rows_kernel *kernels = level == TW_KERNELS_AVX512 ? avx512_rows : avx2_rows;
+    const int wide = level == TW_KERNELS_AVX512 && has_wide_kernel(type);
+    const int group = wide ? WIDE_GROUP : GROUP;
     const size_t stride = tw_activations_bytes(columns);
     for (int64_t tile = first; tile < end; tile += ROW_TILE) {
         const int64_t tile_end = end - tile < ROW_TILE ? end : tile + ROW_TILE;
-        for (int64_t t0 = 0; t0 < tokens; t0 += GROUP) {
-            const int n = tokens - t0 < GROUP ? (int)(tokens - t0) : GROUP;
-            quantized_x x_group[GROUP];
+        for (int64_t t0 = 0; t0 < tokens; t0 += group) {
+            const int n = tokens - t0 < group ? (int)(tokens - t0) : group;
+            quantized_x x_group[WIDE_GROUP];
             for (int t = 0; t < n; t++) x_group[t] = activations_view((const uint8_t *)activations + (size_t)(t0 + t) * stride, columns);
             for (int64_t r = tile; r < tile_end; r++) {
                 const uint8_t *row = weights + r * row_bytes;
-                float out[GROUP];
-                kernels[n - 1](type, row, columns, x_group, out);
+                float out[WIDE_GROUP];
+                if (wide) avx512_rows[n - 1](type, row, columns, x_group, stride, out);
+                else avx2_rows[n - 1](type, row, columns, x_group, out);
                 for (int t = 0; t < n; t++) y[(t0 + t) * y_stride + r] = out[t];
             }
         }

@@ -48,9 +48,10 @@ struct QuantKernelTests {
                 }
             }
             let matrix = try #require(QuantizedMatrix(type: type, copying: bytes, rows: rows, columns: columns))
-            // Six tokens (a group of four, then two) whose sizes differ, and a loud stretch in
-            // each so that a super-block's activation scale differs from its blocks' scales.
-            let tokens = 6
+            // Eleven tokens (groups of four, four and three on AVX2; eight and three for the
+            // K-quants on AVX-512) whose sizes differ, and a loud stretch in each so that a
+            // super-block's activation scale differs from its blocks' scales.
+            let tokens = 11
             let x = (0..<(tokens * columns)).map { i -> Float in
                 let (t, c) = i.quotientAndRemainder(dividingBy: columns)
                 return Float(sin(Double(c) * 0.61 + Double(t)) * Double(1 + t)) * (c % 256 < 32 ? 4 : 1)
