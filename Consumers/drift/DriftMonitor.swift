@@ -100,7 +100,6 @@ public final class DriftMonitor: Service {
         try await runtime.run {
             if self.schedule.testDue(interval: self.configuration.testInterval) { try await self.check() }
         }
-        await shutdown()
     }
 
     /// Polls one batch and applies it; returns the number of records.
@@ -156,10 +155,7 @@ public final class DriftMonitor: Service {
     }
 
     /// Leaves the group and closes the clients and the database connection.
-    public func shutdown() async {
-        await runtime.shutdown()
-        await db.close()
-    }
+    public func shutdown() async { await runtime.shutdown() }
 
     private func fire(_ reason: DriftPolicy.Reason, observation o: DriftPolicy.Observation, epoch: Int, referenceDataset: String?) async throws {
         let policy = configuration.policy
@@ -237,6 +233,9 @@ struct DriftRecorder: ConsumerHandler {
     let scope: String
     let schedule: DriftSchedule
     private let offsets = PostgresOffsetStore(consumer: DriftMonitor.consumerName)
+
+    /// Closes the connection the monitor shares with it.
+    func close() async { await db.close() }
 
     init(db: PostgresConnection, topics: TopicCatalogue, authorId: String?, scope: String, schedule: DriftSchedule) {
         self.db = db

@@ -71,15 +71,11 @@ public final class FeatureConsumer: Service {
     /// The source named in the events the consumer publishes.
     public static let eventSource = "twinlog/features"
 
-    private let configuration: Configuration
-    private let db: PostgresConnection
     private let runtime: ConsumerRuntime<FeatureWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration, embedder: Embedder) async throws {
-        self.configuration = configuration
         let db = try await WarehouseSchema.connect(configuration.database)
-        self.db = db
         let producer = try KafkaProducer(configuration: configuration.kafka)
         let writer = FeatureWriter(db: db, producer: producer, embedder: embedder, chunking: configuration.chunking,
                                    chunkTopic: configuration.topics.chunks, metrics: FeatureMetrics(factory: configuration.metrics))
@@ -87,31 +83,26 @@ public final class FeatureConsumer: Service {
                                       handler: writer, producer: producer)
     }
 
-    /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
-    /// flight commits first), then leaves the group and closes connections.
-    public func run() async throws {
-        defer { configuration.logger.info("feature consumer stopped") }
-        try await runtime.run()
-        await shutdown()
-    }
+    /// Embeds until the task is cancelled or a graceful shutdown begins (the batch in flight
+    /// commits first), then closes everything.
+    public func run() async throws { try await runtime.run() }
 
-    /// Polls one batch and applies it.
+    /// Polls one batch, embeds what changed and publishes it.
     @discardableResult
     public func step(timeout: Duration = .milliseconds(200)) async throws -> ConsumerStep<BatchOutcome> {
         try await runtime.step(timeout: timeout)
     }
 
     /// Leaves the group and closes the clients and the database connection.
-    public func shutdown() async {
-        await runtime.shutdown()
-        await db.close()
-    }
+    public func shutdown() async { await runtime.shutdown() }
 }
 
 /// The feature consumer's handler: a warehouse change becomes a chunk-set change, and a batch of
 /// them the chunk events to publish, committed with the chunk sets and offsets.
 struct FeatureWriter: ConsumerHandler {
     typealias Outcome = FeatureConsumer.BatchOutcome
+
+    func close() async { await db.close() }
 
     let db: PostgresConnection
     let producer: KafkaProducer

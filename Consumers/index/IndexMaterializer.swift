@@ -126,8 +126,7 @@ public final class IndexMaterializer: Service {
             if self.snapshotDue() { try await self.snapshot() }
         }
         if configuration.snapshotPath != nil, configuration.writesSnapshots { try await snapshot() }
-        await shutdown()
-        configuration.logger.info("index materializer stopped")
+        await admin.close()
     }
 
     /// Polls one batch and applies it.

@@ -100,10 +100,7 @@ public final class InferenceConsumer: Service {
 
     /// Answers batches until the task is cancelled or a graceful shutdown begins (every request
     /// of the batch in flight is answered and committed first), then leaves the group.
-    public func run() async throws {
-        try await runtime.run()
-        await shutdown()
-    }
+    public func run() async throws { try await runtime.run() }
 
     /// Polls one batch, answers every request in it, and commits its offsets; returns the number
     /// of records.
@@ -113,9 +110,7 @@ public final class InferenceConsumer: Service {
     }
 
     /// Leaves the group and flushes the producer.
-    public func shutdown() async {
-        await runtime.shutdown()
-    }
+    public func shutdown() async { await runtime.shutdown() }
 
     /// Why `topic` may not receive replies, or nil when it may: it must be a legal Kafka topic
     /// name (1–249 of letters, digits, `.`, `_`, `-`) that starts with `prefix`.

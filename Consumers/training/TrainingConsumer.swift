@@ -127,10 +127,7 @@ public final class TrainingConsumer: Service {
     /// Handles triggers one at a time until the task is cancelled or a graceful shutdown begins.
     /// A run in progress is finished first (training cannot stop half-way); a process killed
     /// during a run leaves it to the next start, which resumes from the run's checkpoint.
-    public func run() async throws {
-        try await runtime.run()
-        await shutdown()
-    }
+    public func run() async throws { try await runtime.run() }
 
     /// Polls for one trigger and handles it; nil when none arrived.
     public func step(timeout: Duration = .milliseconds(500)) async throws -> Outcome? {
@@ -140,10 +137,7 @@ public final class TrainingConsumer: Service {
     }
 
     /// Closes the clients and the database connection.
-    public func shutdown() async {
-        await runtime.shutdown()
-        await runner.db.close()
-    }
+    public func shutdown() async { await runtime.shutdown() }
 }
 
 /// What handling a trigger takes: the warehouse, the registry and outbox, the dataset
@@ -410,6 +404,8 @@ private struct TriggerHandler: ConsumerHandler {
     }
 
     let runner: TrainingRunner
+
+    func close() async { await runner.db.close() }
 
     func decode(_ record: KafkaRecord) throws -> ReceivedEvent<DriftDetected>? {
         try EventCodec.decode(record, as: DriftDetected.self)

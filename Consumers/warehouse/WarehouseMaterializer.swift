@@ -52,26 +52,18 @@ public final class WarehouseMaterializer: Service {
 
     /// The name under which the materializer stores its offsets and dead letters.
     public static let consumerName = "warehouse"
-    private let configuration: Configuration
-    private let db: PostgresConnection
     private let runtime: ConsumerRuntime<WarehouseWriter>
 
     /// Connects to PostgreSQL (applying pending migrations) and joins the consumer group.
     public init(_ configuration: Configuration) async throws {
-        self.configuration = configuration
-        let db = try await WarehouseSchema.connect(configuration.database)
-        self.db = db
+        let writer = WarehouseWriter(db: try await WarehouseSchema.connect(configuration.database))
         runtime = try ConsumerRuntime(settings: configuration.common, source: .group(topics: [configuration.topics.documents]),
-                                      handler: WarehouseWriter(db: db), producer: try KafkaProducer(configuration: configuration.kafka))
+                                      handler: writer, producer: try KafkaProducer(configuration: configuration.kafka))
     }
 
-    /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
-    /// flight commits first), then leaves the group and closes connections.
-    public func run() async throws {
-        defer { configuration.logger.info("warehouse materializer stopped") }
-        try await runtime.run()
-        await shutdown()
-    }
+    /// Materializes until the task is cancelled or a graceful shutdown begins (the batch in
+    /// flight commits first), then closes everything.
+    public func run() async throws { try await runtime.run() }
 
     /// Polls one batch and applies it in one transaction with its offsets.
     @discardableResult
@@ -80,16 +72,15 @@ public final class WarehouseMaterializer: Service {
     }
 
     /// Leaves the group and closes the producer and the database connection.
-    public func shutdown() async {
-        await runtime.shutdown()
-        await db.close()
-    }
+    public func shutdown() async { await runtime.shutdown() }
 }
 
 /// The warehouse's handler: a record becomes a capture, a removal or an erasure, and a batch of
 /// them one transaction with the offsets.
 struct WarehouseWriter: ConsumerHandler {
     typealias Outcome = WarehouseMaterializer.BatchOutcome
+
+    func close() async { await db.close() }
 
     enum Effect: Sendable {
         case capture(DocumentCaptured)

@@ -95,10 +95,14 @@ public protocol ConsumerHandler: Sendable {
     /// Whether `error` is the environment's (a lost connection, an unreachable broker), which
     /// must stop the step and be retried, rather than the batch's, which isolates its records.
     func isEnvironmental(_ error: any Error) -> Bool
+
+    /// Releases what the handler holds (its database connection) when the runtime shuts down.
+    func close() async
 }
 
 extension ConsumerHandler {
     public func isEnvironmental(_ error: any Error) -> Bool { ConsumerRuntimeErrors.isEnvironmental(error) }
+    public func close() async {}
 }
 
 /// The one classification of errors the runtime uses unless a handler refines it.
@@ -261,6 +265,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     private let deadLetters: Counter
     private let recordsRead: Counter
     private let lag: Gauge
+    private let closed = Atomic(false)
 
     /// Reads the broker as `settings` say: joins the group in `settings.consumer` (or takes the
     /// assigned partitions) from the offsets kept in `offsets`, and sends dead letters with
@@ -294,7 +299,7 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins (the batch in
     /// flight completes first), calling `between` after each poll (periodic work such as a test
-    /// or a snapshot) and refreshing the lag gauge when due. The owner then calls `shutdown`.
+    /// or a snapshot) and refreshing the lag gauge when due; then shuts down.
     public func run(between: (() async throws -> Void)? = nil) async throws {
         var lastLag = ContinuousClock.now - configuration.lagInterval
         do {
@@ -310,7 +315,12 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
                     await refreshLag()
                 }
             }
-        } catch is CancellationError {}
+        } catch is CancellationError {
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
     }
 
     /// Polls one batch and applies it; an empty step when nothing arrived within `timeout`.
@@ -347,11 +357,15 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
         try await source.resume()
     }
 
-    /// Leaves the group and closes the source, then closes the dead-letter sink (the producer
-    /// given to the runtime, shared with the handler: the runtime owns it).
+    /// Leaves the group and closes the source, the dead-letter sink (the producer given to the
+    /// runtime, shared with the handler: the runtime owns it) and the handler, once; later calls
+    /// do nothing.
     public func shutdown() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await source.close()
         await sink.close()
+        await handler.close()
+        configuration.logger.info("consumer stopped", metadata: ["consumer": "\(configuration.name)"])
     }
 
     /// A polled record and its input; nil when it was of no concern or dead-lettered at decode.
