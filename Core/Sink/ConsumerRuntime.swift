@@ -159,7 +159,7 @@ extension KafkaProducer: RecordSink {
 public struct KafkaRecordSource: RecordSource {
     /// Which partitions are read, and from where.
     public enum Subscription: Sendable {
-        /// Topics shared with the other members of the group in `settings.consumer.groupId`. Each assigned
+        /// Topics shared with the other members of the group in `options.groupId`. Each assigned
         /// partition starts from `startingOffsets` (the offsets stored with the effects), or from
         /// the group's committed offset when that is nil.
         case group(topics: [String], startingOffsets: KafkaConsumer.OffsetsProvider?)
@@ -250,9 +250,9 @@ public struct ConsumerRuntimeConfiguration: Sendable {
 public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
     /// Where the consumer reads, when it reads the broker.
     public enum Source: Sendable {
-        /// Topics shared with the other members of the group in `settings.consumer.groupId`; each assigned
-        /// partition starts from the offset the handler stored (or, with `OffsetHome.kafka`, the
-        /// group's committed one).
+        /// Topics shared with the other members of the group in `settings.consumer.groupId`;
+        /// each assigned partition starts from the offset the handler stored (or, with
+        /// `OffsetHome.kafka`, the group's committed one).
         case group(topics: [String])
         /// Fixed partitions and their start offsets, outside any group (a replica of a topic).
         case assigned([TopicPartition: Int64])
