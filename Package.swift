@@ -124,8 +124,7 @@ let package = Package(
 
         // Consumers: one folder per consumer.
         .target(name: "WarehouseConsumer", dependencies: [
-            "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogMetrics", "TwinlogPostgres", "TwinlogSink",
-            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogPostgres", "TwinlogSink",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/warehouse"),
         .target(name: "CDCConsumer", dependencies: [
@@ -135,32 +134,32 @@ let package = Package(
         ], path: "Consumers/cdc"),
 
         .target(name: "FeatureConsumer", dependencies: [
-            "TwinlogEmbedding", "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogMetrics", "TwinlogPostgres",
-            "TwinlogRuntime", "TwinlogSink", "TwinlogText", .product(name: "Logging", package: "swift-log"),
+            "TwinlogEmbedding", "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogPostgres",
+            "TwinlogRuntime", "TwinlogSink", "TwinlogText",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "Consumers/features"),
         .target(name: "IndexConsumer", dependencies: [
-            "TwinlogEvents", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogMetrics", "TwinlogRuntime",
+            "TwinlogEvents", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogRuntime",
             "TwinlogSink", "TwinlogText", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
             "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents",
-            "TwinlogMetrics", "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining",
-            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/inference"),
         .target(name: "DriftConsumer", dependencies: [
-            "TwinlogDrift", "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogMetrics", "TwinlogPostgres",
+            "TwinlogDrift", "TwinlogEvents", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogPostgres",
             "TwinlogRuntime", "TwinlogSink", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/drift"),
         .target(name: "TrainingConsumer", dependencies: [
             "TwinlogDataset", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogKafka",
-            "TwinlogKafkaEvents", "TwinlogMetrics", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
+            "TwinlogKafkaEvents", "TwinlogPostgres", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
             "TwinlogTraining", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -7,7 +7,6 @@ import TwinlogDrift
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogSink

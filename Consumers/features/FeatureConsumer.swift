@@ -1,12 +1,10 @@
 import Foundation
-import Logging
-import ServiceLifecycle
 import Metrics
+import ServiceLifecycle
 import TwinlogEmbedding
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
 import TwinlogText

@@ -1,5 +1,4 @@
 import Metrics
-import TwinlogMetrics
 
 /// The feature consumer's own metrics (Prometheus names; rates come from the counters); its dead
 /// letters and lag are counted by `ConsumerRuntime`.

@@ -1,13 +1,12 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Metrics
+import ServiceLifecycle
 import Synchronization
 import TwinlogEvents
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogRuntime
 import TwinlogSink
 import TwinlogText

@@ -1,6 +1,5 @@
 import Foundation
 import TwinlogIndex
-import TwinlogKafka
 import TwinlogSink
 
 /// Rebuilds an index from the earliest offsets of `twin.chunks`, without the embedder (the

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Metrics
 import ServiceLifecycle
 import TwinlogEmbedding
 import TwinlogEvents
@@ -8,7 +7,6 @@ import TwinlogGeneration
 import TwinlogIndex
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogRAG
 import TwinlogRuntime
 import TwinlogSink

@@ -8,7 +8,6 @@ import TwinlogEvents
 import TwinlogGeneration
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogRuntime
 import TwinlogSink

@@ -1,11 +1,8 @@
 import Foundation
-import Logging
-import Metrics
 import ServiceLifecycle
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogKafkaEvents
-import TwinlogMetrics
 import TwinlogPostgres
 import TwinlogSink
 
