@@ -78,7 +78,7 @@ let package = Package(
         // The element-wise layers of the Llama block and their backward passes, shared by generation and training.
         .target(name: "TwinlogLayers", path: "Core/Layers"),
         .target(name: "TwinlogGeneration", dependencies: [
-            "CTwinlogKernels", "TwinlogLayers", "TwinlogLinalg", "TwinlogRuntime",
+            "CTwinlogKernels", "TwinlogLayers", "TwinlogLinalg", "TwinlogRuntime", .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Generation"),
         .target(name: "TwinlogTraining", dependencies: [
             "TwinlogEmbedding", "TwinlogGeneration", "TwinlogLayers", "TwinlogLinalg", "TwinlogRuntime",
@@ -119,7 +119,7 @@ let package = Package(
         .target(name: "TwinlogFuzz", dependencies: [
             "Crawlers", "TwinlogCompression", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogHTML",
             "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogPostgres", "TwinlogRuntime", "TwinlogText",
-            "TwinlogTraining", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Core/Fuzz"),
 
         // Consumers: one folder per consumer.
@@ -147,7 +147,7 @@ let package = Package(
         ], path: "Consumers/index"),
         .target(name: "InferenceConsumer", dependencies: [
             "TwinlogEmbedding", "TwinlogEvents", "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents",
-            "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining",
+            "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Consumers/inference"),
@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: [
             "TwinlogTestSupport", "InferenceConsumer", "TwinlogAsk", "TwinlogEmbedding", "TwinlogEvents", "TwinlogGateway",
             "TwinlogGeneration", "TwinlogIndex", "TwinlogKafka", "TwinlogKafkaEvents", "TwinlogLinalg", "TwinlogMetrics",
-            "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText", "TwinlogTraining",
+            "TwinlogRAG", "TwinlogRuntime", "TwinlogSink", "TwinlogText",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "Tests/InferenceTests"),

@@ -93,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
         let config = try global.load(commandFlags: flags)
         TwinlogMetrics.bootstrap()
         let selected = try only.map { try ConsumerComponent.named($0) } ?? ConsumerComponent.all
-        var settings = ConsumerSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel,
+        var settings = ProcessSettings(config: config, models: ModelStore(embedderPath: embedderModel, generatorPath: generatorModel,
                                                                                 answerModelPath: config.answerModel),
                                         indexSnapshot: indexSnapshot.map { URL(fileURLWithPath: $0) })
         settings.snapshotInterval = snapshotInterval

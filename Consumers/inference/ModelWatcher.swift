@@ -6,7 +6,6 @@ import TwinlogGeneration
 import TwinlogKafka
 import TwinlogKafkaEvents
 import TwinlogRuntime
-import TwinlogTraining
 
 /// Follows `twin.models` and hot-swaps the inference consumer's generator when a champion is
 /// published. An event is applied only when it names the base model this instance serves (its
@@ -91,7 +90,7 @@ public final class ModelWatcher: Service {
             let resolved = try artifacts.resolve(path)
             let artifact = try LoRAArtifact.load(path: resolved, expectedSha256: expected, model: ModelShape(base.model.config))
             if let named = artifact.metadata["base_model"], named.lowercased() != published.baseModelSha256.lowercased() {
-                throw TrainingError.invalidArtifact(path: path, reason: "it was trained on the base model \(named), "
+                throw ArtifactError(path: path, reason: "it was trained on the base model \(named), "
                     + "the published model names \(published.baseModelSha256)")
             }
             return Generator(model: base.model, tokenizer: base.tokenizer, lora: try artifact.loraSet(for: base.model))

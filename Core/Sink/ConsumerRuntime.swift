@@ -213,7 +213,8 @@ public enum OffsetHome: Sendable {
     case kafka
 }
 
-/// How the runtime runs one consumer, wherever its records come from.
+/// How the runtime runs one consumer, wherever its records come from (a broker's consumers hold
+/// it in their `ConsumerSettings`; tests without a broker make it alone).
 public struct ConsumerRuntimeConfiguration: Sendable {
     /// The consumer's name: the label of its metrics and the dead-letter reason headers.
     public var name: String
@@ -282,7 +283,9 @@ public final class ConsumerRuntime<Handler: ConsumerHandler>: Sendable {
             subscription = .assigned(start)
         }
         let records = try KafkaRecordSource(kafka: settings.kafka, options: settings.consumer, subscription: subscription)
-        self.init(source: records, deadLetters: producer, configuration: settings.runtime(offsets: offsets), handler: handler)
+        var configuration = settings.runtime
+        configuration.offsets = offsets
+        self.init(source: records, deadLetters: producer, configuration: configuration, handler: handler)
     }
 
     /// Reads `source` and sends dead letters to `deadLetters`.

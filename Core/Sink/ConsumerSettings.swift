@@ -1,57 +1,41 @@
 import Logging
-import Metrics
 import TwinlogEvents
 import TwinlogKafka
 import TwinlogMetrics
 
-/// What every consumer on `ConsumerRuntime` is configured with: the broker, the topic catalogue,
-/// its group and fetch tuning, its batch size, and how it is observed.
+/// What every consumer on `ConsumerRuntime` is configured with: the broker, the topic catalogue
+/// and its group and fetch tuning, beside the runtime's own settings (`runtime`: batch size, poll
+/// timeout, lag interval, metrics, logger, dead-letter topic).
 ///
 /// A consumer's own `Configuration` holds one (`common`) beside its particular settings and
-/// exposes these fields as its own through dynamic member lookup, so `configuration.maxBatch`
+/// exposes the fields of both as its own through dynamic member lookup, so `configuration.maxBatch`
 /// and `configuration.consumer.sessionTimeout` read and write here.
 public struct ConsumerSettings: Sendable {
-    /// The consumer's name: its dead-letter topic (`twin.dlq.<name>`), the label of its metrics
-    /// and the default of its group id (`twinlog.<name>`) and logger label.
-    public let name: String
     public var kafka: KafkaConfiguration
-    public var topics: TopicCatalogue
+    /// The topic names; the dead-letter topic in `runtime` is derived from them.
+    public let topics: TopicCatalogue
     /// Group membership and fetch tuning. Consumers that read by assignment use the group id only
     /// to name the client.
     public var consumer: KafkaConsumer.Options
-    /// The most records per batch.
-    public var maxBatch: Int
-    /// How long one poll waits for records.
-    public var pollTimeout: Duration
-    /// How often the consumer lag gauge is refreshed.
-    public var lagInterval: Duration = .seconds(5)
-    public var metrics: any MetricsFactory = TwinlogMetrics.factory
-    public var logger: Logger
+    /// How the runtime runs the consumer, whatever its records come from.
+    public var runtime: ConsumerRuntimeConfiguration
+    /// The consumer's name: its dead-letter topic (`twin.dlq.<name>`), the label of its metrics
+    /// and the default of its group id (`twinlog.<name>`) and logger label.
+    public var name: String { runtime.name }
 
     public init(name: String, kafka: KafkaConfiguration, topics: TopicCatalogue, groupId: String? = nil, maxBatch: Int,
                 pollTimeout: Duration = .milliseconds(200)) {
-        self.name = name
         self.kafka = kafka
         self.topics = topics
         consumer = KafkaConsumer.Options(groupId: groupId ?? "twinlog." + name)
-        self.maxBatch = maxBatch
-        self.pollTimeout = pollTimeout
-        logger = Logger(label: "twinlog." + name)
-    }
-
-    /// How the runtime runs this consumer, with its offsets kept in `offsets`.
-    public func runtime(offsets: OffsetHome = .handler) -> ConsumerRuntimeConfiguration {
-        var configuration = ConsumerRuntimeConfiguration(name: name, deadLetterTopic: topics.deadLetter(consumer: name),
-                                                         maxBatch: maxBatch, metrics: metrics, logger: logger)
-        configuration.offsets = offsets
-        configuration.pollTimeout = pollTimeout
-        configuration.lagInterval = lagInterval
-        return configuration
+        runtime = ConsumerRuntimeConfiguration(name: name, deadLetterTopic: topics.deadLetter(consumer: name), maxBatch: maxBatch,
+                                               metrics: TwinlogMetrics.factory, logger: Logger(label: "twinlog." + name))
+        runtime.pollTimeout = pollTimeout
     }
 }
 
-/// A consumer configuration that holds the shared `ConsumerSettings` and reads their fields as
-/// its own (`configuration.maxBatch`, `configuration.logger`).
+/// A consumer configuration that holds the shared `ConsumerSettings` and reads their fields, and
+/// those of their `runtime`, as its own (`configuration.consumer`, `configuration.maxBatch`).
 @dynamicMemberLookup
 public protocol ConsumerConfiguration: Sendable {
     var common: ConsumerSettings { get set }
@@ -65,5 +49,10 @@ extension ConsumerConfiguration {
 
     public subscript<Value>(dynamicMember path: KeyPath<ConsumerSettings, Value>) -> Value {
         common[keyPath: path]
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<ConsumerRuntimeConfiguration, Value>) -> Value {
+        get { common.runtime[keyPath: path] }
+        set { common.runtime[keyPath: path] = newValue }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TwinlogGeneration
 import TwinlogRuntime
 
 /// SHA-256 of a file read in 8 MiB pieces, so hashing a model of hundreds of megabytes never
@@ -8,7 +9,7 @@ public enum FileDigest {
     /// The hex SHA-256 of the file at `path` (blocking: call it off the cooperative pool).
     public static func sha256(ofFileAt path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw TrainingError.invalidArtifact(path: path, reason: "cannot be opened")
+            throw ArtifactError(path: path, reason: "cannot be opened")
         }
         defer { try? handle.close() }
         var hash = SHA256()

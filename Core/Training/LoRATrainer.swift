@@ -289,19 +289,19 @@ public final class LoRATrainer: @unchecked Sendable {
                       options: TrainingRunOptions, parameters: LoRAParameters, adam: AdamW) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let count = parameters.count
-        var file = TensorFile(header: .init(kind: "checkpoint", lora: configuration.lora, model: shape, training: configuration,
-                                            step: adam.step, metadata: ["data": fingerprint, "base_model": options.baseModelHash],
-                                            tensors: ["parameters", "adam.m", "adam.v"].map { .init(name: $0, shape: [count]) }),
+        var file = TensorFile(header: CheckpointHeader(lora: configuration.lora, model: shape, training: configuration, step: adam.step,
+                                                       metadata: ["data": fingerprint, "base_model": options.baseModelHash],
+                                                       tensors: ["parameters", "adam.m", "adam.v"].map { TensorEntry(name: $0, shape: [count]) }),
                               tensors: [parameters.values, adam.m, adam.v])
         try file.write(to: path)
     }
 
     private func restore(from path: String, configuration: TrainingConfiguration, shape: ModelShape, fingerprint: String,
                          options: TrainingRunOptions, parameters: inout LoRAParameters, adam: inout AdamW) throws {
-        let file = try TensorFile.read(path: path)
+        let file = try TensorFile<CheckpointHeader>.read(path: path)
         let h = file.header
         guard h.kind == "checkpoint", let step = h.step, let training = h.training else {
-            throw TrainingError.invalidArtifact(path: path, reason: "it is not a checkpoint")
+            throw ArtifactError(path: path, reason: "it is not a checkpoint")
         }
         guard training == configuration else { throw TrainingError.checkpointMismatch("\(path) was written with other hyper-parameters") }
         guard h.model == shape, h.metadata["base_model"] == options.baseModelHash else {
@@ -310,7 +310,7 @@ public final class LoRATrainer: @unchecked Sendable {
         guard h.metadata["data"] == fingerprint else { throw TrainingError.checkpointMismatch("\(path) was written for other samples") }
         guard (0...configuration.steps).contains(step), file.tensors.count == 3,
               file.tensors.allSatisfy({ $0.count == parameters.count }) else {
-            throw TrainingError.invalidArtifact(path: path, reason: "its tensors do not match the adapters' size or its step is out of range")
+            throw ArtifactError(path: path, reason: "its tensors do not match the adapters' size or its step is out of range")
         }
         parameters.values = file.tensors[0]
         adam.m = file.tensors[1]
@@ -319,3 +319,15 @@ public final class LoRATrainer: @unchecked Sendable {
     }
 }
 
+/// The header of a checkpoint file: the run's settings and step beside the adapter fields, so a
+/// resumed run can refuse a checkpoint written by other settings, another model or other samples.
+struct CheckpointHeader: TensorFileHeader {
+    var format = TensorFileFormat.version
+    var kind = "checkpoint"
+    var lora: LoRAConfiguration
+    var model: ModelShape
+    var training: TrainingConfiguration?
+    var step: Int?
+    var metadata: [String: String]
+    var tensors: [TensorEntry]
+}

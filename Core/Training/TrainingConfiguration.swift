@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogGeneration
 
 /// The hyper-parameters of a LoRA run. Everything that changes the numbers is here (and stored in
 /// checkpoints, so a resumed run must use the same values); how the run executes (threads,
@@ -53,7 +54,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Checks every range; throws `TrainingError.invalidConfiguration` naming the first problem.
     public func validate(contextLength: Int) throws {
         func fail(_ message: String) -> TrainingError { .invalidConfiguration(message) }
-        try lora.validate()
+        do { try lora.validate() } catch { throw fail("\(error)") }
         guard steps > 0 else { throw fail("steps must be positive, got \(steps)") }
         guard batchSize > 0 else { throw fail("batch size must be positive, got \(batchSize)") }
         guard (2...contextLength).contains(maxSequenceLength) else {

@@ -1,4 +1,5 @@
 import Dispatch
+import TwinlogGeneration
 import TwinlogLinalg
 
 /// Loss and adapter gradients of a batch, data-parallel over threads: each worker runs its share

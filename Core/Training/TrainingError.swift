@@ -1,4 +1,5 @@
-/// Why a training run, an evaluation or an artifact load failed. Every case says what to fix.
+/// Why a training run or an evaluation failed (a refused adapter or checkpoint file is an
+/// `ArtifactError`). Every case says what to fix.
 public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A hyper-parameter is out of range.
     case invalidConfiguration(String)
@@ -6,8 +7,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case noUsableSamples(String)
     /// The loss or the gradient became NaN or infinite; nothing was written for this step.
     case nonFiniteLoss(step: Int, loss: Double, gradientNorm: Double)
-    /// An adapter or checkpoint file is unreadable, truncated, corrupted or does not fit the model.
-    case invalidArtifact(path: String, reason: String)
     /// A checkpoint was written by a run with different settings or a different model.
     case checkpointMismatch(String)
     /// The base model has a shape the trainer does not implement.
@@ -19,7 +18,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noUsableSamples(let message): return "no usable training samples: \(message)"
         case .nonFiniteLoss(let step, let loss, let norm):
             return "training diverged at step \(step): loss \(loss), gradient norm \(norm); no adapter was written"
-        case .invalidArtifact(let path, let reason): return "\(path): not a usable LoRA artifact: \(reason)"
         case .checkpointMismatch(let message): return "cannot resume: \(message)"
         case .unsupportedModel(let message): return "cannot train this base model: \(message)"
         }

@@ -7,7 +7,6 @@ import TwinlogGeneration
 import TwinlogKafka
 import TwinlogKafkaEvents
 import TwinlogTestSupport
-import TwinlogTraining
 
 /// Requests and published models written by someone hostile: the service neither stops nor
 /// writes or reads where it should not.

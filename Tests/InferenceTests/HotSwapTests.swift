@@ -7,7 +7,6 @@ import TwinlogGeneration
 import TwinlogKafka
 import TwinlogKafkaEvents
 import TwinlogTestSupport
-import TwinlogTraining
 
 @Suite("Hot swap of the answering model")
 struct HotSwapTests {
@@ -39,7 +38,7 @@ struct HotSwapTests {
                                       adapterSha256: String(repeating: "0", count: 64), datasetVersion: nil, metrics: [:], publishedAt: Date())
         let champion = ModelPublished(modelVersion: "v2", baseModelSha256: String(repeating: "a", count: 64), adapterPath: path,
                                       adapterSha256: written.contentHash, datasetVersion: nil, metrics: [:], publishedAt: Date())
-        await #expect(throws: TrainingError.self, "an artifact whose hash differs from the event's is refused") {
+        await #expect(throws: ArtifactError.self, "an artifact whose hash differs from the event's is refused") {
             try await watcher.apply(tampered)
         }
         #expect(try await ask().modelVersion == "base-test")

@@ -27,7 +27,7 @@ struct ConsumerRuntimeTests {
             ledger = IntegerLedger(poison: poison)
             var settings = ConsumerSettings(name: "ledger", kafka: LocalServices.kafka, topics: topics, maxBatch: 100)
             settings.consumer = LocalServices.consumerOptions(group: name + ".ledger")
-            settings.metrics = registry.factory
+            settings.runtime.metrics = registry.factory
             runtime = try ConsumerRuntime(settings: settings, source: .group(topics: [topic]), handler: ledger,
                                           producer: try KafkaProducer(configuration: LocalServices.kafka))
         }

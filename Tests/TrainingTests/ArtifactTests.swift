@@ -36,7 +36,7 @@ struct ArtifactTests {
         do {
             _ = try LoRAArtifact.load(path: path)
             Issue.record("loading should fail (\(words))")
-        } catch let error as TrainingError {
+        } catch let error as ArtifactError {
             #expect(error.description.contains(words), "\(error)")
         }
     }
@@ -61,10 +61,10 @@ struct ArtifactTests {
         var p = Self.trained()
         p.values[5] = .nan
         let path = try makeTemporaryFolder("artifacts") + "/nan.twlt"
-        var file = TensorFile(header: .init(kind: "adapter", lora: p.configuration, model: p.shape, metadata: [:],
-                                            tensors: [.init(name: "x", shape: [p.count])]), tensors: [p.values])
+        var file = TensorFile(header: AdapterHeader(lora: p.configuration, model: p.shape, metadata: [:],
+                                                    tensors: [TensorEntry(name: "x", shape: [p.count])]), tensors: [p.values])
         try file.write(to: path)
-        #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: path) }
+        #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: path) }
         do { _ = try LoRAArtifact.load(path: path) } catch { #expect("\(error)".contains("non-finite")) }
     }
 
@@ -74,8 +74,8 @@ struct ArtifactTests {
         let path = try makeTemporaryFolder("artifacts") + "/shape.twlt"
         var other = p.configuration
         other.rank = 3
-        var file = TensorFile(header: .init(kind: "adapter", lora: other, model: p.shape, metadata: [:],
-                                            tensors: [.init(name: "x", shape: [p.count])]), tensors: [p.values])
+        var file = TensorFile(header: AdapterHeader(lora: other, model: p.shape, metadata: [:],
+                                                    tensors: [TensorEntry(name: "x", shape: [p.count])]), tensors: [p.values])
         try file.write(to: path)
         do {
             _ = try LoRAArtifact.load(path: path)

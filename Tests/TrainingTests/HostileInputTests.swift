@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TwinlogGeneration
 import TwinlogRuntime
 @testable import TwinlogTraining
 import TwinlogTestSupport
@@ -32,9 +33,9 @@ struct TrainingHostileInputTests {
 
     static func expectRefused(_ bytes: [UInt8], mentioning words: String) throws {
         let path = try write(bytes)
-        let error = #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: path) }
+        let error = #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: path) }
         #expect(error.map { "\($0)".contains(words) } == true, "\(String(describing: error))")
-        let inMemory = #expect(throws: TrainingError.self) { try LoRAArtifact.parse(bytes: bytes) }
+        let inMemory = #expect(throws: ArtifactError.self) { try LoRAArtifact.parse(bytes: bytes) }
         #expect(inMemory.map { "\($0)".contains(words) } == true, "\(String(describing: inMemory))")
     }
 
@@ -63,11 +64,11 @@ struct TrainingHostileInputTests {
         let bytes = Self.artifact(header: "{ not json")
         let path = try Self.write(bytes)
         let wrong = String(repeating: "0", count: 64)
-        let error = #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: path, expectedSha256: wrong) }
+        let error = #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: path, expectedSha256: wrong) }
         #expect(error.map { "\($0)".contains("expected \(wrong)") } == true, "\(String(describing: error))")
         // With the right hash the same bytes get as far as the header.
         let right = SHA256.hash(data: bytes.dropLast(32)).hexDigits
-        let parsed = #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: path, expectedSha256: right) }
+        let parsed = #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: path, expectedSha256: right) }
         #expect(parsed.map { "\($0)".contains("unreadable header") } == true)
     }
 
@@ -75,7 +76,7 @@ struct TrainingHostileInputTests {
     func shapeAgainstBase() throws {
         let (path, written) = try ArtifactTests.write()
         let other = ModelShape(layers: 3, modelDim: 16, ffnDim: 24, kvDim: 8)
-        let error = #expect(throws: TrainingError.self) {
+        let error = #expect(throws: ArtifactError.self) {
             try LoRAArtifact.load(path: path, expectedSha256: written.contentHash, model: other)
         }
         #expect(error.map { "\($0)".contains("the base model is") } == true)
@@ -89,9 +90,9 @@ struct TrainingHostileInputTests {
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         // Sparse: no gigabyte is written.
-        try handle.truncate(atOffset: UInt64(TensorFile.maxBytes) + 1)
+        try handle.truncate(atOffset: UInt64(TensorFileFormat.maxBytes) + 1)
         try handle.close()
-        let error = #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: path) }
+        let error = #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: path) }
         #expect(error.map { "\($0)".contains("limit") } == true, "\(String(describing: error))")
     }
 
@@ -107,13 +108,13 @@ struct TrainingHostileInputTests {
         try FileManager.default.createSymbolicLink(atPath: root + "/adapters/zero.twlt", withDestinationPath: "/dev/zero")
         for path in ["../../etc/passwd", root + "/../../../../../etc/passwd", "/etc/passwd", "/dev/zero",
                      root + "/adapters/out.twlt", "adapters/zero.twlt", root + "/adapters/missing.twlt", ""] {
-            #expect(throws: TrainingError.self, "\(path)") { try folder.resolve(path) }
+            #expect(throws: ArtifactError.self, "\(path)") { try folder.resolve(path) }
         }
     }
 
     @Test("a device or folder is not read as an artifact")
     func notARegularFile() throws {
-        let error = #expect(throws: TrainingError.self) { try LoRAArtifact.load(path: "/dev/zero") }
+        let error = #expect(throws: ArtifactError.self) { try LoRAArtifact.load(path: "/dev/zero") }
         #expect(error.map { "\($0)".contains("not a regular file") } == true)
     }
 }

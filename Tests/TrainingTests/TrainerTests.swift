@@ -95,7 +95,7 @@ struct TrainerTests {
         // checkpoint there still reads back.
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
         #expect(files.allSatisfy { $0 == "checkpoint.twlt" }, "\(files)")
-        for file in files { _ = try TensorFile.read(path: folder + "/" + file) }
+        for file in files { _ = try TensorFile<CheckpointHeader>.read(path: folder + "/" + file) }
     }
 
     @Test("the learning rate warms up linearly and decays by cosine to the minimum")

@@ -8,16 +8,16 @@ import TwinlogIndex
 public struct ConsumerComponent: Sendable {
     public let name: String
     public let summary: String
-    private let build: @Sendable (ConsumerSettings) async throws -> StartedComponent
+    private let build: @Sendable (ProcessSettings) async throws -> StartedComponent
 
-    init(name: String, summary: String, build: @escaping @Sendable (ConsumerSettings) async throws -> StartedComponent) {
+    init(name: String, summary: String, build: @escaping @Sendable (ProcessSettings) async throws -> StartedComponent) {
         self.name = name
         self.summary = summary
         self.build = build
     }
 
     /// Connects the component (joins groups, applies migrations, loads models) and returns its services.
-    public func start(_ settings: ConsumerSettings) async throws -> StartedComponent { try await build(settings) }
+    public func start(_ settings: ProcessSettings) async throws -> StartedComponent { try await build(settings) }
 
     /// Every component, in the order they start; a graceful shutdown stops them in reverse order
     /// (the answering side first, the warehouse last).

@@ -17,7 +17,7 @@ public final class ConsumerProcess: Sendable {
     /// last. With `handleSignals`, SIGTERM and SIGINT begin a graceful shutdown;
     /// `maximumShutdown` bounds it, after which the services are cancelled (their batch in flight
     /// is then redone by the next run, which the sinks' stored offsets make harmless).
-    public init(_ selected: [ConsumerComponent], settings: ConsumerSettings, extra: [any Service] = [], handleSignals: Bool,
+    public init(_ selected: [ConsumerComponent], settings: ProcessSettings, extra: [any Service] = [], handleSignals: Bool,
                 maximumShutdown: Duration? = nil, logger: Logger = Logger(label: "twinlog.run")) async throws {
         var started: [String: StartedComponent] = [:]
         var services = extra.map { Self.configuration($0, name: "\(type(of: $0))") }

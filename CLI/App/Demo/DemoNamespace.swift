@@ -15,7 +15,7 @@ enum DemoNamespace {
     /// Deletes and recreates the namespace: topics, schema (with the warehouse and crawl-state
     /// tables), slot, publication and work folder.
     static func reset(_ settings: DemoSettings) async throws {
-        let consumers = settings.consumerSettings
+        let consumers = settings.processSettings
         let topics = consumers.topics
         let admin = try KafkaAdmin(configuration: consumers.kafka)
         do {
@@ -72,7 +72,7 @@ extension DemoNamespace {
     /// makes PostgreSQL keep its WAL forever. The server frees a slot a moment after the relay's
     /// connection closes, so this retries for a few seconds.
     static func releaseSlot(_ settings: DemoSettings) async throws {
-        let consumers = settings.consumerSettings
+        let consumers = settings.processSettings
         let db = try await PostgresConnection.connect(PostgresConnection.Options(url: consumers.config.databaseURL))
         do {
             let deadline = ContinuousClock.now + .seconds(10)

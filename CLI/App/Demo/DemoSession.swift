@@ -68,7 +68,7 @@ public final class DemoSession: Sendable {
 
         step = progress.begin("Loading the models and starting the consumers", total: nil)
         let db: PostgresConnection
-        do { db = try await PostgresConnection.connect(settings.consumerSettings.database) } catch {
+        do { db = try await PostgresConnection.connect(settings.processSettings.database) } catch {
             await site.stop()
             throw error
         }
@@ -79,7 +79,7 @@ public final class DemoSession: Sendable {
             throw error
         }
         let consumers: ConsumerProcess
-        do { consumers = try await ConsumerProcess(ConsumerComponent.all, settings: settings.consumerSettings, handleSignals: false) } catch {
+        do { consumers = try await ConsumerProcess(ConsumerComponent.all, settings: settings.processSettings, handleSignals: false) } catch {
             await site.stop()
             await producer.shutdown()
             await db.close()

@@ -49,8 +49,8 @@ public struct DemoSettings: Sendable {
     }
 
     /// The consumers' settings: the namespace's topics and schema, the index snapshot in the work folder.
-    public var consumerSettings: ConsumerSettings {
-        var settings = ConsumerSettings(config: config, models: models,
+    public var processSettings: ProcessSettings {
+        var settings = ProcessSettings(config: config, models: models,
                                         indexSnapshot: workDirectory.appendingPathComponent("index").appendingPathComponent(config.topics.chunks + ".hnsw"))
         settings.training = training
         settings.training.artifactsDirectory = workDirectory.appendingPathComponent("artifacts").path

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import TwinlogEmbedding
 import TwinlogGeneration
-import TwinlogTraining
 
 extension FuzzTarget {
     /// The GGUF reader (header, metadata, tensor directory), dequantization of every tensor, and

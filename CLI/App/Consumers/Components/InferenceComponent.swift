@@ -3,6 +3,7 @@ import IndexConsumer
 import InferenceConsumer
 import TrainingConsumer
 import TwinlogConfig
+import TwinlogGeneration
 import TwinlogSink
 import TwinlogTraining
 

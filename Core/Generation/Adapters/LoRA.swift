@@ -60,7 +60,7 @@ public struct LoRASet: Sendable {
     public subscript(slot: LinearSlot) -> LoRAAdapter? { adapters[slot] }
 }
 
-/// An adapter whose shape does not fit.
+/// An adapter whose shape does not fit, or LoRA settings out of range.
 public struct LoRAError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }

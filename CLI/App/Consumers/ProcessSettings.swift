@@ -11,7 +11,7 @@ import TrainingConsumer
 /// the models, loaded once for every component that needs them. Names derived from the settings
 /// (consumer groups, the replication slot, the publication) are defined here once, so `run`, the
 /// demo and operators agree on them.
-public struct ConsumerSettings: Sendable {
+public struct ProcessSettings: Sendable {
     public var config: TwinlogConfiguration
     public var models: ModelStore
     /// The index component's snapshot file.

@@ -1,4 +1,3 @@
-import TwinlogGeneration
 
 /// Which linear layers get adapters and how big they are. Defaults follow common LoRA practice
 /// for small models (rank 8, alpha 16, query and value projections).
@@ -26,13 +25,13 @@ public struct LoRAConfiguration: Sendable, Equatable, Codable {
     /// alpha / rank, the factor on B A x.
     public var scale: Float { alpha / Float(rank) }
 
-    /// Checks the ranges above.
+    /// Checks the ranges above; throws `LoRAError` naming the first problem.
     public func validate() throws {
-        guard (1...256).contains(rank) else { throw TrainingError.invalidConfiguration("rank must be in 1...256, got \(rank)") }
-        guard alpha.isFinite, alpha > 0 else { throw TrainingError.invalidConfiguration("alpha must be positive, got \(alpha)") }
-        guard dropout >= 0, dropout < 1 else { throw TrainingError.invalidConfiguration("dropout must be in 0 ..< 1, got \(dropout)") }
+        guard (1...256).contains(rank) else { throw LoRAError(message: "rank must be in 1...256, got \(rank)") }
+        guard alpha.isFinite, alpha > 0 else { throw LoRAError(message: "alpha must be positive, got \(alpha)") }
+        guard dropout >= 0, dropout < 1 else { throw LoRAError(message: "dropout must be in 0 ..< 1, got \(dropout)") }
         guard !targets.isEmpty, Set(targets).count == targets.count else {
-            throw TrainingError.invalidConfiguration("targets must name each projection at most once and at least one")
+            throw LoRAError(message: "targets must name each projection at most once and at least one")
         }
     }
 }

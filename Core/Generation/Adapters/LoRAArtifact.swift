@@ -1,4 +1,3 @@
-import TwinlogGeneration
 
 /// A trained adapter as a file: the `TensorFile` container of kind "adapter" with the LoRA
 /// settings, the model shape and free-form metadata (dataset version, base model hash, metrics)
@@ -27,16 +26,16 @@ public struct LoRAArtifact: Sendable {
     /// Writes the artifact atomically; returns the written artifact (with its content hash).
     public func write(to path: String) throws -> LoRAArtifact {
         let p = parameters, r = p.configuration.rank
-        var entries: [TensorFile.Entry] = [], tensors: [[Float]] = []
+        var entries: [TensorEntry] = [], tensors: [[Float]] = []
         for slot in p.slots {
             let name = "layer.\(slot.slot.layer).\(slot.slot.kind.rawValue)"
-            entries += [TensorFile.Entry(name: name + ".a", shape: [r, slot.inputs]),
-                        TensorFile.Entry(name: name + ".b", shape: [slot.outputs, r])]
+            entries += [TensorEntry(name: name + ".a", shape: [r, slot.inputs]),
+                        TensorEntry(name: name + ".b", shape: [slot.outputs, r])]
             tensors += [Array(p.values[slot.aOffset..<(slot.aOffset + r * slot.inputs)]),
                         Array(p.values[slot.bOffset..<(slot.bOffset + slot.outputs * r)])]
         }
-        var file = TensorFile(header: .init(kind: "adapter", lora: p.configuration, model: p.shape, metadata: metadata,
-                                            tensors: entries), tensors: tensors)
+        var file = TensorFile(header: AdapterHeader(lora: p.configuration, model: p.shape, metadata: metadata, tensors: entries),
+                              tensors: tensors)
         let hash = try file.write(to: path)
         return LoRAArtifact(parameters: p, metadata: metadata, contentHash: hash)
     }
@@ -46,17 +45,17 @@ public struct LoRAArtifact: Sendable {
     /// model shape in its header against `model` when given, then every tensor's name and shape
     /// against the LoRA settings and model shape in its header.
     public static func load(path: String, expectedSha256: String? = nil, model: ModelShape? = nil) throws -> LoRAArtifact {
-        try validated(TensorFile.read(path: path, expectedHash: expectedSha256), name: path, model: model)
+        try validated(TensorFile<AdapterHeader>.read(path: path, expectedHash: expectedSha256), name: path, model: model)
     }
 
     /// `load` for an artifact held in memory (tests, fuzzing); `name` stands for the path in errors.
     public static func parse(bytes: [UInt8], name: String = "<memory>", expectedSha256: String? = nil,
                              model: ModelShape? = nil) throws -> LoRAArtifact {
-        try validated(TensorFile.parse(bytes: bytes, name: name, expectedHash: expectedSha256), name: name, model: model)
+        try validated(TensorFile<AdapterHeader>.parse(bytes: bytes, name: name, expectedHash: expectedSha256), name: name, model: model)
     }
 
-    private static func validated(_ file: TensorFile, name path: String, model expectedShape: ModelShape?) throws -> LoRAArtifact {
-        func fail(_ reason: String) -> TrainingError { .invalidArtifact(path: path, reason: reason) }
+    private static func validated(_ file: TensorFile<AdapterHeader>, name path: String, model expectedShape: ModelShape?) throws -> LoRAArtifact {
+        func fail(_ reason: String) -> ArtifactError { ArtifactError(path: path, reason: reason) }
         guard file.header.kind == "adapter" else { throw fail("it is a \(file.header.kind), not an adapter") }
         do { try file.header.lora.validate() } catch { throw fail("\(error)") }
         let m = file.header.model
@@ -77,8 +76,8 @@ public struct LoRAArtifact: Sendable {
         }
         for (i, slot) in parameters.slots.enumerated() {
             let name = "layer.\(slot.slot.layer).\(slot.slot.kind.rawValue)"
-            let expected = [TensorFile.Entry(name: name + ".a", shape: [r, slot.inputs]),
-                            TensorFile.Entry(name: name + ".b", shape: [slot.outputs, r])]
+            let expected = [TensorEntry(name: name + ".a", shape: [r, slot.inputs]),
+                            TensorEntry(name: name + ".b", shape: [slot.outputs, r])]
             for (j, entry) in expected.enumerated() where file.header.tensors[2 * i + j] != entry {
                 throw fail("tensor \(2 * i + j) is \(file.header.tensors[2 * i + j].name) \(file.header.tensors[2 * i + j].shape), "
                     + "expected \(entry.name) \(entry.shape)")
@@ -108,8 +107,7 @@ public struct LoRAArtifact: Sendable {
     /// The adapters for inference (`LlamaSession`, `Generator`), checked against `model`.
     public func loraSet(for model: LlamaModel) throws -> LoRASet {
         guard ModelShape(model.config) == parameters.shape else {
-            throw TrainingError.invalidArtifact(path: contentHash ?? "adapter",
-                                                reason: "made for \(parameters.shape), the model is \(ModelShape(model.config))")
+            throw ArtifactError(path: contentHash ?? "adapter", reason: "made for \(parameters.shape), the model is \(ModelShape(model.config))")
         }
         return try parameters.loraSet(for: model)
     }

@@ -1,4 +1,3 @@
-import TwinlogGeneration
 import TwinlogRuntime
 
 /// The trainable adapters of a run: A and B of every targeted layer in one flat array (the order
@@ -28,7 +27,7 @@ public struct LoRAParameters: Sendable, Equatable {
     public let shape: ModelShape
 
     /// Zero-filled adapters for every (layer, target) of a model of `shape`.
-    init(configuration: LoRAConfiguration, shape: ModelShape) {
+    package init(configuration: LoRAConfiguration, shape: ModelShape) {
         let r = configuration.rank
         var slots: [Slot] = []
         var offset = 0
@@ -47,7 +46,7 @@ public struct LoRAParameters: Sendable, Equatable {
     }
 
     /// The outputs and inputs of the projection `kind` in a model of `shape`.
-    static func dimensions(_ kind: LinearSlot.Kind, in shape: ModelShape) -> (outputs: Int, inputs: Int) {
+    package static func dimensions(_ kind: LinearSlot.Kind, in shape: ModelShape) -> (outputs: Int, inputs: Int) {
         switch kind {
         case .query, .output: (shape.modelDim, shape.modelDim)
         case .key, .value: (shape.kvDim, shape.modelDim)

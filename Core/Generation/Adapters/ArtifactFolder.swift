@@ -14,7 +14,7 @@ public struct ArtifactFolder: Sendable {
     /// The folder at `path` (relative paths from the working directory); it must exist.
     public init(path: String) throws {
         guard let root = Self.realPath(path) else {
-            throw TrainingError.invalidArtifact(path: path, reason: "the artifacts folder does not exist or cannot be resolved")
+            throw ArtifactError(path: path, reason: "the artifacts folder does not exist or cannot be resolved")
         }
         self.root = root
     }
@@ -23,15 +23,15 @@ public struct ArtifactFolder: Sendable {
     /// or lies outside the folder.
     public func resolve(_ path: String) throws -> String {
         guard !path.isEmpty, !path.utf8.contains(0) else {
-            throw TrainingError.invalidArtifact(path: path, reason: "not a file path")
+            throw ArtifactError(path: path, reason: "not a file path")
         }
         let joined = path.hasPrefix("/") ? path : root + "/" + path
         guard let real = Self.realPath(joined) else {
-            throw TrainingError.invalidArtifact(path: path, reason: "does not exist or cannot be resolved")
+            throw ArtifactError(path: path, reason: "does not exist or cannot be resolved")
         }
         let inside = root == "/" ? real.hasPrefix("/") : real.hasPrefix(root + "/")
         guard inside else {
-            throw TrainingError.invalidArtifact(path: path, reason: "resolves to \(real), outside the artifacts folder \(root)")
+            throw ArtifactError(path: path, reason: "resolves to \(real), outside the artifacts folder \(root)")
         }
         return real
     }
