@@ -119,12 +119,18 @@ public final class IndexMaterializer: Service {
     public var position: IndexLogPosition { progress.state.withLock { $0.position } }
 
     /// Applies batches until the task is cancelled or a graceful shutdown begins, snapshotting
-    /// when due; then takes a final snapshot and closes the clients.
+    /// when due; then takes a final snapshot and closes the clients (the admin client too when the
+    /// run fails).
     public func run() async throws {
-        try await runtime.run {
-            if self.snapshotDue() { try await self.snapshot() }
+        do {
+            try await runtime.run {
+                if self.snapshotDue() { try await self.snapshot() }
+            }
+            if configuration.snapshotPath != nil, configuration.writesSnapshots { try await snapshot() }
+        } catch {
+            await admin.close()
+            throw error
         }
-        if configuration.snapshotPath != nil, configuration.writesSnapshots { try await snapshot() }
         await admin.close()
     }
 

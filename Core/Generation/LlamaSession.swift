@@ -89,8 +89,18 @@ public final class LlamaSession {
                         pairing: c.ropeStyle)
 
             // Per-head attention products run on the calling thread: they are small, and a hand-off
-            // to other cores per head would cost more than it saves.
-            for head in 0..<c.heads {
+            // to other cores per head would cost more than it saves. One new token (decoding) takes
+            // matrix-vector products: sgemm would copy the head's keys and values into its packed
+            // layout at every call, which at a long context costs more than the products.
+            for head in 0..<c.heads where n == 1 {
+                let kvHead = head / groupSize
+                BLAS.gemv(.none, rows: positions, columns: hd, alpha: scale, a: keys + kvHead * hd, lda: kv, x: q + head * hd,
+                          y: scores)
+                Layers.causalSoftmax(scores, count: positions, width: positions)
+                BLAS.gemv(.transposed, rows: positions, columns: hd, a: values + kvHead * hd, lda: kv, x: scores,
+                          y: attended + head * hd)
+            }
+            for head in 0..<c.heads where n > 1 {
                 let kvHead = head / groupSize
                 BLAS.gemm(.none, .transposed, m: n, n: positions, k: hd, alpha: scale, a: q + head * hd, lda: d,
                           b: keys + kvHead * hd, ldb: kv, c: scores, ldc: positions)
