@@ -309,7 +309,10 @@ AVX2 static inline __m128i bits_to_0x10(uint32_t bits) {
 /// d = max|x| / 127 and the block's sum d·Σq (for the minimum terms: taking the quantized sum
 /// makes the product's error Σ w·(x − d·q), not Σ (w − min)·(x − d·q)); per super-block of 256
 /// (for the K-quants) the same codes with one scale per 256 and the integer sums of each 16 codes,
-/// so a K-quant product accumulates integers over a whole super-block and converts once.
+/// so a K-quant product accumulates integers over a whole super-block and converts once. That
+/// scale is stored as llama.cpp's Q8_K stores it, 1 / (127 / max|x|), the reciprocal of the factor
+/// the codes were made with, which can differ from max|x| / 127 in the last bit: with it, greedy
+/// decoding follows llama.cpp's on more prompts (BENCHMARKS.md, parity).
 typedef struct {
     const int8_t *q;       ///< codes per block of 32
     const float *d;        ///< their scales
@@ -386,8 +389,9 @@ AVX2 static void quantize_x(const float *x, int64_t columns, void *buffer) {
         __m256 m = _mm256_setzero_ps();
         for (int i = 0; i < 256; i += 8) m = _mm256_max_ps(m, abs8(v + i));
         const float amax = amax8(m);
-        dk[b] = amax / 127.0f;
-        const __m256 inverse = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+        const float scale = amax != 0.0f ? 127.0f / amax : 0.0f;
+        dk[b] = amax != 0.0f ? 1.0f / scale : 0.0f;
+        const __m256 inverse = _mm256_set1_ps(scale);
         for (int i = 0; i < 256; i += 32) codes32(v + i, inverse, qk + 256 * b + i);
         for (int g = 0; g < 16; g++) bsum[16 * b + g] = (int16_t)code_sum(qk + 256 * b + 16 * g, 16);
     }
