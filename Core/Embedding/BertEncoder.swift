@@ -6,7 +6,12 @@ import TwinlogLinalg
 /// Batches are packed: the sequences' tokens lie end to end, [N × hidden] with N the sum of the
 /// lengths, and attention runs per sequence over its own length. That computes exactly what a
 /// padded batch with an attention mask computes (masked keys get weight e^−∞ = 0 there) without
-/// spending any matrix product on padding rows.
+/// spending any matrix product on padding rows. The token-wise products run once per sequence too
+/// (`eachSequence`), never over the packed batch: OpenBLAS's sgemm rounds a row differently with
+/// the number of rows of the call (on an AVX2 Zen CPU, a row of a 64-row product differs from the
+/// same row in a 128-row one in about 5 % of its values), so over the batch a text's vector would
+/// depend on the texts batched with it, and a replay that batches differently would not rebuild
+/// the index bit for bit. One sequence's products depend on its tokens only.
 ///
 /// Shapes (H hidden, I intermediate, A heads, d = H/A, N packed tokens, L one sequence's length):
 ///   embeddings  ids[N] → x[N×H]
@@ -34,7 +39,7 @@ struct BertEncoder: Sendable {
         }
         for layer in weights.layers {
             attention(layer, offsets: offsets, lengths: lengths, tokens: tokens, workspace: workspace)
-            feedForward(layer, tokens: tokens, workspace: workspace)
+            feedForward(layer, offsets: offsets, lengths: lengths, tokens: tokens, workspace: workspace)
         }
         let h = configuration.hiddenSize
         for (index, (offset, length)) in zip(offsets, lengths).enumerated() {
@@ -73,8 +78,10 @@ struct BertEncoder: Sendable {
         let x = workspace.hidden!, qkv = workspace.qkv!, context = workspace.context!
         let residual = workspace.residual!, scores = workspace.scores!
         RowKernels.broadcast(weights.pointer(layer.qkvBias), rows: n, width: 3 * h, into: qkv)
-        BLAS.gemm(.none, .transposed, m: n, n: 3 * h, k: h, a: x, lda: h, b: weights.pointer(layer.qkvWeight),
-                  ldb: h, beta: 1, c: qkv, ldc: 3 * h)
+        eachSequence(offsets, lengths) { offset, length in
+            BLAS.gemm(.none, .transposed, m: length, n: 3 * h, k: h, a: x + offset * h, lda: h, b: weights.pointer(layer.qkvWeight),
+                      ldb: h, beta: 1, c: qkv + offset * 3 * h, ldc: 3 * h)
+        }
         let scale = 1 / Float(d).squareRoot()
         for (offset, length) in zip(offsets, lengths) {
             let stride = (length + 15) / 16 * 16
@@ -88,25 +95,37 @@ struct BertEncoder: Sendable {
             }
         }
         RowKernels.add(x, row: weights.pointer(layer.attentionOutBias), rows: n, width: h, into: residual)
-        BLAS.gemm(.none, .transposed, m: n, n: h, k: h, a: context, lda: h, b: weights.pointer(layer.attentionOutWeight),
-                  ldb: h, beta: 1, c: residual, ldc: h)
+        eachSequence(offsets, lengths) { offset, length in
+            BLAS.gemm(.none, .transposed, m: length, n: h, k: h, a: context + offset * h, lda: h,
+                      b: weights.pointer(layer.attentionOutWeight), ldb: h, beta: 1, c: residual + offset * h, ldc: h)
+        }
         RowKernels.layerNorm(residual, rows: n, width: h, gain: weights.pointer(layer.attentionNormGain),
                              bias: weights.pointer(layer.attentionNormBias), epsilon: c.layerNormEpsilon, into: x)
     }
 
     /// x = LayerNorm(x + GELU(x·W1ᵀ + b1)·W2ᵀ + b2).
-    private func feedForward(_ layer: BertWeights.Layer, tokens n: Int, workspace: EncoderWorkspace) {
+    private func feedForward(_ layer: BertWeights.Layer, offsets: [Int], lengths: [Int], tokens n: Int,
+                             workspace: EncoderWorkspace) {
         let c = configuration
         let (h, i) = (c.hiddenSize, c.intermediateSize)
         let x = workspace.hidden!, up = workspace.intermediate!, residual = workspace.residual!
         RowKernels.broadcast(weights.pointer(layer.upBias), rows: n, width: i, into: up)
-        BLAS.gemm(.none, .transposed, m: n, n: i, k: h, a: x, lda: h, b: weights.pointer(layer.upWeight),
-                  ldb: h, beta: 1, c: up, ldc: i)
+        eachSequence(offsets, lengths) { offset, length in
+            BLAS.gemm(.none, .transposed, m: length, n: i, k: h, a: x + offset * h, lda: h, b: weights.pointer(layer.upWeight),
+                      ldb: h, beta: 1, c: up + offset * i, ldc: i)
+        }
         RowKernels.gelu(up, count: n * i)
         RowKernels.add(x, row: weights.pointer(layer.downBias), rows: n, width: h, into: residual)
-        BLAS.gemm(.none, .transposed, m: n, n: h, k: i, a: up, lda: i, b: weights.pointer(layer.downWeight),
-                  ldb: i, beta: 1, c: residual, ldc: h)
+        eachSequence(offsets, lengths) { offset, length in
+            BLAS.gemm(.none, .transposed, m: length, n: h, k: i, a: up + offset * i, lda: i, b: weights.pointer(layer.downWeight),
+                      ldb: i, beta: 1, c: residual + offset * h, ldc: h)
+        }
         RowKernels.layerNorm(residual, rows: n, width: h, gain: weights.pointer(layer.outputNormGain),
                              bias: weights.pointer(layer.outputNormBias), epsilon: c.layerNormEpsilon, into: x)
+    }
+
+    /// Runs `product` for each sequence of the packed batch, with its first row and its length.
+    private func eachSequence(_ offsets: [Int], _ lengths: [Int], _ product: (_ offset: Int, _ length: Int) -> Void) {
+        for (offset, length) in zip(offsets, lengths) { product(offset, length) }
     }
 }

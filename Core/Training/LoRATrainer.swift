@@ -289,10 +289,10 @@ public final class LoRATrainer: @unchecked Sendable {
                       options: TrainingRunOptions, parameters: LoRAParameters, adam: AdamW) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let count = parameters.count
-        var file = TensorFile(header: CheckpointHeader(lora: configuration.lora, model: shape, training: configuration, step: adam.step,
-                                                       metadata: ["data": fingerprint, "base_model": options.baseModelHash],
-                                                       tensors: ["parameters", "adam.m", "adam.v"].map { TensorEntry(name: $0, shape: [count]) }),
-                              tensors: [parameters.values, adam.m, adam.v])
+        let header = CheckpointHeader(lora: configuration.lora, model: shape, training: configuration, step: adam.step,
+                                      metadata: ["data": fingerprint, "base_model": options.baseModelHash],
+                                      tensors: ["parameters", "adam.m", "adam.v"].map { TensorEntry(name: $0, shape: [count]) })
+        var file = TensorFile(header: header, tensors: [parameters.values, adam.m, adam.v])
         try file.write(to: path)
     }
 

@@ -24,6 +24,23 @@ struct EmbedderTests {
         }
     }
 
+    @Test("a text's vector is the same bit for bit alone, in a batch, in another order and in batches of another size")
+    func batchInvariance() async throws {
+        let embedder = try ModelFolder.embedder.get()
+        let small = try Embedder(modelDirectory: ModelFolder.url(), batchSize: 3)
+        let texts = ReferenceFixture.shared.items.map(\.text)
+        var alone: [[Float]] = []
+        for text in texts { alone.append(await embedder.embed(text)) }
+        let batched = await embedder.embed(texts)
+        let reversed = Array(await embedder.embed(texts.reversed()).reversed())
+        let smallBatches = await small.embed(texts)
+        for (index, vector) in alone.enumerated() {
+            #expect(batched[index] == vector, "text \(index) in one batch")
+            #expect(reversed[index] == vector, "text \(index) in reverse order")
+            #expect(smallBatches[index] == vector, "text \(index) in batches of 3")
+        }
+    }
+
     @Test("every embedding has 384 values and unit length")
     func unitLength() async throws {
         let embedder = try ModelFolder.embedder.get()

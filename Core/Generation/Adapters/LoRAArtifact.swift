@@ -1,4 +1,3 @@
-
 /// A trained adapter as a file: the `TensorFile` container of kind "adapter" with the LoRA
 /// settings, the model shape and free-form metadata (dataset version, base model hash, metrics)
 /// in the header, and per adapted layer two tensors, `layer.L.KIND.a` [rank × inputs] and
@@ -51,10 +50,12 @@ public struct LoRAArtifact: Sendable {
     /// `load` for an artifact held in memory (tests, fuzzing); `name` stands for the path in errors.
     public static func parse(bytes: [UInt8], name: String = "<memory>", expectedSha256: String? = nil,
                              model: ModelShape? = nil) throws -> LoRAArtifact {
-        try validated(TensorFile<AdapterHeader>.parse(bytes: bytes, name: name, expectedHash: expectedSha256), name: name, model: model)
+        try validated(TensorFile<AdapterHeader>.parse(bytes: bytes, name: name, expectedHash: expectedSha256), name: name,
+                      model: model)
     }
 
-    private static func validated(_ file: TensorFile<AdapterHeader>, name path: String, model expectedShape: ModelShape?) throws -> LoRAArtifact {
+    private static func validated(_ file: TensorFile<AdapterHeader>, name path: String,
+                                  model expectedShape: ModelShape?) throws -> LoRAArtifact {
         func fail(_ reason: String) -> ArtifactError { ArtifactError(path: path, reason: reason) }
         guard file.header.kind == "adapter" else { throw fail("it is a \(file.header.kind), not an adapter") }
         do { try file.header.lora.validate() } catch { throw fail("\(error)") }
@@ -107,7 +108,8 @@ public struct LoRAArtifact: Sendable {
     /// The adapters for inference (`LlamaSession`, `Generator`), checked against `model`.
     public func loraSet(for model: LlamaModel) throws -> LoRASet {
         guard ModelShape(model.config) == parameters.shape else {
-            throw ArtifactError(path: contentHash ?? "adapter", reason: "made for \(parameters.shape), the model is \(ModelShape(model.config))")
+            throw ArtifactError(path: contentHash ?? "adapter",
+                                reason: "made for \(parameters.shape), the model is \(ModelShape(model.config))")
         }
         return try parameters.loraSet(for: model)
     }

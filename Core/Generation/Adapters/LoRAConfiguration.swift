@@ -1,4 +1,3 @@
-
 /// Which linear layers get adapters and how big they are. Defaults follow common LoRA practice
 /// for small models (rank 8, alpha 16, query and value projections).
 public struct LoRAConfiguration: Sendable, Equatable, Codable {

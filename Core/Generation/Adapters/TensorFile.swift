@@ -99,7 +99,9 @@ package struct TensorFile<Header: TensorFileHeader> {
         do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<headerEnd])) } catch {
             throw fail("unreadable header (\(error))")
         }
-        guard header.format == TensorFileFormat.version else { throw fail("format \(header.format) is not supported (this build reads format 1)") }
+        guard header.format == TensorFileFormat.version else {
+            throw fail("format \(header.format) is not supported (this build reads format \(TensorFileFormat.version))")
+        }
         // Every size below is checked against the bytes present before anything is allocated.
         let available = (body - headerEnd) / 4
         var total = 0
