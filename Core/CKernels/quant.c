@@ -7,15 +7,11 @@
 // sub-block scales are applied in int32; with AVX-512 VNNI the K-quants take 64 weights per
 // instruction and vpdpwssd. Each weight block is decoded once for up to four tokens,
 // so a prompt's tokens share the decoding. F16/F32 rows use float FMA. No product ever holds a
-// dequantized matrix.
-#include "twinlog_kernels.h"
+// dequantized matrix. The ARM64 NEON products, the same math, are in quant_neon.c; the activations
+// they read are quantized here in plain C (tw_quantize_activations_c), the AVX2 quantization's bytes.
+#include "quant_internal.h"
 
-#include <string.h>
-
-enum {
-    T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8,
-    T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_BF16 = 30,
-};
+#include <math.h>
 
 int tw_block_elements(uint32_t type) {
     switch (type) {
@@ -45,40 +41,6 @@ int tw_block_bytes(uint32_t type) {
 }
 
 int tw_type_supported(uint32_t type) { return tw_block_elements(type) != 0; }
-
-static inline uint16_t load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-
-/// IEEE half to float, exact for every input (subnormals scaled by 2⁻²⁴, infinities and NaNs kept).
-static inline float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu, bits;
-    float f;
-    if (exponent == 0) {
-        f = (float)mantissa * 5.9604644775390625e-8f;
-        memcpy(&bits, &f, 4);
-        bits |= sign;
-    } else if (exponent == 31) {
-        bits = sign | 0x7F800000u | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    }
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline float half_at(const uint8_t *p) { return half_to_float(load_u16(p)); }
-
-/// The 6-bit scale and minimum of sub-block j of a Q4_K or Q5_K super-block.
-static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *scale, uint8_t *minimum) {
-    if (j < 4) {
-        *scale = q[j] & 63;
-        *minimum = q[j + 4] & 63;
-    } else {
-        *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *minimum = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
 
 // One block of each type to float32, in ggml's formulas and operand order.
 
@@ -304,36 +266,6 @@ AVX2 static inline __m128i bits_to_0x10(uint32_t bits) {
     return _mm_and_si128(v, _mm_set1_epi8(0x10));
 }
 
-/// Activations quantized for the integer products, as llama.cpp's CPU path does, in two forms:
-/// per block of 32 values (for the 32-weight types) int8 codes q = round(x / d) with
-/// d = max|x| / 127 and the block's sum d·Σq (for the minimum terms: taking the quantized sum
-/// makes the product's error Σ w·(x − d·q), not Σ (w − min)·(x − d·q)); per super-block of 256
-/// (for the K-quants) the same codes with one scale per 256 and the integer sums of each 16 codes,
-/// so a K-quant product accumulates integers over a whole super-block and converts once. That
-/// scale is stored as llama.cpp's Q8_K stores it, 1 / (127 / max|x|), the reciprocal of the factor
-/// the codes were made with, which can differ from max|x| / 127 in the last bit: with it, greedy
-/// decoding follows llama.cpp's on more prompts (BENCHMARKS.md, parity).
-typedef struct {
-    const int8_t *q;       ///< codes per block of 32
-    const float *d;        ///< their scales
-    const float *sum;      ///< the blocks' sums d·Σq
-    const int8_t *qk;      ///< codes per super-block of 256 (columns % 256 == 0 only)
-    const float *dk;       ///< their scales
-    const int16_t *bsum;   ///< Σ of each 16 codes
-} quantized_x;
-
-/// Where each part of the prepared activations of `columns` values lives in the caller's buffer.
-static quantized_x activations_view(const void *buffer, int64_t columns) {
-    const int8_t *codes = (const int8_t *)buffer;
-    const float *scales = (const float *)(codes + columns);
-    const int8_t *k_codes = (const int8_t *)(scales + 2 * (columns / 32));
-    const float *k_scales = (const float *)(k_codes + columns);
-    return (quantized_x){.q = codes, .d = scales, .sum = scales + columns / 32, .qk = k_codes, .dk = k_scales,
-                         .bsum = (const int16_t *)(k_scales + columns / 256)};
-}
-
-
-#define INLINE static inline __attribute__((always_inline))
 /// The most tokens one pass over a weight row serves (their accumulators stay in registers): four
 /// in the 16 AVX2 registers, eight in the 32 of AVX-512 for the K-quants, whose super-blocks cost
 /// the most to unpack and so gain the most from serving more tokens per unpacking.
@@ -881,14 +813,6 @@ AVX2 static int dequantize_avx2(uint32_t type, const uint8_t *b, float *y, int64
     }
 }
 
-/// Whether `type` has an integer product here (the other AVX2 products are F32/F16 in float).
-static int has_integer_product(uint32_t type) {
-    switch (type) {
-    case T_Q4_0: case T_Q4_1: case T_Q5_0: case T_Q5_1: case T_Q8_0: case T_Q4_K: case T_Q5_K: case T_Q6_K: return 1;
-    default: return 0;
-    }
-}
-
 /// Decoding (one token): the type chosen once, then a direct pass over the rows.
 #define EACH_ROW(call) for (int64_t r = first; r < end; r++) { const uint8_t *row = weights + r * row_bytes; call; }
 AVX2 static void matvec256(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const quantized_x *x,
@@ -916,9 +840,6 @@ AVX512 static void matvec512(uint32_t type, const uint8_t *weights, size_t row_b
     }
 }
 #undef EACH_ROW
-
-/// Rows of weights per tile: a tile stays in L1/L2 while every token group passes over it.
-enum { ROW_TILE = 16 };
 
 AVX2 static void matmul_simd(uint32_t type, const uint8_t *weights, size_t row_bytes, int64_t columns, const float *x,
                              const void *activations, int64_t tokens, float *y, int64_t y_stride, int64_t first, int64_t end,
@@ -970,6 +891,8 @@ tw_kernels tw_kernels_available(void) {
     }
     return (tw_kernels)level;
 }
+#elif defined(__aarch64__)
+tw_kernels tw_kernels_available(void) { return TW_KERNELS_NEON; }
 #else
 tw_kernels tw_kernels_available(void) { return TW_KERNELS_PORTABLE; }
 #endif
@@ -982,16 +905,74 @@ size_t tw_activations_bytes(int64_t columns) {
     return bytes;
 }
 
+/// The largest |x[i]| of `count` values.
+static float max_abs(const float *x, int count) {
+    float amax = 0.0f;
+    for (int i = 0; i < count; i++) {
+        const float a = fabsf(x[i]);
+        amax = a > amax ? a : amax;
+    }
+    return amax;
+}
+
+/// One activation code from x · (127 / max|x|) as the AVX2 quantization makes it: rounded to
+/// nearest, ties to even (cvtps2dq), then saturated to int8 (packs); NaN and values beyond int32
+/// become x86's "integer indefinite", which saturates to -128.
+static inline int8_t activation_code(float scaled) {
+    if (!(scaled >= -2147483648.0f && scaled < 2147483648.0f)) return -128;
+    const float rounded = rintf(scaled);
+    return (int8_t)(rounded > 127.0f ? 127.0f : rounded < -128.0f ? -128.0f : rounded);
+}
+
+/// 32 or 256 codes of x made with `factor`; returns their sum.
+static int activation_codes(const float *x, int count, float factor, int8_t *codes) {
+    int sum = 0;
+    for (int i = 0; i < count; i++) {
+        codes[i] = activation_code(x[i] * factor);
+        sum += codes[i];
+    }
+    return sum;
+}
+
+void tw_quantize_activations_c(const float *x, int64_t columns, void *activations) {
+    const quantized_x view = activations_view(activations, columns);
+    int8_t *q = (int8_t *)view.q;
+    float *d = (float *)view.d, *sum = (float *)view.sum;
+    for (int64_t b = 0; b < columns / 32; b++) {
+        const float amax = max_abs(x + 32 * b, 32);
+        d[b] = amax / 127.0f;
+        sum[b] = d[b] * (float)activation_codes(x + 32 * b, 32, amax != 0.0f ? 127.0f / amax : 0.0f, q + 32 * b);
+    }
+    if (columns % 256 != 0) return;
+    int8_t *qk = (int8_t *)view.qk;
+    float *dk = (float *)view.dk;
+    int16_t *bsum = (int16_t *)view.bsum;
+    for (int64_t b = 0; b < columns / 256; b++) {
+        const float amax = max_abs(x + 256 * b, 256);
+        const float scale = amax != 0.0f ? 127.0f / amax : 0.0f;
+        dk[b] = amax != 0.0f ? 1.0f / scale : 0.0f;
+        for (int g = 0; g < 16; g++)
+            bsum[16 * b + g] = (int16_t)activation_codes(x + 256 * b + 16 * g, 16, scale, qk + 256 * b + 16 * g);
+    }
+}
+
 /// The implementation that runs when `requested` is asked for: AUTO is the best available, and a
-/// request beyond this CPU gets the best it has.
+/// request beyond this CPU gets the best it has. On ARM64 every request but PORTABLE gets NEON; on
+/// x86 a NEON request is beyond every x86 level, so it gets the best x86 kernels.
 static tw_kernels resolve(tw_kernels requested) {
     const tw_kernels available = tw_kernels_available();
+#if defined(__aarch64__)
+    return requested == TW_KERNELS_PORTABLE ? requested : available;
+#else
     return requested == TW_KERNELS_AUTO || requested > available ? available : requested;
+#endif
 }
 
 void tw_dequantize(uint32_t type, const void *source, float *destination, int64_t count, tw_kernels kernels) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (resolve(kernels) >= TW_KERNELS_AVX2 && dequantize_avx2(type, source, destination, count)) return;
+#elif defined(__aarch64__)
+    if (resolve(kernels) == TW_KERNELS_NEON && tw_neon_dequantize(type, source, destination, count)) return;
 #else
     (void)kernels;
 #endif
@@ -1001,6 +982,8 @@ void tw_dequantize(uint32_t type, const void *source, float *destination, int64_
 void tw_prepare_activations(const float *x, int64_t columns, void *activations) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (tw_kernels_available() >= TW_KERNELS_AVX2) quantize_x(x, columns, activations);
+#elif defined(__aarch64__)
+    tw_quantize_activations_c(x, columns, activations);
 #else
     (void)x; (void)columns; (void)activations;
 #endif
@@ -1009,6 +992,8 @@ void tw_prepare_activations(const float *x, int64_t columns, void *activations) 
 int tw_integer_product(uint32_t type, int64_t columns, tw_kernels kernels) {
 #if defined(__x86_64__) || defined(_M_X64)
     return resolve(kernels) >= TW_KERNELS_AVX2 && has_integer_product(type) && columns % tw_block_elements(type) == 0;
+#elif defined(__aarch64__)
+    return resolve(kernels) == TW_KERNELS_NEON && has_integer_product(type) && columns % tw_block_elements(type) == 0;
 #else
     (void)type; (void)columns; (void)kernels;
     return 0;
@@ -1024,6 +1009,12 @@ void tw_matmul(uint32_t type, const void *weights, size_t row_bytes, int64_t col
     if (kernels >= TW_KERNELS_AVX2
         && (type == T_F32 || type == T_F16 || (activations && tw_integer_product(type, columns, kernels)))) {
         matmul_simd(type, weights, row_bytes, columns, x, activations, tokens, y, y_stride, first, end, kernels);
+        return;
+    }
+#elif defined(__aarch64__)
+    if (kernels == TW_KERNELS_NEON
+        && (type == T_F32 || type == T_F16 || (activations && tw_integer_product(type, columns, kernels)))) {
+        tw_neon_matmul(type, weights, row_bytes, columns, x, activations, tokens, y, y_stride, first, end);
         return;
     }
 #else

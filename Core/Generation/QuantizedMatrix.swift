@@ -4,13 +4,13 @@ import TwinlogLinalg
 
 /// A weight matrix [rows × columns] kept in its GGUF blocks (any block-stored `GGMLType`) and
 /// multiplied in place by Core/CKernels: the AVX2/FMA/F16C products (AVX-512 VNNI for the K-quants;
-/// the best the CPU has, chosen once at start-up) decode each block in registers and multiply it
-/// with activations quantized to int8 (per block of 32, or per super-block of 256 for the
-/// K-quants), for up to four tokens per decoded block; the portable ones dequantize a block at a
-/// time and use Float32 activations. No dequantized copy of a whole matrix ever exists (long
-/// prompts of the 32-weight types go through sgemm one 4-MB tile at a time). The bytes are usually
-/// the memory-mapped file itself: loading costs no copy, and resident memory is the file's pages
-/// that were touched.
+/// the best the CPU has, chosen once at start-up), or on ARM64 the NEON ones, decode each block in
+/// registers and multiply it with activations quantized to int8 (per block of 32, or per
+/// super-block of 256 for the K-quants), for up to four tokens per decoded block; the portable ones
+/// dequantize a block at a time and use Float32 activations. No dequantized copy of a whole matrix
+/// ever exists (long prompts of the 32-weight types go through sgemm one 4-MB tile at a time). The
+/// bytes are usually the memory-mapped file itself: loading costs no copy, and resident memory is
+/// the file's pages that were touched.
 final class QuantizedMatrix: @unchecked Sendable {
     let type: GGMLType
     let rows: Int
@@ -53,7 +53,7 @@ final class QuantizedMatrix: @unchecked Sendable {
         type.dequantize(bytes + r * rowBytes, into: out, count: columns)
     }
 
-    /// Whether the products run as integers (AVX2 kernels for this type).
+    /// Whether the products run as integers (AVX2 or NEON kernels for this type).
     var hasIntegerProduct: Bool { tw_integer_product(type.rawValue, Int64(columns), kernels.c) != 0 }
 
     /// Whether a prompt's many rows are multiplied here rather than by sgemm over dequantized tiles:
@@ -129,12 +129,17 @@ public enum MatrixKernels: String, Sendable, CaseIterable {
     /// AVX2, and the K-quants on 512-bit registers with VNNI (AVX-512 F/BW/VL + VNNI); the same
     /// integer sums as `avx2`.
     case avx512
+    /// ARM64 NEON (sdot where the CPU has the dot-product extension): the integer products of `avx2`
+    /// on int8 activations. On x86 it runs the best x86 kernels; on ARM64 so does every choice but
+    /// `portable`.
+    case neon
 
     /// The implementation `automatic` chooses on this CPU, for benchmark reports.
     public static var available: MatrixKernels {
         switch tw_kernels_available() {
         case TW_KERNELS_AVX512: return .avx512
         case TW_KERNELS_AVX2: return .avx2
+        case TW_KERNELS_NEON: return .neon
         default: return .portable
         }
     }
@@ -145,6 +150,7 @@ public enum MatrixKernels: String, Sendable, CaseIterable {
         case .portable: return TW_KERNELS_PORTABLE
         case .avx2: return TW_KERNELS_AVX2
         case .avx512: return TW_KERNELS_AVX512
+        case .neon: return TW_KERNELS_NEON
         }
     }
 }

@@ -80,7 +80,7 @@ enum RealModel {
     static let tokenizer: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: try file.get()) }
     /// Float32 weights: the products run in OpenBLAS, which keeps debug-build tests fast.
     static let model: Result<LlamaModel, any Error> = Result { try LlamaModel(gguf: try file.get(), format: .float32) }
-    /// The default quantized weights, multiplied by the best kernels of this CPU (AVX2: int8 activations).
+    /// The default quantized weights, multiplied by the best kernels of this CPU (AVX2, NEON: int8 activations).
     static let quantizedModel: Result<LlamaModel, any Error> = Result {
         try LlamaModel(gguf: try file.get(), format: .quantized)
     }
@@ -90,7 +90,7 @@ enum RealModel {
     }
 }
 
-/// The most the AVX2 kernels' int8 activations can move Σ w·x: per block of `width` values of x
+/// The most the SIMD kernels' int8 activations can move Σ w·x: per block of `width` values of x
 /// (32, or 256 for the K-quants), each rounded by at most half its step d = max|x| / 127, times
 /// Σ |w| over the block.
 func int8ActivationBound(row: [Float], x: [Float], block width: Int = 32) -> Double {

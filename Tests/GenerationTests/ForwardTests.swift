@@ -113,7 +113,7 @@ struct QuantizedForwardTests {
     /// which rounds in prefill too, 0.27-0.34, and it leaves the reference's greedy ids at a step
     /// whose margin is 0.22), so greedy decoding may part from the float32 reference only where the
     /// reference itself nearly tied.
-    @Test("with this CPU's kernels (int8 activations on AVX2), logits stay within 0.25 and greedy ids part from the reference only at a near tie")
+    @Test("with this CPU's kernels (int8 activations on AVX2 and NEON), logits stay within 0.25 and greedy ids part from the reference only at a near tie")
     func defaultKernelsKeepGreedyIDs() throws {
         let model = try RealModel.quantizedModel.get()
         for prompt in try Fixtures.logits().prompts {
@@ -134,7 +134,7 @@ struct QuantizedForwardTests {
         }
     }
 
-    @Test("the matrix-vector kernels equal a float64 product of the dequantized weights (AVX2: within the int8-activation bound)")
+    @Test("the matrix-vector kernels equal a float64 product of the dequantized weights (AVX2, NEON: within the int8-activation bound)")
     func kernelMatchesDenseProduct() throws {
         let file = try RealModel.file.get()
         for (name, rows) in [("blk.0.attn_k.weight", 192), ("token_embd.weight", 300)] {
@@ -143,7 +143,7 @@ struct QuantizedForwardTests {
             let matrix = try #require(QuantizedMatrix(type: info.type, bytes: file.rawBytes(info), rows: rows, columns: columns, owner: file))
             let weights = try file.dequantized(name)
             let x = (0..<columns).map { Float(sin(Double($0) * 0.37)) }
-            for kernels in [MatrixKernels.portable, .avx2, .avx512] {
+            for kernels in [MatrixKernels.portable, .avx2, .avx512, .neon] {
                 for threads in [1, 2] {
                     var y = [Float](repeating: .nan, count: rows)
                     y.withUnsafeMutableBufferPointer { matrix.multiply(x, into: $0.baseAddress!, threads: threads, kernels: kernels) }

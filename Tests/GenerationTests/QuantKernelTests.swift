@@ -5,7 +5,7 @@ import Testing
 @Suite("the block formats: dequantization against gguf-py and the in-place products")
 struct QuantKernelTests {
     @Test("every supported type dequantizes bit-exactly as gguf-py does, on synthetic and real Qwen2.5 blocks",
-          arguments: [MatrixKernels.portable, .avx2, .avx512])
+          arguments: [MatrixKernels.portable, .avx2, .avx512, .neon])
     func dequantizationMatchesReference(kernels: MatrixKernels) throws {
         let entries = try Fixtures.quantBlocks().entries
         let covered = Set(entries.map(\.typeId))
@@ -26,7 +26,7 @@ struct QuantKernelTests {
         }
     }
 
-    @Test("the AVX-512, AVX2 and portable products agree with a float64 product of the dequantized rows for one token and several, for every type (SIMD within the int8-activation bound)")
+    @Test("the AVX-512, AVX2, NEON and portable products agree with a float64 product of the dequantized rows for one token and several, for every type (SIMD within the int8-activation bound)")
     func kernelsAgree() throws {
         let entries = try Fixtures.quantBlocks().entries.filter { $0.source != "synthetic-edge" }
         var checked = Set<GGMLType>()
@@ -48,7 +48,7 @@ struct QuantKernelTests {
                 }
             }
             let matrix = try #require(QuantizedMatrix(type: type, copying: bytes, rows: rows, columns: columns))
-            // Eleven tokens (groups of four, four and three on AVX2; eight and three for the
+            // Eleven tokens (groups of four, four and three on AVX2 and NEON; eight and three for the
             // K-quants on AVX-512) whose sizes differ, and a loud stretch in each so that a
             // super-block's activation scale differs from its blocks' scales.
             let tokens = 11
@@ -71,7 +71,7 @@ struct QuantKernelTests {
                     int8Bound[t * rows + r] = int8ActivationBound(row: row, x: xt, block: activationBlock)
                 }
             }
-            for kernels in [MatrixKernels.portable, .avx2, .avx512, .automatic] {
+            for kernels in [MatrixKernels.portable, .avx2, .avx512, .neon, .automatic] {
                 for threads in [1, 2] {
                     var y = [Float](repeating: .nan, count: tokens * rows)
                     y.withUnsafeMutableBufferPointer { matrix.multiply(x, rows: tokens, into: $0.baseAddress!, threads: threads, kernels: kernels) }
