@@ -66,16 +66,7 @@ typedef struct {
     float d, m;
 } block32;
 
-static inline int block32_bytes(uint32_t type) {
-    switch (type) {
-    case T_Q4_0: return 18;
-    case T_Q4_1: return 20;
-    case T_Q5_0: return 22;
-    case T_Q5_1: return 24;
-    default: return 34;
-    }
-}
-
+/// Whether blocks of `type` store a minimum beside their scale (Q4_1, Q5_1).
 static inline int has_minimum(uint32_t type) { return type == T_Q4_1 || type == T_Q5_1; }
 
 /// The block of `type` (Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0) at `b`.
@@ -264,7 +255,7 @@ int tw_neon_dequantize(uint32_t type, const uint8_t *b, float *y, int64_t count)
         return 1;
     }
     case T_Q4_0: case T_Q4_1: case T_Q5_0: case T_Q5_1: case T_Q8_0: {
-        const int bytes = block32_bytes(type), form = has_minimum(type) ? ADD_MIN : NO_MIN;
+        const int bytes = tw_block_bytes(type), form = has_minimum(type) ? ADD_MIN : NO_MIN;
         for (int64_t i = 0; i < count / 32; i++, b += bytes, y += 32) {
             const block32 w = decode32(type, b);
             put16(w.low, w.d, w.m, form, y);

@@ -7,7 +7,7 @@
 /// The 32-weight types: per block and token one integer dot product and one float FMA; Q4_1 and
 /// Q5_1 add their minimum times the block's activation sum d·Σq.
 TARGET INLINE void NAME(rows_32)(uint32_t type, const uint8_t *b, int64_t blocks, const quantized_x *x, int n, float *out) {
-    const int bytes = block32_bytes(type), minimum = has_minimum(type);
+    const int bytes = tw_block_bytes(type), minimum = has_minimum(type);
     float32x4_t acc[GROUP];
     float bias[GROUP];
     for (int t = 0; t < n; t++) { acc[t] = vdupq_n_f32(0); bias[t] = 0; }
