@@ -274,7 +274,7 @@ final class QueryAnswerer: ConsumerHandler {
         let request = work.request
         let clock = ContinuousClock()
         var timings = retrieval.timings
-        var sources = retrieval.chunks.map(Self.source)
+        let sources = retrieval.chunks.map(Self.source)
         var flags = work.flags + retrieval.flags
         var evidence: [QueryAnswered.Evidence] = []
         let report = Self.report(retrieval)
@@ -288,14 +288,13 @@ final class QueryAnswerer: ConsumerHandler {
             guard let generator = current.generator else { return failure(.failed, "this instance has no language model loaded") }
             let remaining = request.deadline.timeIntervalSinceNow
             guard remaining > 0 else { return failure(.deadlineExceeded, "the deadline passed before generation began") }
-            let promptIDs: [Int], used: [RetrievedChunk]
+            let promptIDs: [Int]
             do {
-                (promptIDs, used) = try configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
-                                                                   tokenizer: generator.tokenizer)
+                promptIDs = try configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
+                                                           tokenizer: generator.tokenizer).ids
             } catch {
                 return failure(.failed, "the answer prompt: \(error)")
             }
-            sources = used.map(Self.source)
             let limits = GenerationLimits(
                 maxTokens: request.maxTokens,
                 timeLimit: Duration.seconds(clamping: remaining, to: configuration.maxGenerationTime) ?? .zero,
@@ -341,7 +340,7 @@ final class QueryAnswerer: ConsumerHandler {
             let embedder = self.embedder
             do {
                 let grounded = try await configuration.grounding.ground(question: request.question, generated: generated,
-                                                                        sources: used.map(\.payload)) { await embedder.embed($0) }
+                                                                        sources: retrieval.chunks.map(\.payload)) { await embedder.embed($0) }
                 answer = grounded.answer
                 evidence = grounded.evidence.map { quote in
                     QueryAnswered.Evidence(source: quote.source, text: quote.text, score: (min(1, max(0, quote.score)) * 1000).rounded() / 1000)

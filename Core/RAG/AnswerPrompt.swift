@@ -2,7 +2,9 @@ import TwinlogGeneration
 import TwinlogIndex
 
 /// Builds the ChatML prompt for an answer: a system message in the author's voice that asks for a
-/// short answer citing its sources as `[n]`, the retrieved chunks numbered as context (as many as fit the token budget, best first), and the question.
+/// short answer citing its sources as `[n]`, the retrieved chunks as context (as many as fit the
+/// token budget, best first, each numbered by its rank among all the retrieved, which is its number
+/// among the reply's sources), and the question.
 /// The question and the chunks are encoded as ordinary text: no control token of the vocabulary
 /// they spell (`<|im_start|>`, `<filename>`, …) becomes one.
 public struct AnswerPrompt: Sendable {
@@ -18,8 +20,8 @@ public struct AnswerPrompt: Sendable {
         var used: [RetrievedChunk] = []
         var context = ""
         var spent = 0
-        for chunk in chunks {
-            let entry = "[\(used.count + 1)] \(chunk.payload.title)\n\(chunk.payload.text)\n\n"
+        for (rank, chunk) in chunks.enumerated() {
+            let entry = "[\(rank + 1)] \(chunk.payload.title)\n\(chunk.payload.text)\n\n"
             let cost = tokenizer.encode(entry, matchingSpecialTokens: false).count
             guard spent + cost <= contextTokenBudget else { continue }
             spent += cost

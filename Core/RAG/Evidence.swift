@@ -26,6 +26,14 @@ public struct EvidenceQuote: Sendable, Equatable {
 /// is one) and by its lexical overlap with them, weighted by how rare each term is among the units
 /// of these sources.
 ///
+/// A line that leads into what follows it is quoted with what it introduces: a sentence ending in
+/// `:` with its list or code (`We recommend benchmarking chat models on:` and the benchmarks), a
+/// comment with the statement under it, a statement with its open brackets up to where they close
+/// (`__all__ = [` and the names), a `key:` or `def …:` with its more-indented block, a `[section]`
+/// of an INI file with its settings, a line ending in `\` with its continuation — as much as fits in
+/// `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
+/// often such a lead-in, and the fact asked for sat in the lines after it.
+///
 /// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
 /// file's path does. So a unit is read in its source's context — the embedder sees it after its
 /// path and section, and half of its lexical score counts the terms of its source, path and section
@@ -48,6 +56,8 @@ public struct EvidenceSelector: Sendable {
     /// A candidate quote and where it came from.
     struct Unit {
         var source: Int
+        /// The quote's UTF-8 range in its source's text.
+        var range: Range<Int>
         var text: Substring
         var terms: Set<String>
         /// The terms of its source's header: repository, path or title, section trail.
@@ -62,7 +72,9 @@ public struct EvidenceSelector: Sendable {
     /// The quotes for `question` (and `answer`) from `sources`, best first.
     public func select(question: String, answer: String?, sources: [ChunkPayload],
                        embed: Retriever.Embed) async throws -> [EvidenceQuote] {
-        let units = sources.enumerated().flatMap { number, payload in Self.units(of: payload, source: number + 1) }
+        let units = sources.enumerated().flatMap { number, payload in
+            Self.units(of: payload, source: number + 1, blockLimit: maxQuoteLength)
+        }
         guard !units.isEmpty else { return [] }
         let wanted = Self.terms(question).union(answer.map(Self.terms) ?? [])
         let lexical = Self.lexicalScores(units, wanted: wanted)
@@ -80,6 +92,7 @@ public struct EvidenceSelector: Sendable {
         // rather than the alpha line twice over. A quote must still score `minimumScore` alone.
         var quotes: [EvidenceQuote] = []
         var quoted = Set<Substring>()
+        var taken: [(source: Int, range: Range<Int>)] = []
         var missing = wanted
         var candidates = Array(embedded.indices)
         while quotes.count < maxQuotes {
@@ -93,36 +106,186 @@ public struct EvidenceSelector: Sendable {
             }) else { break }
             candidates.removeAll { $0 == position }
             let unit = units[embedded[position]]
-            guard quoted.insert(unit.text).inserted else { continue }
+            // A block and a line inside it are not two quotes.
+            guard !taken.contains(where: { $0.source == unit.source && $0.range.overlaps(unit.range) }),
+                  quoted.insert(unit.text).inserted else { continue }
+            taken.append((unit.source, unit.range))
             quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: scores[position]))
             missing = missing.filter { term in !unit.terms.contains { Self.matches($0, term) } }
         }
         return quotes
     }
 
-    /// Whether a unit's term stands for a wanted one: the same, or one a prefix of the other with
-    /// at least four letters (`optim` for "optimizer", `param` for "parameters").
+    /// Whether a unit's term stands for a wanted one: the same; one a prefix of the other with at
+    /// least four letters (`optim` for "optimizer", `param` for "parameters"); two inflections of
+    /// one word, equal without their endings (`trained` and "training", `saves` and "saved",
+    /// `stem`); or a configuration abbreviation of it (`lr` for "learning" and "rate", `r` for
+    /// "rank").
     static func matches(_ term: String, _ wanted: String) -> Bool {
-        term == wanted || (min(term.count, wanted.count) >= 4 && (term.hasPrefix(wanted) || wanted.hasPrefix(term)))
+        if term == wanted { return true }
+        if Self.abbreviations[wanted]?.contains(term) == true { return true }
+        guard min(term.count, wanted.count) >= 4 else { return false }
+        return term.hasPrefix(wanted) || wanted.hasPrefix(term) || stem(term) == stem(wanted)
     }
 
+    /// An English word without the first of these endings that leaves four letters or more:
+    /// -ations, -ation, -ings, -ing, -ers, -er, -es, -ed, -s, -d.
+    static func stem(_ word: String) -> Substring {
+        for ending in ["ations", "ation", "ings", "ing", "ers", "er", "es", "ed", "s", "d"]
+        where word.hasSuffix(ending) && word.count - ending.count >= 4 {
+            return word.dropLast(ending.count)
+        }
+        return Substring(word)
+    }
+
+    /// The short forms configuration files use for words a question spells out: `lora_r` is the
+    /// LoRA rank, `lr_scheduler_type` the learning-rate scheduler, `max_seq_len` the maximum
+    /// sequence length. Only these one- and two-letter pieces are kept as terms (`terms`).
+    static let abbreviations: [String: Set<String>] = [
+        "learning": ["lr"], "rate": ["lr"], "rank": ["r"], "batch": ["bs"], "maximum": ["max"], "minimum": ["min"],
+        "sequence": ["seq"], "length": ["len"], "number": ["num"], "dimension": ["dim"], "gradient": ["grad"],
+        "embedding": ["emb", "embd"], "context": ["ctx"], "temperature": ["temp"], "directory": ["dir"],
+    ]
+
+    /// The short pieces kept as terms because they abbreviate a word (`abbreviations`).
+    static let shortAbbreviations = Set(abbreviations.values.flatMap { $0 }.filter { $0.count < 3 })
+
     /// Lines of code and configuration files, sentences of prose (lines inside its fenced code
-    /// blocks); units without a term are dropped.
-    static func units(of payload: ChunkPayload, source: Int) -> [Unit] {
+    /// blocks), each lead-in with the block it introduces up to `blockLimit` UTF-8 bytes
+    /// (`blockEnd`); units without a term, and the headings of prose, are dropped.
+    static func units(of payload: ChunkPayload, source: Int, blockLimit: Int = 300) -> [Unit] {
         let text = payload.text
         let header = [payload.source, payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
         let context = Self.terms(header)
         // The embedder reads the path and section (the repository adds little and costs tokens).
         let place = [payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
         let embeddedHeader = place.isEmpty ? "" : place + ":\n"
-        return segments(of: payload).compactMap { range in
+        let ranges = segments(of: payload)
+        let byLine = quotesByLine(payload)
+        let slices = ranges.map { range in
             let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
-            let end = text.utf8.index(start, offsetBy: range.count)
-            let slice = text[start..<end]
-            let terms = Self.terms(String(slice))
-            guard !terms.isEmpty else { return nil }
-            return Unit(source: source, text: slice, terms: terms, context: context, header: embeddedHeader, keyWords: keyWords(of: slice))
+            return text[start..<text.utf8.index(start, offsetBy: range.count)]
         }
+        let iniSections = [".cfg", ".ini", ".toml"].contains { payload.title.lowercased().hasSuffix($0) }
+        return ranges.indices.compactMap { index in
+            let last = blockEnd(from: index, of: slices, ranges: ranges, in: text, byLine: byLine, iniSections: iniSections,
+                                limit: blockLimit)
+            let range = ranges[index].lowerBound..<ranges[last].upperBound
+            let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
+            let slice = text[start..<text.utf8.index(start, offsetBy: range.count)]
+            let terms = Self.terms(String(slice))
+            // A heading names a section, which the header already carries; it quotes no fact.
+            guard !terms.isEmpty, byLine || !slice.hasPrefix("#") else { return nil }
+            return Unit(source: source, range: range, text: slice, terms: terms, context: context, header: embeddedHeader,
+                        keyWords: keyWords(of: slices[index]))
+        }
+    }
+
+    /// The index of the last segment a quote starting at segment `index` takes: `index` itself,
+    /// unless that segment leads into a block (see the type's documentation), which then ends
+    /// - in code and configuration: for a comment, at the first line that is not one; where the
+    ///   brackets the line opens close; for a line ending in `:`, before the first line indented no
+    ///   deeper (a YAML list's `- ` may stay level); for a line ending in `\`, at the first line
+    ///   that does not; for an INI `[section]`, before the next;
+    /// - in prose: for a sentence ending in `:`, after the sentence that follows it, or its list
+    ///   items, or the code block that opens after it, and before any heading or sentence ending in `:`;
+    /// and always before the segment that would take the block past `limit` bytes.
+    static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], in text: String, byLine: Bool,
+                         iniSections: Bool, limit: Int) -> Int {
+        let lead = segments[index].trimmingCharacters(in: .whitespaces)
+        func fits(_ next: Int) -> Bool { ranges[next].upperBound - ranges[index].lowerBound <= limit }
+        func extend(while belongs: (Int) -> Bool) -> Int {
+            var last = index
+            while last + 1 < segments.count, fits(last + 1), belongs(last + 1) { last += 1 }
+            return last
+        }
+        if !byLine {
+            guard lead.hasSuffix(":") else { return index }
+            // What a sentence introduces: the sentence right after it, or its list items, or the
+            // lines of the code block that opens after it, up to where that block closes.
+            var inFence = false
+            return extend { next in
+                let gap = text.utf8.dropFirst(ranges[next - 1].upperBound).prefix(ranges[next].lowerBound - ranges[next - 1].upperBound)
+                if String(decoding: gap, as: UTF8.self).contains("```") {
+                    guard !inFence else { return false }
+                    inFence = true
+                }
+                let segment = segments[next]
+                guard !segment.hasPrefix("#"), !segment.hasSuffix(":") else { return inFence }
+                return inFence || next == index + 1 || isListItem(segment)
+            }
+        }
+        if isComment(lead) {
+            // A comment says what the statement under it does: both are the quote.
+            var last = index
+            while last + 1 < segments.count, fits(last + 1) {
+                last += 1
+                if !isComment(segments[last].trimmingCharacters(in: .whitespaces)) { break }
+            }
+            return last
+        }
+        var depth = bracketBalance(segments[index])
+        if depth > 0 {
+            var last = index
+            while depth > 0, last + 1 < segments.count, fits(last + 1) {
+                last += 1
+                depth += bracketBalance(segments[last])
+            }
+            return last
+        }
+        if lead.hasSuffix("\\") {
+            return extend { segments[$0 - 1].trimmingCharacters(in: .whitespaces).hasSuffix("\\") }
+        }
+        if iniSections, lead.hasPrefix("["), lead.hasSuffix("]") {
+            return extend { !segments[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+        }
+        if lead.hasSuffix(":") {
+            let indent = indentation(segments[index])
+            return extend { next in
+                let depth = indentation(segments[next])
+                return depth > indent || (depth == indent && segments[next].dropFirst(depth).hasPrefix("- "))
+            }
+        }
+        return index
+    }
+
+    /// Whether a segment of prose is an item of a list or a quote (`- `, `* `, `+ `, `1. `, `> `, `|`).
+    static func isListItem(_ segment: Substring) -> Bool {
+        if ["- ", "* ", "+ ", "> ", "|"].contains(where: { segment.hasPrefix($0) }) { return true }
+        let digits = segment.prefix(while: \.isNumber)
+        return !digits.isEmpty && segment.dropFirst(digits.count).hasPrefix(". ")
+    }
+
+    /// Whether a trimmed line of code or configuration is a comment (`#`, `//`; not a `#!` line).
+    static func isComment(_ line: String) -> Bool {
+        (line.hasPrefix("#") && !line.hasPrefix("#!")) || line.hasPrefix("//")
+    }
+
+    /// Opening minus closing brackets of a line, outside its string literals and after no `#`
+    /// comment.
+    static func bracketBalance(_ line: Substring) -> Int {
+        var balance = 0
+        var quote: Character?
+        var escaped = false
+        for character in line {
+            if let open = quote {
+                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "\"", "'": quote = character
+            case "#": return balance
+            case "(", "[", "{": balance += 1
+            case ")", "]", "}": balance -= 1
+            default: break
+            }
+        }
+        return balance
+    }
+
+    /// The count of leading spaces and tabs.
+    static func indentation(_ line: Substring) -> Int {
+        line.prefix { $0 == " " || $0 == "\t" }.count
     }
 
     /// The words of a setting line's key (see `Unit.keyWords`): the text before the first `:` or
@@ -169,15 +332,19 @@ public struct EvidenceSelector: Sendable {
     }
 
     /// The BM25 terms of a text without the one- and two-letter pieces that camel case splits off
-    /// (`LoRA` → lo, ra), which would make every unit that says QLoRA look like an answer about LoRA.
+    /// (`LoRA` → lo, ra), which would make every unit that says QLoRA look like an answer about LoRA,
+    /// except the configuration abbreviations (`lr`, `r`).
     static func terms(_ text: String) -> Set<String> {
-        Set(LexicalTerms.terms(text).filter { $0.count >= 3 || $0.contains(where: \.isNumber) })
+        Set(LexicalTerms.terms(text).filter { $0.count >= 3 || $0.contains(where: \.isNumber) || shortAbbreviations.contains($0) })
     }
 
     /// Whether a source is quoted by line: a repository file that is not prose.
     static func quotesByLine(_ payload: ChunkPayload) -> Bool {
         guard payload.kind == "repository_file" else { return false }
-        let name = payload.title.lowercased()
+        let path = payload.title.lowercased()
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        // A pip requirements file is a list of packages, one a line, not prose.
+        if name.hasSuffix(".txt"), name.hasPrefix("requirements") || name.hasPrefix("constraints") { return true }
         return ![".md", ".markdown", ".rst", ".txt", ".adoc"].contains { name.hasSuffix($0) } && !name.hasSuffix("license")
     }
 
@@ -219,11 +386,44 @@ public struct EvidenceSelector: Sendable {
         }
     }
 
-    /// The unit, or its beginning up to the last word boundary within `maxQuoteLength`.
+    /// The unit, or its beginning up to the last word boundary within `maxQuoteLength`, and then
+    /// before the third time any run of four words comes round (`withoutRepeats`).
     func cut(_ text: Substring) -> String {
-        guard text.count > maxQuoteLength else { return String(text) }
+        guard text.count > maxQuoteLength else { return String(Self.withoutRepeats(text)) }
         let head = text.prefix(maxQuoteLength)
-        guard let space = head.lastIndex(where: \.isWhitespace) else { return String(head) }
-        return String(head[..<space])
+        guard let space = head.lastIndex(where: \.isWhitespace) else { return String(Self.withoutRepeats(head)) }
+        return String(Self.withoutRepeats(head[..<space]))
+    }
+
+    /// `text` up to where a run of four words (letters, digits, `_`; case aside) would occur the
+    /// third time, trailing spaces and separators dropped: a source line that lists
+    /// `leaderboard|mmlu:anatomy|5|0,leaderboard|mmlu:…` over and over would read as an answer that
+    /// loops.
+    static func withoutRepeats(_ text: Substring) -> Substring {
+        var words: [(start: String.Index, word: String)] = []
+        var start: String.Index?
+        var index = text.startIndex
+        while index <= text.endIndex {
+            let isWord = index < text.endIndex && (text[index].isLetter || text[index].isNumber || text[index] == "_")
+            if isWord, start == nil { start = index }
+            if !isWord, let begun = start {
+                words.append((begun, text[begun..<index].lowercased()))
+                start = nil
+            }
+            guard index < text.endIndex else { break }
+            index = text.index(after: index)
+        }
+        var seen: [ArraySlice<String>: Int] = [:]
+        let names = words.map(\.word)
+        for first in names.indices.dropLast(3) {
+            let gram = names[first..<(first + 4)]
+            seen[gram, default: 0] += 1
+            if seen[gram] == 3 {
+                let head = text[..<words[first].start]
+                return head[..<(head.lastIndex { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == ")" || $0 == "]" }
+                    .map(head.index(after:)) ?? head.startIndex)]
+            }
+        }
+        return text
     }
 }

@@ -63,13 +63,34 @@ public struct Grounding: Sendable {
         if verdict.supported && !cited.isEmpty {
             return GroundedAnswer(answer: cited, evidence: quotes, kind: .generated, verdict: verdict)
         }
-        return GroundedAnswer(answer: extractive(quotes), evidence: quotes, kind: .extractive, verdict: verdict)
+        return GroundedAnswer(answer: extractive(quotes, sources: sources), evidence: quotes, kind: .extractive, verdict: verdict)
     }
 
-    /// The quotes as an answer: `According to the sources: "lora_alpha: 16" [1]; "lora_r: 16" [1].`
-    public func extractive(_ quotes: [EvidenceQuote]) -> String {
-        let cited = quotes.map { "\"\($0.text.split(whereSeparator: \.isNewline).joined(separator: " "))\" [\($0.source)]" }
+    /// The quotes as an answer, each document named before its first quote — a repository file by
+    /// its file name, and by the definition a code chunk sits in — so "which file" and "which
+    /// function" are answered too. A document is named once, so its path does not repeat:
+    /// `According to the sources: model.py, def estimate_mfu(self) [1]: "…"; [2]: "…".`
+    public func extractive(_ quotes: [EvidenceQuote], sources: [ChunkPayload]) -> String {
+        var named = Set<String>()
+        let cited = quotes.map { quote in
+            let text = "\"\(quote.text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))\""
+            guard sources.indices.contains(quote.source - 1) else { return text }
+            let source = sources[quote.source - 1]
+            let place = named.insert(source.documentId).inserted ? Self.place(of: source) : ""
+            return (place.isEmpty ? "" : place + " ") + "[\(quote.source)]: " + text
+        }
         return extractiveLead + " " + cited.joined(separator: "; ") + "."
+    }
+
+    /// How an extractive answer names a source: a repository file by its file name, followed for
+    /// code by the innermost definition of its section (`model.py, def estimate_mfu(self)`); any
+    /// other source by its title.
+    static func place(of source: ChunkPayload) -> String {
+        guard source.kind == "repository_file" else { return source.title }
+        let name = source.title.split(separator: "/").last.map(String.init) ?? source.title
+        guard EvidenceSelector.quotesByLine(source), !source.section.contains(" … "),
+              let definition = source.section.components(separatedBy: " > ").last, !definition.isEmpty else { return name }
+        return name + ", " + definition
     }
 
     /// `text` without the `[n]` citations whose n is not a source's number (1…`sourceCount`).

@@ -9,7 +9,8 @@ import TwinlogIndex
 /// questions (BENCHMARKS.md, "Answers on real repositories").
 ///
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
-/// after its first (camel case, and acronyms of three letters or more). A source mentions it when
+/// after its first (camel case, and acronyms of three letters or more), or a capitalized word away
+/// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions). A source mentions it when
 /// its text, title, section, source or URL contains it, lower-cased, as written, without its `-`,
 /// `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in
 /// `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
@@ -17,12 +18,20 @@ public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
         var names: [String] = []
+        var startsSentence = true
         for word in question.split(whereSeparator: { $0.isWhitespace || $0 == "/" }) {
             let name = trimmed(word)
-            guard name.count >= 2, !names.contains(name), isName(name) else { continue }
+            defer { startsSentence = word.last.map { ".?!:".contains($0) } ?? false }
+            guard name.count >= 2, !names.contains(name), isName(name) || (!startsSentence && isProperNoun(name)) else { continue }
             names.append(name)
         }
         return names
+    }
+
+    /// A capitalized word with a lower-case letter (`Dockerfile`, `Kubernetes`, `Gemma`), which
+    /// away from the start of a sentence names something.
+    static func isProperNoun(_ word: String) -> Bool {
+        (word.first?.isUppercase ?? false) && word.contains(where: \.isLowercase)
     }
 
     /// The names of `question` that none of `sources` mentions.

@@ -18,7 +18,7 @@ struct InferenceConsumerTests {
         let configuration: InferenceConsumer.Configuration
         let index: VectorIndex
 
-        init(_ label: String) async throws {
+        init(_ label: String, adjusting adjust: (inout InferenceConsumer.Configuration) -> Void = { _ in }) async throws {
             try LocalServices.requireKafka()
             let name = uniqueName(label)
             topics = TopicCatalogue(prefix: name + ".", partitions: 2)
@@ -26,6 +26,7 @@ struct InferenceConsumerTests {
             var configuration = InferenceConsumer.Configuration(kafka: LocalServices.kafka, topics: topics, groupId: name + ".inference")
             configuration.consumer.sessionTimeout = .seconds(3)
             configuration.consumer.fetchMaxWait = .milliseconds(10)
+            adjust(&configuration)
             self.configuration = configuration
             index = try await Corpus.index()
         }
@@ -106,6 +107,24 @@ struct InferenceConsumerTests {
         let firstToken = try #require(reply.timings["first_token"])
         #expect(firstToken <= (reply.timings["total"] ?? 0))
         #expect(evidence.allSatisfy { ($0.score ?? -1) >= 0 && ($0.score ?? 2) <= 1 })
+        await client.close()
+        running.cancel()
+        _ = await running.result
+    }
+
+    @Test("every retrieved source is listed and may be quoted, also those the prompt had no room for")
+    func sourcesBeyondThePrompt() async throws {
+        let fixture = try await Fixture("inf-budget") { $0.prompt.contextTokenBudget = 1 }
+        let consumer = try fixture.consumer(generator: true)
+        let running = Task { try await consumer.run() }
+        let client = try await QueryClient(kafka: LocalServices.kafka, topics: fixture.topics)
+        let reply = try await client.ask(fixture.request("How long is the wire Grace Hopper hands out?", retrievalOnly: false, maxTokens: 4),
+                                         timeout: .seconds(120))
+        #expect(reply.status == .ok)
+        #expect(reply.sources.count == 3, "the three retrieved, though none fit the prompt")
+        let evidence = try #require(reply.evidence)
+        let quoted = try #require(evidence.first { $0.text.contains("thirty centimetres") })
+        #expect(reply.sources[quoted.source - 1].chunkId == "c-grace-nano")
         await client.close()
         running.cancel()
         _ = await running.result
