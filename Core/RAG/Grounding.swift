@@ -69,28 +69,42 @@ public struct Grounding: Sendable {
     /// The quotes as an answer, each document named before its first quote — a repository file by
     /// its file name, and by the definition a code chunk sits in — so "which file" and "which
     /// function" are answered too. A document is named once, so its path does not repeat:
-    /// `According to the sources: model.py, def estimate_mfu(self) [1]: "…"; [2]: "…".`
+    /// `According to the sources: model.py, def estimate_mfu [1]: "…"; [2]: "…".`
+    /// The answer must not read as a loop either: where a run of four words would come round a
+    /// third time across the quotes (three quotes naming the same model id), the quote is cut
+    /// before it (still a verbatim prefix) and the quotes after it are left to the evidence.
     public func extractive(_ quotes: [EvidenceQuote], sources: [ChunkPayload]) -> String {
         var named = Set<String>()
-        let cited = quotes.map { quote in
-            let text = "\"\(quote.text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))\""
-            guard sources.indices.contains(quote.source - 1) else { return text }
-            let source = sources[quote.source - 1]
-            let place = named.insert(source.documentId).inserted ? Self.place(of: source) : ""
-            return (place.isEmpty ? "" : place + " ") + "[\(quote.source)]: " + text
+        var answer = extractiveLead
+        for (position, quote) in quotes.enumerated() {
+            var lead = position == 0 ? " " : "; "
+            if sources.indices.contains(quote.source - 1) {
+                let source = sources[quote.source - 1]
+                let place = named.insert(source.documentId).inserted ? Self.place(of: source) : ""
+                lead += place.isEmpty ? "" : place + " "
+            }
+            lead += "[\(quote.source)]: \""
+            let text = quote.text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            let candidate = answer + lead + text
+            let kept = EvidenceSelector.withoutRepeats(Substring(candidate))
+            guard kept.count > answer.count + lead.count else { break }
+            answer = String(kept) + "\""
+            guard kept.count == candidate.count else { break }
         }
-        return extractiveLead + " " + cited.joined(separator: "; ") + "."
+        return answer + "."
     }
 
     /// How an extractive answer names a source: a repository file by its file name, followed for
-    /// code by the innermost definition of its section (`model.py, def estimate_mfu(self)`); any
-    /// other source by its title.
+    /// code by the innermost definition of its section without its parameters (`model.py, def
+    /// estimate_mfu`); any other source by its title.
     static func place(of source: ChunkPayload) -> String {
         guard source.kind == "repository_file" else { return source.title }
         let name = source.title.split(separator: "/").last.map(String.init) ?? source.title
         guard EvidenceSelector.quotesByLine(source), !source.section.contains(" … "),
-              let definition = source.section.components(separatedBy: " > ").last, !definition.isEmpty else { return name }
-        return name + ", " + definition
+              let innermost = source.section.components(separatedBy: " > ").last,
+              let definition = innermost.split(separator: "(", maxSplits: 1, omittingEmptySubsequences: false).first,
+              !definition.trimmingCharacters(in: .whitespaces).isEmpty else { return name }
+        return name + ", " + definition.trimmingCharacters(in: .whitespaces)
     }
 
     /// `text` without the `[n]` citations whose n is not a source's number (1…`sourceCount`).

@@ -34,6 +34,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = ("config", "how", "where", "comparison", "shared-name", "nickname", "unanswerable")
 HALVES = ("tune", "score")
 HELD_OUT = ("decodingml/llm-twin-course", "packtpublishing/llm-engineers-handbook")
+MAX_SHARED_RUN = 8
+
+
+def longest_shared_run(question, text):
+    """The most consecutive words (letters and digits, case aside) of `question` found together in `text`."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    haystack = " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+    best = 0
+    for start in range(len(words)):
+        for end in range(start + best + 1, len(words) + 1):
+            if " " + " ".join(words[start:end]) + " " not in haystack:
+                break
+            best = end - start
+    return best
 
 
 def is_git_dir(path):
@@ -70,8 +84,16 @@ def main():
                     help="git directory of one repository (repeatable)")
     ap.add_argument("--questions", default=os.path.join(HERE, "questions.jsonl"))
     ap.add_argument("--repos-json", default=os.path.join(HERE, "repos.json"))
+    ap.add_argument("--id-prefix", default="q", help="question ids are this letter and three or more digits (q001)")
+    ap.add_argument("--refuse", action="append", default=[], metavar="OWNER/NAME",
+                    help="a repository this set must not use, besides the acceptance ones (repeatable)")
+    ap.add_argument("--strict", action="store_true",
+                    help="also: halves alternate tune, score within a type; comparison questions list files of two "
+                         "repositories; nickname questions spell out no repository name; no question shares a run of "
+                         f"{MAX_SHARED_RUN} words with one of its answer files (for held-out sets)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    refused = HELD_OUT + tuple(repo.lower() for repo in args.refuse)
 
     errors = []
 
@@ -91,8 +113,8 @@ def main():
         if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo or ""):
             fail(f"repos.json[{i}]: bad repo {repo!r}")
             continue
-        if repo.lower() in HELD_OUT:
-            fail(f"repos.json: {repo} is held out for acceptance and must not be used here")
+        if repo.lower() in refused:
+            fail(f"repos.json: {repo} is held out (acceptance, or --refuse) and must not be used here")
         if not re.fullmatch(r"[0-9a-f]{40}", commit or ""):
             fail(f"repos.json: {repo}: commit must be 40 lowercase hex digits, got {commit!r}")
         if repo in pinned:
@@ -165,8 +187,8 @@ def main():
         where = f"{qid}"
         if set(row) != set(keys):
             fail(f"{where}: fields must be exactly {', '.join(keys)}; got {', '.join(sorted(row))}")
-        if not re.fullmatch(r"q\d{3,}", str(qid)):
-            fail(f"{where}: id must look like q001")
+        if not re.fullmatch(re.escape(args.id_prefix) + r"\d{3,}", str(qid)):
+            fail(f"{where}: id must look like {args.id_prefix}001")
         if qid in seen_ids:
             fail(f"{where}: duplicate id")
         seen_ids.add(qid)
@@ -178,6 +200,9 @@ def main():
             fail(f"{where}: type {qtype!r} not one of {', '.join(TYPES)}")
         if half not in HALVES:
             fail(f"{where}: half {half!r} not tune/score")
+        expected = HALVES[(per_type_half[(qtype, "tune")] + per_type_half[(qtype, "score")]) % 2]
+        if args.strict and half in HALVES and half != expected:
+            fail(f"{where}: half is {half!r}, expected {expected!r} (tune and score alternate within a type)")
         per_type_half[(qtype, half)] += 1
         if not isinstance(answers, list) or not isinstance(facts, list):
             fail(f"{where}: answers and facts must be lists")
@@ -201,7 +226,7 @@ def main():
             if repo not in pinned:
                 fail(f"{where}: answer {ans} names a repository not in repos.json")
                 continue
-            if repo.lower() in HELD_OUT:
+            if repo.lower() in refused:
                 fail(f"{where}: answer {ans} is in a held-out repository")
             if repo not in gitdirs:
                 continue  # already reported
@@ -223,6 +248,17 @@ def main():
                 fail(f"{where}: fact {fact!r} occurs in none of its answer files")
             elif args.verbose:
                 print(f"{where}: {fact!r} in {len(hits)}/{len(texts)} answer files")
+        if args.strict:
+            if qtype == "comparison" and len({ans.split(":", 1)[0] for ans, _ in texts}) < 2:
+                fail(f"{where}: a comparison question should list files of two repositories")
+            if qtype == "nickname":
+                for name in (part for repo in pinned for part in (repo, repo.split("/", 1)[1])):
+                    if name.lower() in (text or "").lower():
+                        fail(f"{where}: a nickname question spells out the repository name {name!r}")
+            for ans, content in texts:
+                run = longest_shared_run(text or "", content)
+                if run >= MAX_SHARED_RUN:
+                    fail(f"{where}: the question shares a run of {run} words with {ans}")
 
     # ---------------------------------------------------------------- balance
     totals = collections.Counter()
