@@ -3,7 +3,7 @@ import TwinlogIndex
 import TwinlogLinalg
 import TwinlogText
 
-/// One quote that supports an answer: a line or sentence copied verbatim from a used source.
+/// One quote that supports an answer: a line or sentence copied verbatim from a retrieved source.
 public struct EvidenceQuote: Sendable, Equatable {
     /// The source's number in the prompt, counted from 1 (`[n]` in the answer).
     public var source: Int
@@ -19,7 +19,7 @@ public struct EvidenceQuote: Sendable, Equatable {
     }
 }
 
-/// Chooses the 1–3 lines or sentences of the used sources that best support an answer, so a
+/// Chooses the 1–3 lines or sentences of the retrieved sources that best support an answer, so a
 /// reply carries the facts verbatim even when a small model garbles them. Code and configuration
 /// are quoted by line (`lora_rank: 32`), prose by sentence and the fenced code blocks in it by
 /// line. Each unit is scored by its cosine similarity to the question (and the answer, when there

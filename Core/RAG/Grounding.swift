@@ -2,7 +2,7 @@ import Foundation
 import TwinlogIndex
 
 /// What a reply carries besides the generated text: the answer as sent, the evidence quoted from
-/// the used sources, and how the answer was made.
+/// the retrieved sources, and how the answer was made.
 public struct GroundedAnswer: Sendable, Equatable {
     /// How the answer came about.
     public enum Kind: String, Sendable, Equatable {
