@@ -171,8 +171,7 @@ public struct EvidenceSelector: Sendable {
             let last = blockEnd(from: index, of: slices, ranges: ranges, in: text, byLine: byLine, iniSections: iniSections,
                                 limit: blockLimit)
             let range = ranges[index].lowerBound..<ranges[last].upperBound
-            let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
-            let slice = text[start..<text.utf8.index(start, offsetBy: range.count)]
+            let slice = text[slices[index].startIndex..<slices[last].endIndex]
             let terms = Self.terms(String(slice))
             // A heading names a section, which the header already carries; it quotes no fact.
             guard !terms.isEmpty, byLine || !slice.hasPrefix("#") else { return nil }
@@ -217,21 +216,15 @@ public struct EvidenceSelector: Sendable {
         }
         if isComment(lead) {
             // A comment says what the statement under it does: both are the quote.
-            var last = index
-            while last + 1 < segments.count, fits(last + 1) {
-                last += 1
-                if !isComment(segments[last].trimmingCharacters(in: .whitespaces)) { break }
-            }
-            return last
+            return extend { isComment(segments[$0 - 1].trimmingCharacters(in: .whitespaces)) }
         }
         var depth = bracketBalance(segments[index])
         if depth > 0 {
-            var last = index
-            while depth > 0, last + 1 < segments.count, fits(last + 1) {
-                last += 1
-                depth += bracketBalance(segments[last])
+            return extend { next in
+                guard depth > 0 else { return false }
+                depth += bracketBalance(segments[next])
+                return true
             }
-            return last
         }
         if lead.hasSuffix("\\") {
             return extend { segments[$0 - 1].trimmingCharacters(in: .whitespaces).hasSuffix("\\") }

@@ -10,10 +10,10 @@ import TwinlogIndex
 ///
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
 /// after its first (camel case, and acronyms of three letters or more), or a capitalized word away
-/// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions). A source mentions it when
-/// its text, title, section, source or URL contains it, lower-cased, as written, without its `-`,
-/// `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in
-/// `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
+/// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions).
+/// A source mentions it when its text, title, section, source or URL contains it, lower-cased, as
+/// written, without its `-`, `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in
+/// `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
