@@ -212,8 +212,9 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     /// The reply as text. `streamed` is the answer text already printed as it was generated: the
-    /// answer is printed again only when the reply's differs (the quotes or the abstention in place
-    /// of an unsupported answer, citations to no source removed).
+    /// answer is printed again only when the reply's differs (the quotes in place of an unsupported
+    /// answer, citations to no source removed). An abstention comes without pieces: nothing is
+    /// generated for a question the sources do not answer.
     private func render(_ reply: QueryAnswered, streamed: String) -> String {
         var lines: [String] = []
         if reply.status != .ok { lines.append("error (\(reply.status.rawValue)): \(reply.error ?? "")") }
@@ -222,8 +223,7 @@ struct AskCommand: AsyncParsableCommand {
             if shown.isEmpty {
                 lines.append(answer)
             } else if answer != shown {
-                let why = reply.flags.contains("unsupported") ? "the sources do not answer the question"
-                    : reply.flags.contains("extractive") ? "the sources do not support the generated answer; here is what they say"
+                let why = reply.flags.contains("extractive") ? "the sources do not support the generated answer; here is what they say"
                     : "citations to no source were removed"
                 lines.append("\n\n(replaced: \(why))\n\(answer)")
             } else {

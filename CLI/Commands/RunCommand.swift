@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             help: "The most prompt tokens an answer's retrieved context may take (default \(AnswerPrompt().contextTokenBudget)).")
     var contextTokens: Int?
     @Flag(name: .customLong("no-name-check"),
-          help: "Answers skip the check that the sources mention the names the question asks about (for evaluation).")
+          help: "Answers skip the check that the sources mention the names the question asks about, in one document (for evaluation).")
     var noNameCheck = false
     @Option(name: .customLong("reply-topic-prefix"),
             help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")
@@ -153,6 +153,8 @@ enum RetrievalStep: String, CaseIterable {
     case bm25
     /// At most two chunks per document.
     case diversity
+    /// A chunk for every name the question asks about, when a candidate mentions it.
+    case nameCoverage = "name-coverage"
 
     func switchOff(_ options: inout RetrievalOptions) {
         switch self {
@@ -160,6 +162,7 @@ enum RetrievalStep: String, CaseIterable {
         case .sourceBoost: options.sourceBoost = false
         case .bm25: options.hybrid = false
         case .diversity: options.maxChunksPerDocument = nil
+        case .nameCoverage: options.nameCoverage = false
         }
     }
 }

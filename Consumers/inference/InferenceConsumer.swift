@@ -268,8 +268,9 @@ final class QueryAnswerer: ConsumerHandler {
         return zip(accepted, retrievals).map { work, retrieval in (work, { await self.finish(work, retrieval) }) }
     }
 
-    /// Turns a retrieval into the reply: the sources alone, or a generated answer within the
-    /// deadline and the generation time limit.
+    /// Turns a retrieval into the reply: the sources alone; the abstention, at once, when they do
+    /// not answer the question; or an answer generated within the deadline and the generation time
+    /// limit and grounded in them.
     private func finish(_ work: Accepted, _ retrieval: Retrieval) async -> QueryAnswered {
         let request = work.request
         let clock = ContinuousClock()
@@ -286,79 +287,118 @@ final class QueryAnswerer: ConsumerHandler {
         var answer: String?
         if !request.retrievalOnly {
             guard let generator = current.generator else { return failure(.failed, "this instance has no language model loaded") }
-            let remaining = request.deadline.timeIntervalSinceNow
-            guard remaining > 0 else { return failure(.deadlineExceeded, "the deadline passed before generation began") }
-            let promptIDs: [Int]
-            do {
-                promptIDs = try configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
-                                                           tokenizer: generator.tokenizer).ids
-            } catch {
-                return failure(.failed, "the answer prompt: \(error)")
+            guard request.deadline.timeIntervalSinceNow > 0 else {
+                return failure(.deadlineExceeded, "the deadline passed before generation began")
             }
-            let limits = GenerationLimits(
-                maxTokens: request.maxTokens,
-                timeLimit: Duration.seconds(clamping: remaining, to: configuration.maxGenerationTime) ?? .zero,
-                stopAtRepeatedSentence: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeatedSentence)
             let sampling: SamplingOptions
             do { sampling = try Self.sampling(configuration.decoding, overriddenBy: request.decoding) } catch {
                 return failure(.invalidRequest, "decoding: \(error)")
             }
-            let started = clock.now
-            let generated: String
-            let firstToken: ContinuousClock.Instant?
-            let partials = request.stream == true ? startPartials(for: work) : nil
-            do {
-                (generated, firstToken) = try await generationExecutor.run {
-                    var first: ContinuousClock.Instant?
-                    var pending = ""
-                    var lastSent: ContinuousClock.Instant?
-                    let interval = Self.partialInterval
-                    let text = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
-                        let now = ContinuousClock.now
-                        if first == nil { first = now }
-                        if let partials {
-                            pending += token.text
-                            if !pending.isEmpty, lastSent.map({ now - $0 >= interval }) ?? true {
-                                partials.texts.yield(pending)
-                                pending = ""
-                                lastSent = now
-                            }
-                        }
-                        return true
-                    }.text
-                    if let partials, !pending.isEmpty { partials.texts.yield(pending) }
-                    return (text, first)
-                }
-                await partials?.finish()
-            } catch {
-                await partials?.finish()
-                return failure(.failed, "generation failed: \(error)", version: current.version)
-            }
-            timings["generate"] = (clock.now - started).inMilliseconds
-            if let firstToken { timings["first_token"] = (firstToken - work.received).inMilliseconds }
-            let grounding = clock.now
+            // The evidence and whether it answers come first: a question the sources do not answer
+            // gets the abstention at once, without text that would be thrown away.
+            let payloads = retrieval.chunks.map(\.payload)
             let embedder = self.embedder
+            let assessing = clock.now
+            let assessment: Grounding.Assessment
             do {
-                let grounded = try await configuration.grounding.ground(question: request.question, generated: generated,
-                                                                        sources: retrieval.chunks.map(\.payload)) { await embedder.embed($0) }
-                answer = grounded.answer
-                evidence = grounded.evidence.map { quote in
-                    QueryAnswered.Evidence(source: quote.source, text: quote.text, score: (min(1, max(0, quote.score)) * 1000).rounded() / 1000)
-                }
-                switch grounded.kind {
-                case .generated: break
-                case .extractive: flags.append("extractive")
-                case .abstained: flags.append("unsupported")
-                }
+                assessment = try await configuration.grounding.assess(question: request.question, sources: payloads) { await embedder.embed($0) }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }
-            timings["ground"] = (clock.now - grounding).inMilliseconds
+            var groundingTime = clock.now - assessing
+            var generated = ""
+            if assessment.answers {
+                switch await generate(work, retrieval: retrieval, generator: generator, sampling: sampling) {
+                case .success(let result):
+                    generated = result.text
+                    timings["generate"] = result.time.inMilliseconds
+                    if let firstToken = result.firstToken { timings["first_token"] = (firstToken - work.received).inMilliseconds }
+                case .failure(let error):
+                    return failure(error.status, error.message, version: current.version)
+                }
+            }
+            let deciding = clock.now
+            let grounded = configuration.grounding.decide(question: request.question, generated: generated, sources: payloads,
+                                                          assessment: assessment)
+            groundingTime += clock.now - deciding
+            answer = grounded.answer
+            evidence = grounded.evidence.map { quote in
+                QueryAnswered.Evidence(source: quote.source, text: quote.text, score: (min(1, max(0, quote.score)) * 1000).rounded() / 1000)
+            }
+            switch grounded.kind {
+            case .generated: break
+            case .extractive: flags.append("extractive")
+            case .abstained: flags.append("unsupported")
+            }
+            timings["ground"] = groundingTime.inMilliseconds
         }
         timings["total"] = (clock.now - work.received).inMilliseconds
         return QueryAnswered(queryId: request.queryId, status: .ok, answer: answer, sources: sources,
                              modelVersion: request.retrievalOnly ? nil : current.version, timings: timings, flags: flags,
                              retrieval: report, evidence: evidence.isEmpty ? nil : evidence)
+    }
+
+    /// Why an answer could not be generated: the reply's status and error.
+    private struct GenerationFailure: Error {
+        var status: QueryAnswered.Status
+        var message: String
+    }
+
+    /// A generated answer: its text, how long generating took and when its first token came.
+    private struct GeneratedAnswer {
+        var text: String
+        var time: Duration
+        var firstToken: ContinuousClock.Instant?
+    }
+
+    /// Generates the answer to `work`'s question from its retrieved chunks within what is left of
+    /// the deadline and the generation time limit, streaming partial replies when the asker wants them.
+    private func generate(_ work: Accepted, retrieval: Retrieval, generator: Generator,
+                          sampling: SamplingOptions) async -> Result<GeneratedAnswer, GenerationFailure> {
+        let request = work.request
+        let remaining = request.deadline.timeIntervalSinceNow
+        guard remaining > 0 else { return .failure(GenerationFailure(status: .deadlineExceeded, message: "the deadline passed before generation began")) }
+        let promptIDs: [Int]
+        do {
+            promptIDs = try configuration.prompt.build(question: request.question, chunks: retrieval.chunks,
+                                                       tokenizer: generator.tokenizer).ids
+        } catch {
+            return .failure(GenerationFailure(status: .failed, message: "the answer prompt: \(error)"))
+        }
+        let limits = GenerationLimits(
+            maxTokens: request.maxTokens,
+            timeLimit: Duration.seconds(clamping: remaining, to: configuration.maxGenerationTime) ?? .zero,
+            stopAtRepeatedSentence: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeatedSentence)
+        let started = ContinuousClock.now
+        let partials = request.stream == true ? startPartials(for: work) : nil
+        do {
+            let (text, firstToken) = try await generationExecutor.run {
+                var first: ContinuousClock.Instant?
+                var pending = ""
+                var lastSent: ContinuousClock.Instant?
+                let interval = Self.partialInterval
+                let text = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
+                    let now = ContinuousClock.now
+                    if first == nil { first = now }
+                    if let partials {
+                        pending += token.text
+                        if !pending.isEmpty, lastSent.map({ now - $0 >= interval }) ?? true {
+                            partials.texts.yield(pending)
+                            pending = ""
+                            lastSent = now
+                        }
+                    }
+                    return true
+                }.text
+                if let partials, !pending.isEmpty { partials.texts.yield(pending) }
+                return (text, first)
+            }
+            await partials?.finish()
+            return .success(GeneratedAnswer(text: text, time: ContinuousClock.now - started, firstToken: firstToken))
+        } catch {
+            await partials?.finish()
+            return .failure(GenerationFailure(status: .failed, message: "generation failed: \(error)"))
+        }
     }
 
     /// The least time between two partial replies; the first goes as soon as there is text.

@@ -96,7 +96,7 @@ public struct QueryRequested: TwinlogEvent {
 /// `reply-to` topic with its `correlation-id` and keyed like the reply, so the pieces arrive in
 /// order before the final QueryAnswered. The pieces' texts in `sequence` order make the generated
 /// text; the final reply is authoritative — its answer may differ (citations to no source removed,
-/// the quotes in place of an unsupported answer, or the abstention).
+/// the quotes in place of an unsupported answer). An abstention comes without pieces.
 public struct QueryAnswerPartial: TwinlogEvent {
     public static let eventType = "twin.query.answer_partial"
     public static let schemaName = "QueryAnswerPartial"

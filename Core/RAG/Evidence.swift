@@ -28,7 +28,8 @@ public struct EvidenceQuote: Sendable, Equatable {
 ///
 /// A line that leads into what follows it is quoted with what it introduces: a sentence ending in
 /// `:` with its list or code (`We recommend benchmarking chat models on:` and the benchmarks), a
-/// comment with the statement under it, a statement with its open brackets up to where they close
+/// comment or decorator with the statement under it (and what that statement introduces), a YAML
+/// list item with the rest of its mapping, a statement with its open brackets up to where they close
 /// (`__all__ = [` and the names), a `key:` or `def …:` with its more-indented block, a `[section]`
 /// of an INI file with its settings, a line ending in `\` with its continuation — as much as fits in
 /// `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
@@ -167,9 +168,15 @@ public struct EvidenceSelector: Sendable {
             return text[start..<text.utf8.index(start, offsetBy: range.count)]
         }
         let iniSections = [".cfg", ".ini", ".toml"].contains { payload.title.lowercased().hasSuffix($0) }
+        let indents = indentations(of: ranges, in: text)
         return ranges.indices.compactMap { index in
-            let last = blockEnd(from: index, of: slices, ranges: ranges, in: text, byLine: byLine, iniSections: iniSections,
-                                limit: blockLimit)
+            var last = blockEnd(from: index, of: slices, ranges: ranges, indents: indents, in: text, byLine: byLine,
+                                iniSections: iniSections, limit: blockLimit)
+            // A comment speaks of the line under it: a block of code the limit ends on a comment
+            // drops it (a run of comments alone stays whole).
+            if byLine, let statement = (index...last).first(where: { !isComment(slices[$0].trimmingCharacters(in: .whitespaces)) }) {
+                while last > statement, isComment(slices[last].trimmingCharacters(in: .whitespaces)) { last -= 1 }
+            }
             let range = ranges[index].lowerBound..<ranges[last].upperBound
             let slice = text[slices[index].startIndex..<slices[last].endIndex]
             let terms = Self.terms(String(slice))
@@ -182,19 +189,20 @@ public struct EvidenceSelector: Sendable {
 
     /// The index of the last segment a quote starting at segment `index` takes: `index` itself,
     /// unless that segment leads into a block (see the type's documentation), which then ends
-    /// - in code and configuration: for a comment, at the first line that is not one; where the
-    ///   brackets the line opens close; for a line ending in `:`, before the first line indented no
-    ///   deeper (a YAML list's `- ` may stay level); for a line ending in `\`, at the first line
-    ///   that does not; for an INI `[section]`, before the next;
+    /// - in code and configuration: for comments and decorators, where the statement under them
+    ///   ends; where the brackets the line opens close; for a line ending in `:`, before the first
+    ///   line indented no deeper (a YAML list's `- ` may stay level); for a YAML list item with a
+    ///   key, before the first line indented no deeper than its dash; for a line ending in `\`, at
+    ///   the first line that does not; for an INI `[section]`, before the next;
     /// - in prose: for a sentence ending in `:`, after the sentence that follows it, or its list
     ///   items, or the code block that opens after it, and before any heading or sentence ending in `:`;
     /// and always before the segment that would take the block past `limit` bytes.
-    static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], in text: String, byLine: Bool,
-                         iniSections: Bool, limit: Int) -> Int {
-        let lead = segments[index].trimmingCharacters(in: .whitespaces)
+    static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], indents: [Int], in text: String,
+                         byLine: Bool, iniSections: Bool, limit: Int) -> Int {
+        var lead = segments[index].trimmingCharacters(in: .whitespaces)
         func fits(_ next: Int) -> Bool { ranges[next].upperBound - ranges[index].lowerBound <= limit }
-        func extend(while belongs: (Int) -> Bool) -> Int {
-            var last = index
+        func extend(from first: Int = index, while belongs: (Int) -> Bool) -> Int {
+            var last = first
             while last + 1 < segments.count, fits(last + 1), belongs(last + 1) { last += 1 }
             return last
         }
@@ -214,32 +222,40 @@ public struct EvidenceSelector: Sendable {
                 return inFence || next == index + 1 || isListItem(segment)
             }
         }
-        if isComment(lead) {
-            // A comment says what the statement under it does: both are the quote.
-            return extend { isComment(segments[$0 - 1].trimmingCharacters(in: .whitespaces)) }
+        // A comment says what the statement under it does, a decorator (`@dataclass`) what it
+        // decorates: the quote runs on to that statement, and through what the statement introduces.
+        var statement = index
+        for prefixes in [isComment, isDecorator] where prefixes(lead) {
+            statement = extend(from: statement) { prefixes(segments[$0 - 1].trimmingCharacters(in: .whitespaces)) }
+            lead = segments[statement].trimmingCharacters(in: .whitespaces)
+            guard !prefixes(lead) else { return statement }
         }
-        var depth = bracketBalance(segments[index])
+        var depth = bracketBalance(segments[statement])
         if depth > 0 {
-            return extend { next in
+            return extend(from: statement) { next in
                 guard depth > 0 else { return false }
                 depth += bracketBalance(segments[next])
                 return true
             }
         }
         if lead.hasSuffix("\\") {
-            return extend { segments[$0 - 1].trimmingCharacters(in: .whitespaces).hasSuffix("\\") }
+            return extend(from: statement) { segments[$0 - 1].trimmingCharacters(in: .whitespaces).hasSuffix("\\") }
         }
         if iniSections, lead.hasPrefix("["), lead.hasSuffix("]") {
-            return extend { !segments[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+            return extend(from: statement) { !segments[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+        }
+        let indent = indents[statement]
+        if lead.hasPrefix("- "), lead.contains(":") {
+            // A YAML list item that is a mapping (`- id: OpenHermes-2.5`) goes on with its other keys,
+            // indented deeper than its dash (`weight: 0.001`).
+            return extend(from: statement) { indents[$0] > indent }
         }
         if lead.hasSuffix(":") {
-            let indent = indentation(segments[index])
-            return extend { next in
-                let depth = indentation(segments[next])
-                return depth > indent || (depth == indent && segments[next].dropFirst(depth).hasPrefix("- "))
+            return extend(from: statement) { next in
+                indents[next] > indent || (indents[next] == indent && segments[next].hasPrefix("- "))
             }
         }
-        return index
+        return statement
     }
 
     /// Whether a segment of prose is an item of a list or a quote (`- `, `* `, `+ `, `1. `, `> `, `|`).
@@ -252,6 +268,11 @@ public struct EvidenceSelector: Sendable {
     /// Whether a trimmed line of code or configuration is a comment (`#`, `//`; not a `#!` line).
     static func isComment(_ line: String) -> Bool {
         (line.hasPrefix("#") && !line.hasPrefix("#!")) || line.hasPrefix("//")
+    }
+
+    /// Whether a trimmed line of code is a decorator or attribute (`@dataclass`, `@torch.no_grad()`).
+    static func isDecorator(_ line: String) -> Bool {
+        line.hasPrefix("@") && line.dropFirst().first?.isLetter == true
     }
 
     /// Opening minus closing brackets of a line, outside its string literals and after no `#`
@@ -276,9 +297,15 @@ public struct EvidenceSelector: Sendable {
         return balance
     }
 
-    /// The count of leading spaces and tabs.
-    static func indentation(_ line: Substring) -> Int {
-        line.prefix { $0 == " " || $0 == "\t" }.count
+    /// How far each line of code or configuration is indented: the spaces and tabs before it on its
+    /// line (segments are trimmed, so their own text does not say).
+    static func indentations(of ranges: [Range<Int>], in text: String) -> [Int] {
+        let utf8 = Array(text.utf8)
+        return ranges.map { range in
+            var start = range.lowerBound
+            while start > 0, utf8[start - 1] == UInt8(ascii: " ") || utf8[start - 1] == UInt8(ascii: "\t") { start -= 1 }
+            return range.lowerBound - start
+        }
     }
 
     /// The words of a setting line's key (see `Unit.keyWords`): the text before the first `:` or

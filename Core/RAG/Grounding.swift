@@ -21,17 +21,22 @@ public struct GroundedAnswer: Sendable, Equatable {
     public var verdict: AnswerSupport.Verdict
     /// The names of the question that no source mentions (`QuestionNames`); any makes it abstain.
     public var unmentionedNames: [String] = []
+    /// Whether the question's names, each mentioned somewhere, meet in no one document
+    /// (`QuestionNames.mentionedTogether`); that makes it abstain too.
+    public var namesApart = false
     /// False when the sources do not answer the question and `answer` is the abstention.
     public var supported: Bool { kind != .abstained }
 }
 
-/// Grounds a generated answer in the sources of its prompt. It quotes the evidence for the question
-/// (`EvidenceSelector`); when even the best quote scores under `minimumEvidenceScore`, or a name the
-/// question asks about (`QuestionNames`) is in no source, the sources do not answer and the reply is
-/// the abstention (the quotes stay, as the nearest the sources come). Otherwise the generated
-/// answer, its invalid citations removed, is checked against the sources (`AnswerSupport`): a supported one is the answer; an unsupported one — a small model
-/// that garbles or invents a value — is replaced by the quotes themselves, so the asker reads what
-/// the sources say instead of what the model made of it.
+/// Grounds an answer in the retrieved sources, in two steps. Before any text is generated,
+/// `assess` quotes the evidence for the question (`EvidenceSelector`) and decides whether the
+/// sources answer it: not when even the best quote scores under `minimumEvidenceScore`, or a name
+/// the question asks about (`QuestionNames`) is in no source, or its names meet in no one document.
+/// Then the reply is the abstention (the quotes stay, as the nearest the sources come), and no
+/// text need be generated. Otherwise `decide` checks the generated answer, its invalid citations
+/// removed, against the sources (`AnswerSupport`): a supported one is the answer; an unsupported
+/// one — a small model that garbles or invents a value — is replaced by the quotes themselves, so
+/// the asker reads what the sources say instead of what the model made of it.
 public struct Grounding: Sendable {
     public var evidence = EvidenceSelector()
     public var support = AnswerSupport()
@@ -41,7 +46,8 @@ public struct Grounding: Sendable {
     /// 2 % of the answerable and catches only questions the sources share almost nothing with
     /// (BENCHMARKS.md, "Answers on real repositories").
     public var minimumEvidenceScore = 0.3
-    /// Whether a name of the question missing from every source makes the answer an abstention.
+    /// Whether a name of the question missing from every source, or names that meet in no one
+    /// document, make the answer an abstention.
     public var checksNames = true
     /// What the answer becomes when the sources do not answer.
     public var abstention = "The sources do not answer this question. The nearest ones are listed below."
@@ -50,15 +56,38 @@ public struct Grounding: Sendable {
 
     public init() {}
 
-    public func ground(question: String, generated: String, sources: [ChunkPayload],
-                       embed: Retriever.Embed) async throws -> GroundedAnswer {
-        let cited = Self.removingInvalidCitations(generated, sourceCount: sources.count).trimmingCharacters(in: .whitespacesAndNewlines)
-        let verdict = support.check(answer: cited, question: question, sources: sources.map(\.text))
+    /// What the sources say about a question before an answer is generated.
+    public struct Assessment: Sendable, Equatable {
+        /// The quotes for the question, best first.
+        public var evidence: [EvidenceQuote]
+        /// The names of the question that no source mentions.
+        public var unmentionedNames: [String]
+        /// Whether the question's names, each mentioned somewhere, meet in no one document.
+        public var namesApart: Bool
+        /// Whether the sources answer the question: a quote scores `minimumEvidenceScore` and the
+        /// names check passes. When false the reply is the abstention whatever is generated.
+        public var answers: Bool
+    }
+
+    /// Quotes the evidence for `question` from `sources` and decides whether they answer it.
+    public func assess(question: String, sources: [ChunkPayload], embed: Retriever.Embed) async throws -> Assessment {
         let quotes = try await evidence.select(question: question, answer: nil, sources: sources, embed: embed)
         let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
-        guard let best = quotes.first, best.score >= minimumEvidenceScore, unmentioned.isEmpty else {
+        let apart = checksNames && unmentioned.isEmpty && !QuestionNames.mentionedTogether(in: question, sources: sources)
+        let strong = (quotes.first?.score ?? 0) >= minimumEvidenceScore
+        return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
+                          answers: strong && unmentioned.isEmpty && !apart)
+    }
+
+    /// The reply for a `generated` answer (empty when none was generated) to a question assessed as
+    /// `assessment`.
+    public func decide(question: String, generated: String, sources: [ChunkPayload], assessment: Assessment) -> GroundedAnswer {
+        let cited = Self.removingInvalidCitations(generated, sourceCount: sources.count).trimmingCharacters(in: .whitespacesAndNewlines)
+        let verdict = support.check(answer: cited, question: question, sources: sources.map(\.text))
+        let quotes = assessment.evidence
+        guard assessment.answers else {
             return GroundedAnswer(answer: abstention, evidence: quotes, kind: .abstained, verdict: verdict,
-                                  unmentionedNames: unmentioned)
+                                  unmentionedNames: assessment.unmentionedNames, namesApart: assessment.namesApart)
         }
         if verdict.supported && !cited.isEmpty {
             return GroundedAnswer(answer: cited, evidence: quotes, kind: .generated, verdict: verdict)

@@ -11,9 +11,10 @@ import TwinlogIndex
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
 /// after its first (camel case, and acronyms of three letters or more), or a capitalized word away
 /// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions).
-/// A source mentions it when its text, title, section, source or URL contains it, lower-cased, as
+/// A source mentions it when its text, title, section, source, URL or author contains it, lower-cased, as
 /// written, without its `-`, `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in
-/// `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`).
+/// `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`). Names that each
+/// some source mentions must also meet in one document (`mentionedTogether`).
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
@@ -36,12 +37,48 @@ public enum QuestionNames {
 
     /// The names of `question` that none of `sources` mentions.
     public static func unmentioned(in question: String, sources: [ChunkPayload]) -> [String] {
-        let haystacks = sources.map { [$0.text, $0.title, $0.section, $0.source, $0.url].joined(separator: "\n").lowercased() }
-        return names(in: question).filter { name in
-            let lowered = name.lowercased()
-            let forms = [lowered, lowered.filter { !"-_.".contains($0) }, lowered.replacingOccurrences(of: "-", with: "_")]
-            return !haystacks.contains { text in forms.contains { text.contains($0) } }
+        let haystacks = sources.map(haystack)
+        return names(in: question).filter { name in !haystacks.contains { mentions($0, name) } }
+    }
+
+    /// Whether one document — its retrieved chunks together — mentions every name of `question`.
+    /// A question about "the QLoRA config for Zephyr 7B Gemma" where Gemma has only a full config and
+    /// QLoRA configs belong to other models is a near miss: each name is mentioned, never together.
+    /// A question that compares (`compare`, `differ`, `versus`, `vs`, "which is larger … or …")
+    /// names things of different documents by design, so it passes, as does one with fewer than
+    /// two names.
+    public static func mentionedTogether(in question: String, sources: [ChunkPayload]) -> Bool {
+        let asked = names(in: question)
+        guard asked.count > 1, !compares(question) else { return true }
+        var documents: [String: String] = [:]
+        for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
+        return documents.values.contains { text in asked.allSatisfy { mentions(text, $0) } }
+    }
+
+    /// Whether a question compares two things: a word beginning `compar` or `differ`, `versus` or
+    /// `vs`, or "which is" followed by a comparative and an "or" ("Which is larger: … or …?").
+    static func compares(_ question: String) -> Bool {
+        let words = question.lowercased().split { !($0.isLetter || $0.isNumber) }
+        if words.contains(where: { $0.hasPrefix("compar") || $0.hasPrefix("differ") || $0 == "versus" || $0 == "vs" }) {
+            return true
         }
+        guard let which = words.indices.first(where: { words[$0] == "which" && words.dropFirst($0 + 1).first == "is" }),
+              let comparative = words.dropFirst(which + 2).first else { return false }
+        return (comparative.hasSuffix("er") || ["more", "less", "fewer"].contains(comparative)) && words.contains("or")
+    }
+
+    /// What a source's names are looked for in: its text, title, section, source, URL and author,
+    /// lower-cased (a question may name the person whose texts these are: "Grace Hopper").
+    static func haystack(_ source: ChunkPayload) -> String {
+        [source.text, source.title, source.section, source.source, source.url, source.authorId].joined(separator: "\n").lowercased()
+    }
+
+    /// Whether lower-cased `text` mentions `name`: as written, without its `-`, `_` and `.`, or with
+    /// `_` for `-`.
+    static func mentions(_ text: String, _ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return [lowered, lowered.filter { !"-_.".contains($0) }, lowered.replacingOccurrences(of: "-", with: "_")]
+            .contains { text.contains($0) }
     }
 
     static func isName(_ word: String) -> Bool {

@@ -40,6 +40,9 @@ public struct RetrievalOptions: Sendable {
     public var semanticWeight = 0.7
     /// At most this many chunks of one document in the results (nil: no limit).
     public var maxChunksPerDocument: Int? = 2
+    /// Give every name the question asks about (`QuestionNames`) a chunk that mentions it, when a
+    /// candidate does (`Retriever.covering`).
+    public var nameCoverage = true
 
     public init() {}
 }
@@ -259,7 +262,10 @@ public struct Retriever: Sendable {
             }
         }
         candidates.sort { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
-        let chosen = Self.diversify(candidates, k: plan.request.k, perDocument: options.maxChunksPerDocument)
+        var chosen = Self.diversify(candidates, k: plan.request.k, perDocument: options.maxChunksPerDocument)
+        if options.nameCoverage {
+            chosen = Self.covering(QuestionNames.names(in: plan.request.question), candidates: candidates, chosen: chosen)
+        }
         timings["rerank"] = (clock.now - started).inMilliseconds
         return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead,
                          boostedSources: plan.boostedSources, variants: plan.variants, flags: [], timings: timings)
@@ -299,6 +305,29 @@ public struct Retriever: Sendable {
     static func namesFile(_ path: String, words: Set<String>) -> Bool {
         guard let name = path.split(separator: "/").last?.lowercased(), name.count >= 4 else { return false }
         return words.contains(name)
+    }
+
+    /// `chosen` with every name in `names` mentioned: for a name none of its chunks mentions, the
+    /// best-ranked candidate that does takes the place of the lowest-ranked chunk that carries no
+    /// name, last. A question about "the SmolLM3 preference config" whose five best chunks are
+    /// other recipes' would otherwise be refused as asking about something the sources never
+    /// mention (`Grounding`), while a chunk that names SmolLM3 was ranked sixth.
+    static func covering(_ names: [String], candidates: [RetrievedChunk], chosen: [RetrievedChunk]) -> [RetrievedChunk] {
+        func mentions(_ chunk: RetrievedChunk, _ name: String) -> Bool {
+            QuestionNames.mentions(QuestionNames.haystack(chunk.payload), name)
+        }
+        var result = chosen
+        var carriers = Set(result.filter { chunk in names.contains { mentions(chunk, $0) } }.map(\.chunkId))
+        for name in names where !result.contains(where: { mentions($0, name) }) {
+            guard let replaced = result.lastIndex(where: { !carriers.contains($0.chunkId) }),
+                  let found = candidates.first(where: { candidate in
+                      mentions(candidate, name) && !result.contains { $0.chunkId == candidate.chunkId }
+                  }) else { continue }
+            result.remove(at: replaced)
+            result.append(found)
+            carriers.insert(found.chunkId)
+        }
+        return result
     }
 
     /// The best `k` of a ranking with at most `perDocument` chunks of any one document (nil: no

@@ -147,6 +147,31 @@ struct EvidenceTests {
         #expect(QuestionNames.unmentioned(in: "What rank does the recipe use?", sources: []).isEmpty)
     }
 
+    @Test("names each mentioned by some source must meet in one document, unless the question compares")
+    func namesTogether() async throws {
+        let gemma = Self.payload("recipes/zephyr-7b-gemma/sft/config_full.yaml", "max_seq_length: 2048")
+        let qlora = Self.payload("recipes/zephyr-7b-beta/sft/config_qlora.yaml", "load_in_4bit: true\nmax_seq_length: 2048")
+        let question = "What max_seq_length is set in the QLoRA config for Zephyr 7B Gemma?"
+        #expect(QuestionNames.unmentioned(in: question, sources: [gemma, qlora]).isEmpty)
+        #expect(!QuestionNames.mentionedTogether(in: question, sources: [gemma, qlora]))
+        #expect(QuestionNames.mentionedTogether(in: "What max_seq_length is set in the QLoRA config for Zephyr 7B?", sources: [gemma, qlora]))
+        var part = qlora
+        part.text = "lora_r: 16"
+        #expect(QuestionNames.mentionedTogether(in: "Which lora_r does the QLoRA config use with max_seq_length?", sources: [qlora, part]),
+                "the chunks of one document count together")
+        for comparison in ["How do the Zephyr-7B-beta QLoRA recipe and the Gemma recipe compare?",
+                           "What is the difference between the QLoRA config and the Gemma config?",
+                           "Which is larger: the QLoRA max_seq_length or the Gemma one?"] {
+            #expect(QuestionNames.mentionedTogether(in: comparison, sources: [gemma, qlora]), "\(comparison)")
+        }
+        #expect(!QuestionNames.compares("Which is the QLoRA config or the Gemma one?"), "no comparative, no comparison")
+        let embedder = try Self.embedder.get()
+        let grounded = try await Grounding().ground(question: question, generated: "It is 2048 [1].", sources: [gemma, qlora]) {
+            await embedder.embed($0)
+        }
+        #expect(grounded.kind == .abstained && grounded.namesApart && grounded.unmentionedNames.isEmpty)
+    }
+
     @Test("a question about a name no source mentions is abstained even when a neighbour's setting matches it well")
     func nearMissAbstains() async throws {
         let embedder = try Self.embedder.get()
@@ -226,29 +251,54 @@ struct EvidenceTests {
         #expect(unclosed == ["Run this.", "make all", "make test"])
     }
 
+    /// The texts of the units `EvidenceSelector` cuts a source at `title` holding `text` into.
+    static func unitTexts(_ title: String, _ text: String) -> [String] {
+        EvidenceSelector.units(of: payload(title, text), source: 1).map { String($0.text) }
+    }
+
     @Test("a lead-in is quoted with what it introduces: a list, a code block, a bracketed statement, a block, a section, a continuation")
     func leadInBlocks() {
-        func texts(_ title: String, _ text: String) -> [String] {
-            EvidenceSelector.units(of: Self.payload(title, text), source: 1).map { String($0.text) }
-        }
         let readme = "We recommend benchmarking chat models on:\n\n* MT-Bench: multi-turn.\n* AlpacaEval: single-turn.\n\nBoth use the Zephyr template."
-        #expect(texts("scripts/README.md", readme).first == "We recommend benchmarking chat models on:\n\n* MT-Bench: multi-turn.\n* AlpacaEval: single-turn.")
+        #expect(Self.unitTexts("scripts/README.md", readme).first == "We recommend benchmarking chat models on:\n\n* MT-Bench: multi-turn.\n* AlpacaEval: single-turn.")
         let python = "__all__ = [\n    \"get_dataset\",\n    \"get_model\",\n]\n# sync gradients only at the last micro step\nmodel.require_backward_grad_sync = last\nx = 1"
-        let units = texts("src/alignment/__init__.py", python)
+        let units = Self.unitTexts("src/alignment/__init__.py", python)
         #expect(units.first == "__all__ = [\n    \"get_dataset\",\n    \"get_model\",\n]")
         #expect(units.contains("# sync gradients only at the last micro step\nmodel.require_backward_grad_sync = last"))
         #expect(units.contains("x = 1"), "a plain line is its own unit")
         let yaml = "lora_target_modules:\n- q_proj\n- v_proj\nlora_r: 16"
-        #expect(texts("recipes/sft/config.yaml", yaml).first == "lora_target_modules:\n- q_proj\n- v_proj")
+        #expect(Self.unitTexts("recipes/sft/config.yaml", yaml).first == "lora_target_modules:\n- q_proj\n- v_proj")
         let setup = "[flake8]\nignore = E203, W503\nmax-line-length = 119\n[tool:pytest]\ndoctest = true"
-        #expect(texts("setup.cfg", setup).first == "[flake8]\nignore = E203, W503\nmax-line-length = 119")
+        #expect(Self.unitTexts("setup.cfg", setup).first == "[flake8]\nignore = E203, W503\nmax-line-length = 119")
         let shell = "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve\necho done"
-        #expect(texts("recipes/launch.slurm", shell).first == "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve")
+        #expect(Self.unitTexts("recipes/launch.slurm", shell).first == "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve")
         var short = EvidenceSelector.units(of: Self.payload("scripts/README.md", readme), source: 1, blockLimit: 70).map { String($0.text) }
         #expect(short.first == "We recommend benchmarking chat models on:\n\n* MT-Bench: multi-turn.", "a block stops where the limit would be passed")
-        short = texts("notes/README.md", "## Setup\n\nInstall it.")
+        short = Self.unitTexts("notes/README.md", "## Setup\n\nInstall it.")
         #expect(short == ["Install it."], "a heading alone quotes nothing")
-        #expect(texts("requirements.txt", "regex\ntiktoken") == ["regex", "tiktoken"], "a requirements file is quoted by line")
+        #expect(Self.unitTexts("requirements.txt", "regex\ntiktoken") == ["regex", "tiktoken"], "a requirements file is quoted by line")
+    }
+
+    @Test("a comment or decorator is quoted through the statement under it and its block; a YAML list item with its mapping")
+    func statementsUnderLeadIns() {
+        let schedule = "# learning rate decay scheduler\ndef get_lr(it):\n    if it < warmup_iters:\n        return lr\n    return min_lr\nx = 1"
+        #expect(Self.unitTexts("train.py", schedule).first == "# learning rate decay scheduler\ndef get_lr(it):\n    if it < warmup_iters:\n        return lr\n    return min_lr")
+        let dataclass = "@dataclass\n@frozen\nclass DatasetConfig:\n    id: str\n    weight: float = 1.0\n\nclass Other:"
+        let units = Self.unitTexts("src/configs.py", dataclass)
+        #expect(units.first == "@dataclass\n@frozen\nclass DatasetConfig:\n    id: str\n    weight: float = 1.0")
+        #expect(units.contains("@frozen\nclass DatasetConfig:\n    id: str\n    weight: float = 1.0"))
+        #expect(Self.unitTexts("src/mail.py", "@property\n@staticmethod") == ["@property\n@staticmethod", "@staticmethod"],
+                "decorators with nothing under them are quoted alone")
+        #expect(Self.unitTexts("src/mail.py", "# TODO\n# later").first == "# TODO\n# later", "a comment run with no statement is its own quote")
+        let mixture = "datasets:\n  - id: HuggingFaceTB/OpenHermes-2.5-H4\n    split: train\n    weight: 0.001\n  - id: other\n    weight: 1"
+        #expect(Self.unitTexts("recipes/smollm/sft/config.yaml", mixture).dropFirst().first == "- id: HuggingFaceTB/OpenHermes-2.5-H4\n    split: train\n    weight: 0.001")
+        #expect(Self.unitTexts("recipes/sft/config.yaml", "- q_proj\n  - v_proj") == ["- q_proj", "- v_proj"], "a list item without a key stands alone")
+        let nested = "def f():\n    if x:\n        return 1\n    return 2\ny = 3"
+        #expect(Self.unitTexts("src/f.py", nested).prefix(2) == ["def f():\n    if x:\n        return 1\n    return 2", "if x:\n        return 1"],
+                "a block ends before the first line indented no deeper than its lead")
+        let long = "# " + String(repeating: "why ", count: 20) + "\ndef f():\n    return " + String(repeating: "x + ", count: 60) + "1"
+        #expect(Self.unitTexts("src/long.py", long).first?.hasSuffix("def f():") == true, "the limit still holds inside a statement's block")
+        let cutBlock = "if flash:\n    # fast path\n    y = attention(" + String(repeating: "q, ", count: 100) + "v)\nelse:"
+        #expect(Self.unitTexts("src/model.py", cutBlock).first == "if flash:", "a block the limit ends on a comment leaves the comment out")
     }
 
     @Test("a block's quote holds the asked values verbatim, and no two quotes overlap")
@@ -317,5 +367,14 @@ struct EvidenceTests {
         let answer = Grounding().extractive(texts.map { EvidenceQuote(source: 1, text: $0, score: 0.9) }, sources: [models])
         #expect(answer == "According to the sources: config.py [1]: \"name = \"BAAI/bge-large-en\"\"; "
                 + "[1]: \"fallback = \"BAAI/bge-large-en\"\"; [1]: \"size = 1024, model\".", "\(answer)")
+    }
+}
+
+extension Grounding {
+    /// `assess` and then `decide` on `generated`, the two steps the inference consumer takes around
+    /// generating an answer.
+    func ground(question: String, generated: String, sources: [ChunkPayload], embed: Retriever.Embed) async throws -> GroundedAnswer {
+        let assessment = try await assess(question: question, sources: sources, embed: embed)
+        return decide(question: question, generated: generated, sources: sources, assessment: assessment)
     }
 }

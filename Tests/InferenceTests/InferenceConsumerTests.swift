@@ -151,6 +151,7 @@ struct InferenceConsumerTests {
         #expect(reply.flags.contains("unsupported"))
         #expect(reply.answer == fixture.configuration.grounding.abstention)
         #expect(!reply.sources.isEmpty)
+        #expect(reply.timings["generate"] == nil, "nothing is generated for a question the sources do not answer")
         // A decoding override out of the consumer's range is refused for that request only.
         var bad = fixture.request("How long is the wire?", retrievalOnly: false)
         bad.decoding = QueryRequested.Decoding(penaltyWindow: 5000)

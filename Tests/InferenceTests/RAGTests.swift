@@ -125,6 +125,25 @@ struct RAGTests {
         #expect(Retriever.diversify(ranked, k: 4, perDocument: nil).map(\.chunkId) == ["r1", "r2", "r3", "c1"])
     }
 
+    @Test("a name of the question no chosen chunk mentions brings in the best candidate that does, in place of the last chunk without a name")
+    func nameCoverage() {
+        func chunk(_ id: String, _ title: String, _ text: String) -> RetrievedChunk {
+            RetrievedChunk(chunkId: id, score: 0, similarity: 0,
+                           payload: ChunkPayload(authorId: "a", platform: "github", kind: "repository_file", documentId: id, title: title, text: text))
+        }
+        let chosen = [chunk("zephyr", "recipes/zephyr/dpo.yaml", "beta: 0.01"), chunk("gemma", "recipes/gemma/orpo.yaml", "loss_type: ipo"),
+                      chunk("readme", "README.md", "Recipes for alignment.")]
+        let candidates = chosen + [chunk("smol-readme", "README.md", "SmolLM3 was aligned with APO."),
+                                   chunk("smol", "recipes/smollm3/dpo.yaml", "beta: 0.5")]
+        let question = "Which beta does the SmolLM3 DPO config of Zephyr use?"
+        #expect(Retriever.covering(QuestionNames.names(in: question), candidates: candidates, chosen: chosen).map(\.chunkId)
+                == ["zephyr", "gemma", "smol-readme"], "the best candidate naming SmolLM3 replaces the last chunk naming nothing asked")
+        #expect(Retriever.covering(["Zephyr", "Gemma"], candidates: candidates, chosen: Array(chosen.prefix(2))).map(\.chunkId)
+                == ["zephyr", "gemma"], "chunks that carry a name stay")
+        #expect(Retriever.covering(["Mistral"], candidates: candidates, chosen: chosen).map(\.chunkId) == chosen.map(\.chunkId),
+                "a name no candidate mentions changes nothing")
+    }
+
     @Test("a filter read from the question that leaves fewer than k chunks is relaxed and flagged; an explicit one stays")
     func emptyFilterFallback() async throws {
         let index = try VectorIndex(configuration: IndexConfiguration(dimension: 4))

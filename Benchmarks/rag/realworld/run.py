@@ -31,12 +31,13 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 # name, chunking scheme, retrieval steps switched off
 ROWS = [
-    ("dense only", "plain", "self-query,source-boost,bm25,diversity"),
-    ("+ structure-aware chunks", "structured", "self-query,source-boost,bm25,diversity"),
-    ("+ headers", "structured-headers", "self-query,source-boost,bm25,diversity"),
-    ("+ BM25 fusion", "structured-headers", "self-query,source-boost,diversity"),
-    ("+ source-aware self-query", "structured-headers", "diversity"),
-    ("+ diversity (defaults)", "structured-headers", ""),
+    ("dense only", "plain", "self-query,source-boost,bm25,diversity,name-coverage"),
+    ("+ structure-aware chunks", "structured", "self-query,source-boost,bm25,diversity,name-coverage"),
+    ("+ headers", "structured-headers", "self-query,source-boost,bm25,diversity,name-coverage"),
+    ("+ BM25 fusion", "structured-headers", "self-query,source-boost,diversity,name-coverage"),
+    ("+ source-aware self-query", "structured-headers", "diversity,name-coverage"),
+    ("+ diversity", "structured-headers", "name-coverage"),
+    ("+ a chunk for every name of the question (defaults)", "structured-headers", ""),
 ]
 
 
