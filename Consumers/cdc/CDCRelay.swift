@@ -158,6 +158,11 @@ public final class CDCRelay: Sendable {
             case .keepalive(let walEnd, let replyRequested)?:
                 progress.observe(walEnd)
                 try await settle()
+                // A keepalive's position is what the server has sent. With no transaction open and
+                // every one before acknowledged, nothing up to it is left to deliver: confirming it
+                // lets WAL that holds no change (another table's writes, a checkpoint) go, and lets
+                // a shutting-down server's walsender finish, which waits for its last position.
+                if transaction == nil, inFlight.isEmpty { progress.confirm(walEnd) }
                 if replyRequested {
                     try await confirm(replication)
                     lastStatus = .now
@@ -288,11 +293,25 @@ public final class CDCRelay: Sendable {
         }
     }
 
+    /// Creates the publication of the warehouse tables, or adds to it the tables it lacks: dropping
+    /// the schema to start a namespace over silently takes its tables out of an existing
+    /// publication, and the relay would then stream nothing.
     private func ensurePublication(_ db: PostgresConnection, schema: String) async throws {
+        let publication = PostgresQuery.quoteIdentifier(configuration.publication)
+        let qualified = { (table: String) in PostgresQuery.quoteIdentifier(schema) + "." + PostgresQuery.quoteIdentifier(table) }
         let exists = try await db.query("SELECT 1 FROM pg_publication WHERE pubname = \(configuration.publication)")
-        guard exists.isEmpty else { return }
-        let tables = configuration.tables.map { PostgresQuery.quoteIdentifier(schema) + "." + PostgresQuery.quoteIdentifier($0) }
-        try await db.execute(PostgresQuery(unsafeSQL: "CREATE PUBLICATION \(PostgresQuery.quoteIdentifier(configuration.publication)) FOR TABLE \(tables.joined(separator: ", "))"))
+        guard !exists.isEmpty else {
+            let tables = configuration.tables.map(qualified).joined(separator: ", ")
+            try await db.execute(PostgresQuery(unsafeSQL: "CREATE PUBLICATION \(publication) FOR TABLE \(tables)"))
+            return
+        }
+        let published = try await db.query("""
+            SELECT tablename FROM pg_publication_tables WHERE pubname = \(configuration.publication) AND schemaname = \(schema)
+            """).map { try $0.decode(String.self, "tablename") }
+        let missing = configuration.tables.filter { !published.contains($0) }
+        guard !missing.isEmpty else { return }
+        configuration.logger.warning("the publication lacked tables; adding them", metadata: ["tables": "\(missing)"])
+        try await db.execute(PostgresQuery(unsafeSQL: "ALTER PUBLICATION \(publication) ADD TABLE \(missing.map(qualified).joined(separator: ", "))"))
     }
 
     /// The primary-key columns of each published table (REPLICA IDENTITY FULL marks every column as

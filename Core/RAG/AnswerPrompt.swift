@@ -8,10 +8,11 @@ import TwinlogIndex
 /// The question and the chunks are encoded as ordinary text: no control token of the vocabulary
 /// they spell (`<|im_start|>`, `<filename>`, …) becomes one.
 public struct AnswerPrompt: Sendable {
-    /// The most prompt tokens the context may take. 600 kept the facts of 1,200 on the tune half
-    /// of the real-repository questions and halved the time to the first token (400 lost facts;
-    /// BENCHMARKS.md, "Answers on real repositories").
-    public var contextTokenBudget = 600
+    /// The most prompt tokens the context may take. 300 keeps the facts of 600 on the
+    /// real-repository questions and cuts the time to the first piece by a third: the quotes,
+    /// drawn from every retrieved source whether or not it fits here, carry most facts to the
+    /// user (BENCHMARKS.md, "A 300-token answer prompt by default").
+    public var contextTokenBudget = 300
 
     public init() {}
 

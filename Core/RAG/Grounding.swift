@@ -19,11 +19,6 @@ public struct GroundedAnswer: Sendable, Equatable {
     public var kind: Kind
     /// What the support check found in the generated text.
     public var verdict: AnswerSupport.Verdict
-    /// The names of the question that no source mentions (`QuestionNames`); any makes it abstain.
-    public var unmentionedNames: [String] = []
-    /// Whether the question's names, each mentioned somewhere, meet in no one document
-    /// (`QuestionNames.mentionedTogether`); that makes it abstain too.
-    public var namesApart = false
     /// False when the sources do not answer the question and `answer` is the abstention.
     public var supported: Bool { kind != .abstained }
 }
@@ -86,8 +81,7 @@ public struct Grounding: Sendable {
         let verdict = support.check(answer: cited, question: question, sources: sources.map(\.text))
         let quotes = assessment.evidence
         guard assessment.answers else {
-            return GroundedAnswer(answer: abstention, evidence: quotes, kind: .abstained, verdict: verdict,
-                                  unmentionedNames: assessment.unmentionedNames, namesApart: assessment.namesApart)
+            return GroundedAnswer(answer: abstention, evidence: quotes, kind: .abstained, verdict: verdict)
         }
         if verdict.supported && !cited.isEmpty {
             return GroundedAnswer(answer: cited, evidence: quotes, kind: .generated, verdict: verdict)

@@ -166,10 +166,11 @@ struct EvidenceTests {
         }
         #expect(!QuestionNames.compares("Which is the QLoRA config or the Gemma one?"), "no comparative, no comparison")
         let embedder = try Self.embedder.get()
-        let grounded = try await Grounding().ground(question: question, generated: "It is 2048 [1].", sources: [gemma, qlora]) {
-            await embedder.embed($0)
-        }
-        #expect(grounded.kind == .abstained && grounded.namesApart && grounded.unmentionedNames.isEmpty)
+        let grounding = Grounding()
+        let assessment = try await grounding.assess(question: question, sources: [gemma, qlora]) { await embedder.embed($0) }
+        #expect(!assessment.answers && assessment.namesApart && assessment.unmentionedNames.isEmpty)
+        let grounded = grounding.decide(question: question, generated: "It is 2048 [1].", sources: [gemma, qlora], assessment: assessment)
+        #expect(grounded.kind == .abstained)
     }
 
     @Test("a question about a name no source mentions is abstained even when a neighbour's setting matches it well")
@@ -177,10 +178,11 @@ struct EvidenceTests {
         let embedder = try Self.embedder.get()
         var grounding = Grounding()
         let question = "What LoRA dropout does the StarChat2 QLoRA recipe use?"
-        let nearMiss = try await grounding.ground(question: question, generated: "It uses lora_dropout 0.05 [2].",
-                                                  sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        let assessment = try await grounding.assess(question: question, sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(assessment.unmentionedNames == ["StarChat2"] && !assessment.answers)
+        let nearMiss = grounding.decide(question: question, generated: "It uses lora_dropout 0.05 [2].",
+                                        sources: [Self.readme, Self.config], assessment: assessment)
         #expect(nearMiss.kind == .abstained && nearMiss.answer == grounding.abstention)
-        #expect(nearMiss.unmentionedNames == ["StarChat2"])
         #expect(nearMiss.evidence.first?.text == "lora_dropout: 0.05", "the nearest source is still quoted")
         grounding.checksNames = false
         let unchecked = try await grounding.ground(question: question, generated: "It uses lora_dropout 0.05 [2].",

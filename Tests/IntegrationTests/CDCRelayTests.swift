@@ -100,6 +100,48 @@ struct CDCRelayTests {
         try await fixture.dropSlot()
     }
 
+    @Test("a publication left without its tables by a dropped schema gets them back, so changes stream")
+    func repairsPublication() async throws {
+        let fixture = try await Fixture("cdcpub")
+        // What DROP SCHEMA … CASCADE leaves of an earlier namespace's publication: the name alone.
+        try await fixture.db.execute(PostgresQuery(unsafeSQL: "CREATE PUBLICATION \(PostgresQuery.quoteIdentifier(fixture.configuration.publication))"))
+        let relay = try CDCRelay(fixture.configuration)
+        let running = Task { try await relay.run() }
+        _ = await eventually { relay.position.confirmed > .zero }
+        try await fixture.insertDocument("doc-after", title: "streamed")
+        let reader = try fixture.reader()
+        var changes: [WarehouseChange] = []
+        try await fixture.read(reader, into: &changes) { $0.contains { $0.key == ["document_id": "doc-after"] } }
+        await reader.close()
+        running.cancel()
+        _ = await running.result
+        await relay.shutdown()
+        #expect(changes.contains { $0.table == "documents" && $0.op == .create && $0.key == ["document_id": "doc-after"] })
+        let published = try await fixture.db.query("""
+            SELECT tablename FROM pg_publication_tables WHERE pubname = \(fixture.configuration.publication) AND schemaname = \(fixture.name)
+            """).map { try $0.decode(String.self, "tablename") }
+        #expect(Set(published) == Set(fixture.configuration.tables))
+        try await fixture.dropSlot()
+    }
+
+    @Test("an idle relay confirms past WAL that holds no published change, so the slot lets it go")
+    func confirmsIdlePositions() async throws {
+        let fixture = try await Fixture("cdcidle")
+        let relay = try CDCRelay(fixture.configuration)
+        let running = Task { try await relay.run() }
+        _ = await eventually { relay.position.confirmed > .zero }
+        try await fixture.db.execute("CREATE TABLE unpublished (x int)")
+        try await fixture.db.execute("INSERT INTO unpublished VALUES (1)")
+        let text = try await fixture.db.query("SELECT pg_current_wal_lsn()::text AS lsn")[0].decode(String.self, "lsn")
+        let written = try #require(LSN(text: text))
+        let passed = await eventually(timeout: .seconds(60)) { relay.position.confirmed >= written }
+        running.cancel()
+        _ = await running.result
+        await relay.shutdown()
+        #expect(passed, "confirmed \(relay.position.confirmed), WAL written to \(written)")
+        try await fixture.dropSlot()
+    }
+
     @Test("a restarted relay resumes from the confirmed position without losing changes")
     func resumesAfterRestart() async throws {
         let fixture = try await Fixture("cdcresume")

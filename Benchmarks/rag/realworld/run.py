@@ -139,6 +139,9 @@ def build_namespace(twinlog, scheme, namespace, clones, env, work):
                 return snapshot, documents, live
     finally:
         stop(process)
+        # The snapshot is what the questions are asked over; an unread replication slot would keep
+        # PostgreSQL's WAL forever (answer rows build a namespace too, without the retrieval rows).
+        psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
 
 
 def ask_all(twinlog, namespace, snapshot, without, extra, questions_path, env, work, label, answers=None):
@@ -336,9 +339,6 @@ def main():
             log(f"  missed (score): {' '.join(scored['missed'])}")
     for scheme, (namespace, _, documents, chunks) in namespaces.items():
         log(f"{scheme}: {documents} documents, {chunks} chunks (namespace {namespace})")
-        # An unread replication slot would keep PostgreSQL's WAL forever.
-        slot = f"twinlog_cdc_{namespace}"
-        psql(env, f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
 
 
 def run_flag(flag, value):
