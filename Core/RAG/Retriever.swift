@@ -313,8 +313,13 @@ public struct Retriever: Sendable {
     /// other recipes' would otherwise be refused as asking about something the sources never
     /// mention (`Grounding`), while a chunk that names SmolLM3 was ranked sixth.
     static func covering(_ names: [String], candidates: [RetrievedChunk], chosen: [RetrievedChunk]) -> [RetrievedChunk] {
+        guard !names.isEmpty else { return chosen }
+        // Each chunk's lower-cased haystack is made once, and only for the chunks looked at.
+        var haystacks: [String: String] = [:]
         func mentions(_ chunk: RetrievedChunk, _ name: String) -> Bool {
-            QuestionNames.mentions(QuestionNames.haystack(chunk.payload), name)
+            let haystack = haystacks[chunk.chunkId] ?? QuestionNames.haystack(chunk.payload)
+            haystacks[chunk.chunkId] = haystack
+            return QuestionNames.mentions(haystack, name)
         }
         var result = chosen
         var carriers = Set(result.filter { chunk in names.contains { mentions(chunk, $0) } }.map(\.chunkId))
