@@ -64,6 +64,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("context-tokens"),
             help: "The most prompt tokens an answer's retrieved context may take (default \(AnswerPrompt().contextTokenBudget)).")
     var contextTokens: Int?
+    @Option(name: .customLong("quote-length"),
+            help: "The most UTF-8 bytes an evidence quote may take, 20–4000 (default \(EvidenceSelector().maxQuoteLength)); for evaluation.")
+    var quoteLength: Int?
+    @Option(name: .customLong("embedded-units"),
+            help: "How many of the lexically best lines and sentences evidence selection embeds, 1–1000 (default \(EvidenceSelector().maxEmbeddedUnits)); for evaluation.")
+    var embeddedUnits: Int?
     @Flag(name: .customLong("no-name-check"),
           help: "Answers skip the check that the sources mention the names the question asks about, in one document (for evaluation).")
     var noNameCheck = false
@@ -83,6 +89,8 @@ struct RunCommand: AsyncParsableCommand {
         if let trainingMaxLength, trainingMaxLength < 2 { throw ValidationError("--training-max-length must be at least 2") }
         if preferenceSteps < 0 { throw ValidationError("--preference-steps must be ≥ 0") }
         if let contextTokens, !(1...100_000).contains(contextTokens) { throw ValidationError("--context-tokens must be 1–100000, got \(contextTokens)") }
+        if let quoteLength, !(20...4000).contains(quoteLength) { throw ValidationError("--quote-length must be 20–4000, got \(quoteLength)") }
+        if let embeddedUnits, !(1...1000).contains(embeddedUnits) { throw ValidationError("--embedded-units must be 1–1000, got \(embeddedUnits)") }
         _ = try retrievalOptions()
     }
 
@@ -105,6 +113,8 @@ struct RunCommand: AsyncParsableCommand {
         settings.retrieval = try retrievalOptions()
         if let contextTokens { settings.answerPrompt.contextTokenBudget = contextTokens }
         settings.grounding.checksNames = !noNameCheck
+        if let quoteLength { settings.grounding.evidence.maxQuoteLength = quoteLength }
+        if let embeddedUnits { settings.grounding.evidence.maxEmbeddedUnits = embeddedUnits }
         if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
         // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they

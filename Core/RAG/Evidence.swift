@@ -36,10 +36,12 @@ public struct EvidenceQuote: Sendable, Equatable {
 /// often such a lead-in, and the fact asked for sat in the lines after it.
 ///
 /// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
-/// file's path does. So a unit is read in its source's context — the embedder sees it after its
-/// path and section, and half of its lexical score counts the terms of its source, path and section
-/// as its own — and the line that holds the asked setting in the asked file wins over the same
-/// setting in another file.
+/// file's path does, and in code and configuration so do the lines around it (`learning_rate:
+/// 3.0e-04` sits beside `hub_model_id: smollm2-1.7B-sft`, in a file whose path names neither). So a
+/// unit is read in its source's context — the embedder sees it after its path and section, and half
+/// of its lexical score counts the terms of its source, path and section (and, for a line of code
+/// or configuration, of its whole chunk) as its own — and the line that holds the asked setting in
+/// the asked file wins over the same setting in another file.
 public struct EvidenceSelector: Sendable {
     /// At most this many quotes.
     public var maxQuotes = 3
@@ -49,8 +51,13 @@ public struct EvidenceSelector: Sendable {
     public var denseWeight = 0.5
     /// At most this many units, the lexically best, are embedded.
     public var maxEmbeddedUnits = 24
-    /// A quote longer than this many characters is cut at a word boundary (still verbatim).
-    public var maxQuoteLength = 300
+    /// Of a unit the embedder reads at most this many characters: a block's lead-in says what it
+    /// is about, and an embedding takes longer the longer its text.
+    public var maxEmbeddedLength = 300
+    /// A quote longer than this many characters is cut at a word boundary (still verbatim). On the
+    /// real-repository questions 450 keeps the list items and settings that 300 cut off, and 600
+    /// adds no more on the tune half (BENCHMARKS.md).
+    public var maxQuoteLength = 450
 
     public init() {}
 
@@ -61,7 +68,8 @@ public struct EvidenceSelector: Sendable {
         var range: Range<Int>
         var text: Substring
         var terms: Set<String>
-        /// The terms of its source's header: repository, path or title, section trail.
+        /// The terms of its source's header (repository, path or title, section trail) and, for a
+        /// line of code or configuration, of its source's whole text.
         var context: Set<String>
         /// The header the embedder reads before the unit.
         var header: String
@@ -82,7 +90,7 @@ public struct EvidenceSelector: Sendable {
         let order = units.indices.sorted { (lexical[$0], $1) > (lexical[$1], $0) }
         let embedded = Array(order.prefix(maxEmbeddedUnits))
         let probe = [question, answer].compactMap { $0 }.joined(separator: "\n")
-        let vectors = try await embed([probe] + embedded.map { units[$0].header + String(units[$0].text) })
+        let vectors = try await embed([probe] + embedded.map { units[$0].header + String(units[$0].text.prefix(maxEmbeddedLength)) })
         // The embedder's vectors have unit length: the dot product is the cosine.
         let dense = embedded.indices.map { position in
             max(0, Double(BLAS.dot(vectors[0], vectors[position + 1], count: min(vectors[0].count, vectors[position + 1].count))))
@@ -154,15 +162,15 @@ public struct EvidenceSelector: Sendable {
     /// Lines of code and configuration files, sentences of prose (lines inside its fenced code
     /// blocks), each lead-in with the block it introduces up to `blockLimit` UTF-8 bytes
     /// (`blockEnd`); units without a term, and the headings of prose, are dropped.
-    static func units(of payload: ChunkPayload, source: Int, blockLimit: Int = 300) -> [Unit] {
+    static func units(of payload: ChunkPayload, source: Int, blockLimit: Int = EvidenceSelector().maxQuoteLength) -> [Unit] {
         let text = payload.text
         let header = [payload.source, payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
-        let context = Self.terms(header)
+        let byLine = quotesByLine(payload)
+        let context = byLine ? Self.terms(header).union(Self.terms(text)) : Self.terms(header)
         // The embedder reads the path and section (the repository adds little and costs tokens).
         let place = [payload.title, payload.section].filter { !$0.isEmpty }.joined(separator: " — ")
         let embeddedHeader = place.isEmpty ? "" : place + ":\n"
         let ranges = segments(of: payload)
-        let byLine = quotesByLine(payload)
         let slices = ranges.map { range in
             let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
             return text[start..<text.utf8.index(start, offsetBy: range.count)]
@@ -387,7 +395,8 @@ public struct EvidenceSelector: Sendable {
         let count = Double(units.count)
         func idf(_ term: String) -> Double { Foundation.log(1 + count / Double((frequency[term] ?? 0) + 1)) }
         let total = wanted.reduce(0) { $0 + idf($1) }
-        var contextHeld: [Set<String>: Set<String>] = [:]
+        // Every unit of a source shares its context.
+        var contextHeld: [Int: Set<String>] = [:]
         return units.indices.map { index in
             let unit = units[index]
             var bonus = 0.0
@@ -398,8 +407,8 @@ public struct EvidenceSelector: Sendable {
             if !unit.keyWords.isEmpty, unit.keyWords.allSatisfy({ word in wanted.contains { matches(word, $0) } }) {
                 bonus += held(unit.keyWords).reduce(0) { $0 + idf($1) }
             }
-            let header = contextHeld[unit.context] ?? held(unit.context)
-            contextHeld[unit.context] = header
+            let header = contextHeld[unit.source] ?? held(unit.context)
+            contextHeld[unit.source] = header
             let mine = own[index].reduce(0) { $0 + idf($1) } + bonus
             let inContext = own[index].union(header).reduce(0) { $0 + idf($1) } + bonus
             return (min(1, mine / total) + min(1, inContext / total)) / 2

@@ -203,6 +203,21 @@ struct EvidenceTests {
         }
     }
 
+    @Test("a configuration line is read with the rest of its file: the setting beside the asked model's id wins")
+    func lineInChunk() async throws {
+        let embedder = try Self.embedder.get()
+        let small = Self.payload("recipes/tinyllm/sft/config_small.yaml",
+                                 "dataset_name: example/chat-small\nhub_model_id: tinyllm-350M-sft\nlearning_rate: 1.0e-03")
+        let large = Self.payload("recipes/tinyllm/sft/config.yaml",
+                                 "dataset_name: example/chat\nhub_model_id: tinyllm-2.4B-sft\nlearning_rate: 3.0e-04")
+        for sources in [[small, large], [large, small]] {
+            let quotes = try await EvidenceSelector().select(question: "What learning rate was used to SFT TinyLLM-2.4B?", answer: nil,
+                                                              sources: sources) { await embedder.embed($0) }
+            let first = try #require(quotes.first)
+            #expect(first.text == "learning_rate: 3.0e-04", "\(quotes)")
+        }
+    }
+
     @Test("a setting whose key words were asked for wins over a line that shares more of the question's other words")
     func settingKey() async throws {
         let embedder = try Self.embedder.get()
@@ -297,9 +312,10 @@ struct EvidenceTests {
         let nested = "def f():\n    if x:\n        return 1\n    return 2\ny = 3"
         #expect(Self.unitTexts("src/f.py", nested).prefix(2) == ["def f():\n    if x:\n        return 1\n    return 2", "if x:\n        return 1"],
                 "a block ends before the first line indented no deeper than its lead")
-        let long = "# " + String(repeating: "why ", count: 20) + "\ndef f():\n    return " + String(repeating: "x + ", count: 60) + "1"
+        let limit = EvidenceSelector().maxQuoteLength
+        let long = "# " + String(repeating: "why ", count: 20) + "\ndef f():\n    return " + String(repeating: "x + ", count: limit / 4) + "1"
         #expect(Self.unitTexts("src/long.py", long).first?.hasSuffix("def f():") == true, "the limit still holds inside a statement's block")
-        let cutBlock = "if flash:\n    # fast path\n    y = attention(" + String(repeating: "q, ", count: 100) + "v)\nelse:"
+        let cutBlock = "if flash:\n    # fast path\n    y = attention(" + String(repeating: "q, ", count: limit / 3) + "v)\nelse:"
         #expect(Self.unitTexts("src/model.py", cutBlock).first == "if flash:", "a block the limit ends on a comment leaves the comment out")
     }
 
