@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             help: "The most prompt tokens an answer's retrieved context may take (default \(AnswerPrompt().contextTokenBudget)).")
     var contextTokens: Int?
     @Option(name: .customLong("quote-length"),
-            help: "The most UTF-8 bytes an evidence quote may take, 20–4000 (default \(EvidenceSelector().maxQuoteLength)); for evaluation.")
+            help: "The most characters an evidence quote may take, 20–4000 (default \(EvidenceSelector().maxQuoteLength)); for evaluation.")
     var quoteLength: Int?
     @Option(name: .customLong("embedded-units"),
             help: "How many of the lexically best lines and sentences evidence selection embeds, 1–1000 (default \(EvidenceSelector().maxEmbeddedUnits)); for evaluation.")
