@@ -70,12 +70,6 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("embedded-units"),
             help: "How many of the lexically best lines and sentences evidence selection embeds, 1–1000 (default \(EvidenceSelector().maxEmbeddedUnits)); for evaluation.")
     var embeddedUnits: Int?
-    @Option(name: .customLong("sibling-chunks"),
-            help: "How many more chunks of the retrieved documents evidence may quote from, 0–50 (default \(RetrievalOptions().siblingChunks)); for evaluation.")
-    var siblingChunks: Int?
-    @Option(name: .customLong("sibling-weight"),
-            help: "What a quote from a sibling chunk scores as a share of a retrieved chunk's, 0–1 (default \(EvidenceSelector().siblingWeight)); for evaluation.")
-    var siblingWeight: Double?
     @Flag(name: .customLong("no-name-check"),
           help: "Answers skip the check that the sources mention the names the question asks about, in one document (for evaluation).")
     var noNameCheck = false
@@ -97,9 +91,6 @@ struct RunCommand: AsyncParsableCommand {
         if let contextTokens, !(1...100_000).contains(contextTokens) { throw ValidationError("--context-tokens must be 1–100000, got \(contextTokens)") }
         if let quoteLength, !(20...4000).contains(quoteLength) { throw ValidationError("--quote-length must be 20–4000, got \(quoteLength)") }
         if let embeddedUnits, !(1...1000).contains(embeddedUnits) { throw ValidationError("--embedded-units must be 1–1000, got \(embeddedUnits)") }
-        if let siblingWeight, !(siblingWeight.isFinite && (0...1).contains(siblingWeight)) {
-            throw ValidationError("--sibling-weight must be between 0 and 1, got \(siblingWeight)")
-        }
         _ = try retrievalOptions()
     }
 
@@ -124,7 +115,6 @@ struct RunCommand: AsyncParsableCommand {
         settings.grounding.checksNames = !noNameCheck
         if let quoteLength { settings.grounding.evidence.maxQuoteLength = quoteLength }
         if let embeddedUnits { settings.grounding.evidence.maxEmbeddedUnits = embeddedUnits }
-        if let siblingWeight { settings.grounding.evidence.siblingWeight = siblingWeight }
         if let chunking { settings.chunking = ChunkingScheme(chunking) }
         let logger = Logger(label: "twinlog.run")
         // A fresh namespace has no topics yet: create the catalogue's (existing ones stay as they
@@ -156,10 +146,6 @@ struct RunCommand: AsyncParsableCommand {
         if let fusion { options.fusion = fusion }
         for (flag, value) in [("--semantic-weight", semanticWeight), ("--source-boost", sourceBoost)] {
             if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(flag) must be between 0 and 1, got \(value)") }
-        }
-        if let siblingChunks {
-            guard (0...50).contains(siblingChunks) else { throw ValidationError("--sibling-chunks must be 0–50, got \(siblingChunks)") }
-            options.siblingChunks = siblingChunks
         }
         if let semanticWeight { options.semanticWeight = semanticWeight }
         if let sourceBoost { options.sourceBoostWeight = sourceBoost }

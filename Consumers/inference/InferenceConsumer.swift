@@ -275,7 +275,7 @@ final class QueryAnswerer: ConsumerHandler {
         let request = work.request
         let clock = ContinuousClock()
         var timings = retrieval.timings
-        var sources = retrieval.chunks.map(Self.source)
+        let sources = retrieval.chunks.map(Self.source)
         var flags = work.flags + retrieval.flags
         var evidence: [QueryAnswered.Evidence] = []
         let report = Self.report(retrieval)
@@ -301,14 +301,10 @@ final class QueryAnswerer: ConsumerHandler {
             let assessing = clock.now
             let assessment: Grounding.Assessment
             do {
-                assessment = try await configuration.grounding.assess(question: request.question, sources: payloads,
-                                                                      siblings: retrieval.siblings.map(\.payload)) { await embedder.embed($0) }
+                assessment = try await configuration.grounding.assess(question: request.question, sources: payloads) { await embedder.embed($0) }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }
-            // A quote from another chunk of a retrieved document makes that chunk a source too.
-            let used = assessment.usedSources(retrieval.chunks, siblings: retrieval.siblings)
-            sources = used.map(Self.source)
             var groundingTime = clock.now - assessing
             var generated = ""
             if assessment.answers {
@@ -322,7 +318,7 @@ final class QueryAnswerer: ConsumerHandler {
                 }
             }
             let deciding = clock.now
-            let grounded = configuration.grounding.decide(question: request.question, generated: generated, sources: used.map(\.payload),
+            let grounded = configuration.grounding.decide(question: request.question, generated: generated, sources: payloads,
                                                           assessment: assessment)
             groundingTime += clock.now - deciding
             answer = grounded.answer

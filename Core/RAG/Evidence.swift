@@ -58,12 +58,6 @@ public struct EvidenceSelector: Sendable {
     /// real-repository questions 450 keeps the list items and settings that 300 cut off, and 600
     /// adds no more on the tune half (BENCHMARKS.md).
     public var maxQuoteLength = 450
-    /// What a unit of a sibling (another chunk of a retrieved document, ranked lower than the
-    /// retrieved ones) scores, as a share of what it would score in a retrieved chunk.
-    public var siblingWeight = 0.9
-    /// At most this many units of siblings, the lexically best, are embedded besides
-    /// `maxEmbeddedUnits` of the retrieved chunks, so siblings never take a retrieved unit's place.
-    public var maxEmbeddedSiblingUnits = 6
 
     public init() {}
 
@@ -84,34 +78,22 @@ public struct EvidenceSelector: Sendable {
         var keyWords: Set<String> = []
     }
 
-    /// The quotes for `question` (and `answer`) from `sources` and then `siblings`, numbered on
-    /// after the sources, best first.
-    public func select(question: String, answer: String?, sources: [ChunkPayload], siblings: [ChunkPayload] = [],
+    /// The quotes for `question` (and `answer`) from `sources`, best first.
+    public func select(question: String, answer: String?, sources: [ChunkPayload],
                        embed: Retriever.Embed) async throws -> [EvidenceQuote] {
-        let units = (sources + siblings).enumerated().flatMap { number, payload in
+        let units = sources.enumerated().flatMap { number, payload in
             Self.units(of: payload, source: number + 1, blockLimit: maxQuoteLength)
         }
         guard !units.isEmpty else { return [] }
-        // Siblings change nothing of how the retrieved chunks' units score: term rarity is counted
-        // over those units alone, and siblings have embedding places of their own.
-        let retrieved = units.firstIndex { $0.source > sources.count } ?? units.count
-        let counted = retrieved > 0 ? retrieved : units.count
-        let weights = units.map { $0.source > sources.count ? siblingWeight : 1 }
-        func scored(_ wanted: Set<String>) -> [Double] {
-            zip(Self.lexicalScores(units, wanted: wanted, counted: counted), weights).map { $0 * $1 }
-        }
         let wanted = Self.terms(question).union(answer.map(Self.terms) ?? [])
-        let lexical = scored(wanted)
-        func best(_ range: Range<Int>, _ count: Int) -> ArraySlice<Int> {
-            range.sorted { (lexical[$0], $1) > (lexical[$1], $0) }.prefix(count)
-        }
-        let embedded = Array(best(0..<retrieved, maxEmbeddedUnits) + best(retrieved..<units.count, maxEmbeddedSiblingUnits))
+        let lexical = Self.lexicalScores(units, wanted: wanted)
+        let order = units.indices.sorted { (lexical[$0], $1) > (lexical[$1], $0) }
+        let embedded = Array(order.prefix(maxEmbeddedUnits))
         let probe = [question, answer].compactMap { $0 }.joined(separator: "\n")
         let vectors = try await embed([probe] + embedded.map { units[$0].header + String(units[$0].text.prefix(maxEmbeddedLength)) })
         // The embedder's vectors have unit length: the dot product is the cosine.
         let dense = embedded.indices.map { position in
-            weights[embedded[position]]
-                * max(0, Double(BLAS.dot(vectors[0], vectors[position + 1], count: min(vectors[0].count, vectors[position + 1].count))))
+            max(0, Double(BLAS.dot(vectors[0], vectors[position + 1], count: min(vectors[0].count, vectors[position + 1].count))))
         }
         let scores = embedded.indices.map { denseWeight * dense[$0] + (1 - denseWeight) * lexical[embedded[$0]] }
         // Greedy: each next quote is ranked with half its lexical share counting only the wanted
@@ -123,7 +105,7 @@ public struct EvidenceSelector: Sendable {
         var missing = wanted
         var candidates = Array(embedded.indices)
         while quotes.count < maxQuotes {
-            let gain = missing.isEmpty || missing == wanted ? lexical : scored(missing)
+            let gain = missing.isEmpty || missing == wanted ? lexical : Self.lexicalScores(units, wanted: missing)
             let ranked = candidates.map { position in
                 (position, denseWeight * dense[position] + (1 - denseWeight) * (lexical[embedded[position]] + gain[embedded[position]]) / 2)
             }
@@ -394,24 +376,23 @@ public struct EvidenceSelector: Sendable {
         return ![".md", ".markdown", ".rst", ".txt", ".adoc"].contains { name.hasSuffix($0) } && !name.hasSuffix("license")
     }
 
-    /// Each unit's share of the wanted terms, weighted by inverse document frequency over the units
-    /// (the first `counted` of them, when given), capped at 1: half for the terms of the unit itself, half for those of the unit and its
+    /// Each unit's share of the wanted terms, weighted by inverse document frequency over the units,
+    /// capped at 1: half for the terms of the unit itself, half for those of the unit and its
     /// source's header together; a term holds a wanted one by `matches`. A setting whose key's
     /// words were all asked for (`python-version: 3.10.10` for "which Python version") and an
     /// identifier whose every part was asked for (`lora_dropout` for
     /// "LoRA dropout", `learning_rate` for "learning rate") counts its parts twice: the line that
     /// defines the asked setting beats a sentence that only shares the topic's words.
-    static func lexicalScores(_ units: [Unit], wanted: Set<String>, counted: Int? = nil) -> [Double] {
+    static func lexicalScores(_ units: [Unit], wanted: Set<String>) -> [Double] {
         guard !wanted.isEmpty else { return units.map { _ in 0 } }
         // The wanted terms each unit (and each header) holds, by `matches`.
         func held(_ terms: Set<String>) -> Set<String> {
             Set(wanted.filter { term in terms.contains(term) || terms.contains { matches($0, term) } })
         }
         let own = units.map { held($0.terms) }
-        let statistics = min(counted ?? units.count, units.count)
         var frequency: [String: Int] = [:]
-        for terms in own.prefix(statistics) { for term in terms { frequency[term, default: 0] += 1 } }
-        let count = Double(statistics)
+        for terms in own { for term in terms { frequency[term, default: 0] += 1 } }
+        let count = Double(units.count)
         func idf(_ term: String) -> Double { Foundation.log(1 + count / Double((frequency[term] ?? 0) + 1)) }
         let total = wanted.reduce(0) { $0 + idf($1) }
         // Every unit of a source shares its context.

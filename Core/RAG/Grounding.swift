@@ -62,37 +62,16 @@ public struct Grounding: Sendable {
         /// Whether the sources answer the question: a quote scores `minimumEvidenceScore` and the
         /// names check passes. When false the reply is the abstention whatever is generated.
         public var answers: Bool
-        /// The siblings the evidence quotes, as indices of the `siblings` assessed: the quotes
-        /// number them after the sources, in this order, so the reply's sources are the retrieved
-        /// ones followed by these.
-        public var quotedSiblings: [Int]
-
-        /// The sources the quotes' numbers count: `sources`, then the quoted `siblings`.
-        public func usedSources<Source>(_ sources: [Source], siblings: [Source]) -> [Source] {
-            sources + quotedSiblings.map { siblings[$0] }
-        }
     }
 
-    /// Quotes the evidence for `question` from `sources` and from their documents' `siblings`
-    /// (`Retrieval.siblings`), and decides whether the sources answer it. The names are looked
-    /// for in `sources` alone, as before siblings were quoted.
-    public func assess(question: String, sources: [ChunkPayload], siblings: [ChunkPayload] = [],
-                       embed: Retriever.Embed) async throws -> Assessment {
-        let found = try await evidence.select(question: question, answer: nil, sources: sources, siblings: siblings, embed: embed)
-        var quotedSiblings: [Int] = []
-        let quotes = found.map { quote in
-            guard quote.source > sources.count else { return quote }
-            let sibling = quote.source - sources.count - 1
-            var renumbered = quote
-            renumbered.source = sources.count + 1 + (quotedSiblings.firstIndex(of: sibling) ?? quotedSiblings.count)
-            if !quotedSiblings.contains(sibling) { quotedSiblings.append(sibling) }
-            return renumbered
-        }
+    /// Quotes the evidence for `question` from `sources` and decides whether they answer it.
+    public func assess(question: String, sources: [ChunkPayload], embed: Retriever.Embed) async throws -> Assessment {
+        let quotes = try await evidence.select(question: question, answer: nil, sources: sources, embed: embed)
         let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
         let apart = checksNames && unmentioned.isEmpty && !QuestionNames.mentionedTogether(in: question, sources: sources)
         let strong = (quotes.first?.score ?? 0) >= minimumEvidenceScore
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
-                          answers: strong && unmentioned.isEmpty && !apart, quotedSiblings: quotedSiblings)
+                          answers: strong && unmentioned.isEmpty && !apart)
     }
 
     /// The reply for a `generated` answer (empty when none was generated) to a question assessed as

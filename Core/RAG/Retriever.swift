@@ -43,11 +43,6 @@ public struct RetrievalOptions: Sendable {
     /// Give every name the question asks about (`QuestionNames`) a chunk that mentions it, when a
     /// candidate does (`Retriever.covering`).
     public var nameCoverage = true
-    /// At most this many more chunks of the retrieved documents — the best-ranked candidates that
-    /// k or the per-document limit left out — are kept for evidence (`Retrieval.siblings`). On the
-    /// real-repository questions a fact was often in another chunk of a retrieved file: the
-    /// `model_name_or_path` line of a config whose `hub_model_id` chunk was retrieved.
-    public var siblingChunks = 4
 
     public init() {}
 }
@@ -96,9 +91,6 @@ public struct RetrievedChunk: Sendable, Equatable {
 /// variants, what it flagged, and stage timings.
 public struct Retrieval: Sendable {
     public var chunks: [RetrievedChunk]
-    /// More chunks of the documents in `chunks`, best first, that were ranked but not chosen: not
-    /// context for the prompt, only places evidence may be quoted from (`Grounding.assess`).
-    public var siblings: [RetrievedChunk] = []
     public var filter: SearchFilter
     /// The filter fields read from the question (`author`, `platform`, `kind`, `dates`) and kept.
     public var filtersRead: [String]
@@ -213,7 +205,6 @@ public struct Retriever: Sendable {
         let fill = wider.chunks.filter { !found.contains($0.chunkId) }
         guard !fill.isEmpty else { return retrieval }
         retrieval.chunks += fill.prefix(k - retrieval.chunks.count)
-        retrieval.siblings = Self.siblings(of: retrieval.chunks, among: retrieval.siblings + wider.siblings, limit: options.siblingChunks)
         retrieval.flags.append("self_query_filter_relaxed")
         return retrieval
     }
@@ -275,22 +266,9 @@ public struct Retriever: Sendable {
         if options.nameCoverage {
             chosen = Self.covering(QuestionNames.names(in: plan.request.question), candidates: candidates, chosen: chosen)
         }
-        let siblings = Self.siblings(of: chosen, among: candidates, limit: options.siblingChunks)
         timings["rerank"] = (clock.now - started).inMilliseconds
-        return Retrieval(chunks: chosen, siblings: siblings, filter: filter, filtersRead: plan.filtersRead,
+        return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead,
                          boostedSources: plan.boostedSources, variants: plan.variants, flags: [], timings: timings)
-    }
-
-    /// The first `limit` of `ranked` that belong to a document of `chosen` without being one of
-    /// its chunks, each chunk once.
-    static func siblings(of chosen: [RetrievedChunk], among ranked: [RetrievedChunk], limit: Int) -> [RetrievedChunk] {
-        let documents = Set(chosen.map(\.payload.documentId))
-        var seen = Set(chosen.map(\.chunkId))
-        var siblings: [RetrievedChunk] = []
-        for chunk in ranked where siblings.count < limit && documents.contains(chunk.payload.documentId) && seen.insert(chunk.chunkId).inserted {
-            siblings.append(chunk)
-        }
-        return siblings
     }
 
     /// Scores every candidate from its cosine similarity and its BM25 score (statistics of the

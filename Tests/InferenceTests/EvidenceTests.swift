@@ -173,48 +173,6 @@ struct EvidenceTests {
         #expect(grounded.kind == .abstained)
     }
 
-    @Test("a quote from a sibling chunk of a retrieved document is numbered after the sources, which then include that chunk")
-    func siblingQuote() async throws {
-        let embedder = try Self.embedder.get()
-        let grounding = Grounding()
-        var head = Self.payload("recipes/starchat2-15b/sft/config_v0.1.yaml", "model_name_or_path: bigcode/starcoder2-15b\nmodel_revision: main")
-        head.documentId = "starchat2-sft"
-        var tail = head
-        tail.text = "hub_model_id: starchat2-15b-v0.1\nlearning_rate: 2.0e-05\nnum_train_epochs: 3"
-        let unrelated = Self.payload("scripts/run_sft.py", "def main():\n    trainer.train()")
-        let question = "Which model_name_or_path does the StarChat2 15B SFT config start from?"
-        let assessment = try await grounding.assess(question: question, sources: [tail, Self.readme], siblings: [unrelated, head]) {
-            await embedder.embed($0)
-        }
-        #expect(assessment.quotedSiblings == [1])
-        let used = assessment.usedSources([tail, Self.readme], siblings: [unrelated, head])
-        #expect(used.map(\.text) == [tail.text, Self.readme.text, head.text])
-        #expect(assessment.evidence.contains { $0.source == 3 && $0.text == "model_name_or_path: bigcode/starcoder2-15b" })
-        for quote in assessment.evidence {
-            #expect(used.indices.contains(quote.source - 1) && used[quote.source - 1].text.contains(quote.text))
-        }
-        let alone = try await grounding.assess(question: question, sources: [tail, Self.readme]) { await embedder.embed($0) }
-        #expect(alone.quotedSiblings.isEmpty && !alone.evidence.contains { $0.text.contains("starcoder2") })
-    }
-
-    @Test("siblings change nothing of how the retrieved chunks' lines score")
-    func siblingsLeaveRetrievedScores() async throws {
-        let embedder = try Self.embedder.get()
-        let question = "What LoRA dropout does the QLoRA recipe use?"
-        let without = try await EvidenceSelector().select(question: question, answer: nil, sources: [Self.readme, Self.config]) {
-            await embedder.embed($0)
-        }
-        // Lines that share the question's words make those words commoner among all the lines.
-        var notes = Self.config
-        notes.text = (1...40).map { "# QLoRA recipe note \($0): LoRA adapters are merged after the run" }.joined(separator: "\n")
-        let with = try await EvidenceSelector().select(question: question, answer: nil, sources: [Self.readme, Self.config],
-                                                       siblings: [notes]) { await embedder.embed($0) }
-        #expect(with.first == without.first && with.first?.text == "lora_dropout: 0.05")
-        for quote in with {
-            #expect(quote.source == 3 || without.contains(quote), "a retrieved line scores as it did without siblings: \(quote)")
-        }
-    }
-
     @Test("a question about a name no source mentions is abstained even when a neighbour's setting matches it well")
     func nearMissAbstains() async throws {
         let embedder = try Self.embedder.get()

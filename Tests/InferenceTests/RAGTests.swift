@@ -125,21 +125,6 @@ struct RAGTests {
         #expect(Retriever.diversify(ranked, k: 4, perDocument: nil).map(\.chunkId) == ["r1", "r2", "r3", "c1"])
     }
 
-    @Test("siblings are the best-ranked chunks of the chosen documents that were not chosen, at most the limit")
-    func siblings() {
-        func chunk(_ id: String, _ document: String) -> RetrievedChunk {
-            RetrievedChunk(chunkId: id, score: 0, similarity: 0,
-                           payload: ChunkPayload(authorId: "a", platform: "github", kind: "repository_file", documentId: document))
-        }
-        let ranked = [chunk("r1", "readme"), chunk("c1", "config"), chunk("t1", "train"), chunk("r2", "readme"), chunk("t2", "train"),
-                      chunk("c2", "config"), chunk("r3", "readme"), chunk("c2", "config")]
-        let chosen = [chunk("r1", "readme"), chunk("c1", "config")]
-        #expect(Retriever.siblings(of: chosen, among: ranked, limit: 4).map(\.chunkId) == ["r2", "c2", "r3"],
-                "other documents' chunks, the chosen ones and repeats are left out")
-        #expect(Retriever.siblings(of: chosen, among: ranked, limit: 1).map(\.chunkId) == ["r2"])
-        #expect(Retriever.siblings(of: chosen, among: ranked, limit: 0).isEmpty)
-    }
-
     @Test("a name of the question no chosen chunk mentions brings in the best candidate that does, in place of the last chunk without a name")
     func nameCoverage() {
         func chunk(_ id: String, _ title: String, _ text: String) -> RetrievedChunk {
