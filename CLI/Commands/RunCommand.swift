@@ -165,6 +165,8 @@ enum RetrievalStep: String, CaseIterable {
     case diversity
     /// A chunk for every name the question asks about, when a candidate mentions it.
     case nameCoverage = "name-coverage"
+    /// A search of, and a chunk from, each of two or more sources the question names one by one.
+    case sourceCoverage = "source-coverage"
 
     func switchOff(_ options: inout RetrievalOptions) {
         switch self {
@@ -173,6 +175,7 @@ enum RetrievalStep: String, CaseIterable {
         case .bm25: options.hybrid = false
         case .diversity: options.maxChunksPerDocument = nil
         case .nameCoverage: options.nameCoverage = false
+        case .sourceCoverage: options.sourceCoverage = false
         }
     }
 }

@@ -43,6 +43,11 @@ public struct RetrievalOptions: Sendable {
     /// Give every name the question asks about (`QuestionNames`) a chunk that mentions it, when a
     /// candidate does (`Retriever.covering`).
     public var nameCoverage = true
+    /// When the question names two or more sources one by one (`SourceCatalogue.individualReferences`),
+    /// search each of them, give each a chunk (`Retriever.coveringSources`), and read no author
+    /// filter from the question: a comparison of `karpathy/nanoGPT` with
+    /// `huggingface/alignment-handbook` was filtered to the author huggingface, five handbook chunks.
+    public var sourceCoverage = true
 
     public init() {}
 }
@@ -136,6 +141,9 @@ public struct Retriever: Sendable {
         public var explicitFilter: SearchFilter
         public var filtersRead: [String]
         public var boostedSources: [String]
+        /// The sources the question names one by one when it names two or more (else empty):
+        /// each is searched on its own and gets a chunk.
+        public var comparedSources: [String]
         public var variants: [String]
         public var topic: String
     }
@@ -188,8 +196,18 @@ public struct Retriever: Sendable {
         }
         let variants = options.expansion
             ? QueryExpansion(variants: options.variants).expand(request.question, topic: topic) : [request.question]
+        let individual = options.sourceCoverage ? catalogue?.individualReferences(in: request.question) ?? [] : []
+        let compared = individual.count > 1 ? individual : []
+        // An author read from a question that names sources one by one is most often one of their
+        // owners ("karpathy/nanoGPT compared with huggingface/alignment-handbook"): as a filter it
+        // would hide the other sources the question asks about.
+        if !compared.isEmpty, read.contains("author") {
+            filter.authorIds = nil
+            read.removeAll { $0 == "author" }
+        }
         return Plan(request: request, filter: filter, explicitFilter: explicit, filtersRead: read,
-                    boostedSources: catalogue?.references(in: request.question) ?? [], variants: variants, topic: topic)
+                    boostedSources: catalogue?.references(in: request.question) ?? [],
+                    comparedSources: compared, variants: variants, topic: topic)
     }
 
     /// Searches with the plan's filter. When filters read from the question leave fewer than k
@@ -217,9 +235,9 @@ public struct Retriever: Sendable {
         var started = clock.now
         let perStage = max(20, plan.request.k * options.candidateFactor)
         var filters = [filter]
-        if !plan.boostedSources.isEmpty {
+        for sources in (plan.boostedSources.isEmpty ? [] : [plan.boostedSources]) + plan.comparedSources.map({ [$0] }) {
             var named = filter
-            named.sources = Set(plan.boostedSources)
+            named.sources = Set(sources)
             filters.append(named)
         }
         var similarity: [String: Double] = [:]
@@ -263,9 +281,11 @@ public struct Retriever: Sendable {
         }
         candidates.sort { ($0.score, $1.chunkId) > ($1.score, $0.chunkId) }
         var chosen = Self.diversify(candidates, k: plan.request.k, perDocument: options.maxChunksPerDocument)
+        let names = QuestionNames.names(in: plan.request.question)
         if options.nameCoverage {
-            chosen = Self.covering(QuestionNames.names(in: plan.request.question), candidates: candidates, chosen: chosen)
+            chosen = Self.covering(names, candidates: candidates, chosen: chosen)
         }
+        chosen = Self.coveringSources(plan.comparedSources, names: names, candidates: candidates, chosen: chosen)
         timings["rerank"] = (clock.now - started).inMilliseconds
         return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead,
                          boostedSources: plan.boostedSources, variants: plan.variants, flags: [], timings: timings)
@@ -331,6 +351,32 @@ public struct Retriever: Sendable {
             result.remove(at: replaced)
             result.append(found)
             carriers.insert(found.chunkId)
+        }
+        return result
+    }
+
+    /// `chosen` with a chunk of each of `sources` (those a question names one by one): for a source
+    /// none of its chunks is from, the best-ranked candidate of it takes the place of the
+    /// lowest-ranked chunk whose source has another in `chosen` and that is not the only one to
+    /// mention one of `names` (what name coverage brought in stays; a name every chunk of a source
+    /// mentions, like the source's own, protects none of them).
+    static func coveringSources(_ sources: [String], names: [String], candidates: [RetrievedChunk],
+                                chosen: [RetrievedChunk]) -> [RetrievedChunk] {
+        var result = chosen
+        func mentions(_ chunk: RetrievedChunk, _ name: String) -> Bool {
+            QuestionNames.mentions(QuestionNames.haystack(chunk.payload), name)
+        }
+        for source in sources where !result.contains(where: { $0.payload.source == source }) {
+            guard let found = candidates.first(where: { candidate in
+                      candidate.payload.source == source && !result.contains { $0.chunkId == candidate.chunkId }
+                  }),
+                  let replaced = result.lastIndex(where: { chunk in
+                      let others = result.filter { $0.chunkId != chunk.chunkId }
+                      return others.contains { $0.payload.source == chunk.payload.source }
+                          && names.allSatisfy { name in !mentions(chunk, name) || others.contains { mentions($0, name) } }
+                  }) else { continue }
+            result.remove(at: replaced)
+            result.append(found)
         }
         return result
     }

@@ -67,9 +67,22 @@ public struct SourceCatalogue: Sendable {
 
     /// The sources a question names, sorted; empty when it names none.
     public func references(in question: String) -> [String] {
+        Set(matched(in: question).flatMap(\.sources)).sorted()
+    }
+
+    /// The sources the question names one by one — each by an alias of that source alone, not by
+    /// an owner or another name several sources share — sorted. Two or more mean the question
+    /// asks about each of them ("How is training launched in nanoGPT compared with the alignment
+    /// handbook?").
+    public func individualReferences(in question: String) -> [String] {
+        Set(matched(in: question).filter { $0.sources.count == 1 }.flatMap(\.sources)).sorted()
+    }
+
+    /// The aliases the question's words spell, longest first, each span of words matched once.
+    private func matched(in question: String) -> [Alias] {
         let words = Self.questionWords(question)
         var taken = Set<Int>()
-        var found = Set<String>()
+        var found: [Alias] = []
         for alias in aliases {
             let length = alias.words.count
             guard length <= words.count else { continue }
@@ -78,10 +91,10 @@ public struct SourceCatalogue: Sendable {
                 guard !span.contains(where: taken.contains) else { continue }
                 if alias.needsArticle, start == 0 || words[start - 1] != "the" { continue }
                 taken.formUnion(span)
-                found.formUnion(alias.sources)
+                found.append(alias)
             }
         }
-        return found.sorted()
+        return found
     }
 
     /// A source's owner (the part before the last `/`, for a repository) and name.

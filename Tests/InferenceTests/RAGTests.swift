@@ -93,6 +93,80 @@ struct RAGTests {
         #expect(catalogue.references(in: "What does the handbook recommend?") == [])
     }
 
+    @Test("sources named one by one are told apart from an owner or a shared name naming several")
+    func individualSources() {
+        let catalogue = SourceCatalogue(sources: ["karpathy/nanoGPT", "karpathy/minbpe", "huggingface/alignment-handbook"])
+        #expect(catalogue.individualReferences(in: "How is training launched in karpathy/nanoGPT compared with huggingface/alignment-handbook?")
+                == ["huggingface/alignment-handbook", "karpathy/nanoGPT"])
+        #expect(catalogue.individualReferences(in: "Which is larger: nanoGPT's vocabulary or minbpe's?") == ["karpathy/minbpe", "karpathy/nanoGPT"])
+        #expect(catalogue.individualReferences(in: "Which of karpathy's repos trains GPT-2?").isEmpty, "an owner names both, neither one by one")
+        #expect(catalogue.references(in: "Which of karpathy's repos trains GPT-2?") == ["karpathy/minbpe", "karpathy/nanoGPT"])
+    }
+
+    @Test("a question comparing two named sources searches each and gets a chunk of each, though one outranks the other everywhere")
+    func sourceCoverageRetrieval() async throws {
+        let index = try VectorIndex(configuration: IndexConfiguration(dimension: 4))
+        for number in 0..<25 {
+            try index.upsert(key: "handbook-\(number)", vector: [1, 0, 0, 0], payload: ChunkPayload(
+                authorId: "a", platform: "github", kind: "repository_file", documentId: "handbook-doc-\(number)",
+                text: "Multi-node training is launched with a Slurm script, not as in the nano gpt repo.",
+                source: "huggingface/alignment-handbook"))
+        }
+        try index.upsert(key: "nanogpt", vector: [0, 1, 0, 0], payload: ChunkPayload(
+            authorId: "a", platform: "github", kind: "repository_file", documentId: "nanogpt-readme",
+            text: "Run torchrun on every node.", source: "karpathy/nanoGPT"))
+        // Every handbook chunk outranks nanoGPT's, by cosine and by BM25 alike; the question names no
+        // `QuestionNames` name, so name coverage cannot bring nanoGPT in.
+        let question = "How is multi-node training launched in the nano gpt repo compared with the alignment handbook?"
+        var retriever = Retriever(index: index) { texts in texts.map { _ in [1, 0, 0, 0] } }
+        let covered = try await retriever.retrieve(RetrievalRequest(question: question, k: 5))
+        #expect(covered.chunks.count == 5 && covered.chunks.last?.chunkId == "nanogpt")
+        retriever.options.sourceCoverage = false
+        let uncovered = try await retriever.retrieve(RetrievalRequest(question: question, k: 5))
+        #expect(uncovered.chunks.count == 5 && !uncovered.chunks.contains { $0.chunkId == "nanogpt" })
+    }
+
+    @Test("a question naming sources of two owners one by one reads no author filter; one naming a single source still does")
+    func comparedSourcesReadNoAuthor() throws {
+        let catalogue = SourceCatalogue(sources: ["karpathy/nanoGPT", "huggingface/alignment-handbook"])
+        let authors = ["karpathy", "huggingface"]
+        var retriever = Retriever(index: try VectorIndex(configuration: IndexConfiguration(dimension: 4))) { texts in texts.map { _ in [1, 0, 0, 0] } }
+        let compared = retriever.plan(RetrievalRequest(question: "How is training launched in karpathy/nanoGPT compared with huggingface/alignment-handbook?"),
+                                      knownAuthors: authors, catalogue: catalogue)
+        #expect(compared.filter.authorIds == nil && !compared.filtersRead.contains("author"))
+        #expect(compared.comparedSources == ["huggingface/alignment-handbook", "karpathy/nanoGPT"])
+        let single = retriever.plan(RetrievalRequest(question: "Which learning rate does karpathy/nanoGPT use?"), knownAuthors: authors,
+                                    catalogue: catalogue)
+        #expect(single.filter.authorIds == ["karpathy"] && single.comparedSources.isEmpty)
+        retriever.options.sourceCoverage = false
+        let off = retriever.plan(RetrievalRequest(question: "How is training launched in karpathy/nanoGPT compared with huggingface/alignment-handbook?"),
+                                 knownAuthors: authors, catalogue: catalogue)
+        #expect(off.comparedSources.isEmpty && off.filter.authorIds != nil)
+    }
+
+    @Test("source coverage replaces the lowest-ranked chunk of a source that has another and is not alone in carrying a name")
+    func sourceCoverageChoice() {
+        func chunk(_ id: String, _ source: String, _ text: String = "") -> RetrievedChunk {
+            RetrievedChunk(chunkId: id, score: 0, similarity: 0,
+                           payload: ChunkPayload(authorId: "a", platform: "github", kind: "repository_file", documentId: id, text: text,
+                                                 source: source))
+        }
+        let chosen = [chunk("h1", "handbook"), chunk("m1", "minbpe"), chunk("h2", "handbook"), chunk("h3", "handbook", "Zephyr recipe")]
+        let candidates = chosen + [chunk("n1", "nanogpt"), chunk("n2", "nanogpt")]
+        #expect(Retriever.coveringSources(["handbook", "nanogpt"], names: ["Zephyr"], candidates: candidates, chosen: chosen).map(\.chunkId)
+                == ["h1", "m1", "h3", "n1"], "h3 carries a name, m1 is minbpe's only chunk: h2 gives way to nanoGPT's best")
+        #expect(Retriever.coveringSources(["handbook", "minbpe"], names: [], candidates: candidates, chosen: chosen).map(\.chunkId)
+                == chosen.map(\.chunkId), "both already have a chunk")
+        #expect(Retriever.coveringSources(["handbook", "llm.c"], names: [], candidates: candidates, chosen: chosen).map(\.chunkId)
+                == chosen.map(\.chunkId), "no candidate of llm.c")
+        let named = [chunk("h1", "handbook", "Zephyr"), chunk("m1", "minbpe"), chunk("h2", "handbook", "Zephyr")]
+        #expect(Retriever.coveringSources(["handbook", "nanogpt"], names: ["Zephyr"], candidates: candidates, chosen: named).map(\.chunkId)
+                == ["h1", "m1", "n1"], "h1 still mentions Zephyr, so h2 may give way")
+        let single = [chunk("h1", "handbook"), chunk("m1", "minbpe")]
+        #expect(Retriever.coveringSources(["nanogpt", "handbook"], names: [], candidates: candidates, chosen: single).map(\.chunkId)
+                == ["h1", "m1"], "no source has a chunk to spare")
+    }
+
     @Test("words that only look like a source's name do not resolve to it")
     func sourceLookAlikes() {
         let catalogue = SourceCatalogue(sources: ["swift-server/swift-kafka-client", "karpathy/minbpe", "decodingml/llm-twin-course"])

@@ -31,13 +31,14 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 # name, chunking scheme, retrieval steps switched off
 ROWS = [
-    ("dense only", "plain", "self-query,source-boost,bm25,diversity,name-coverage"),
-    ("+ structure-aware chunks", "structured", "self-query,source-boost,bm25,diversity,name-coverage"),
-    ("+ headers", "structured-headers", "self-query,source-boost,bm25,diversity,name-coverage"),
-    ("+ BM25 fusion", "structured-headers", "self-query,source-boost,diversity,name-coverage"),
-    ("+ source-aware self-query", "structured-headers", "diversity,name-coverage"),
-    ("+ diversity", "structured-headers", "name-coverage"),
-    ("+ a chunk for every name of the question (defaults)", "structured-headers", ""),
+    ("dense only", "plain", "self-query,source-boost,bm25,diversity,name-coverage,source-coverage"),
+    ("+ structure-aware chunks", "structured", "self-query,source-boost,bm25,diversity,name-coverage,source-coverage"),
+    ("+ headers", "structured-headers", "self-query,source-boost,bm25,diversity,name-coverage,source-coverage"),
+    ("+ BM25 fusion", "structured-headers", "self-query,source-boost,diversity,name-coverage,source-coverage"),
+    ("+ source-aware self-query", "structured-headers", "diversity,name-coverage,source-coverage"),
+    ("+ diversity", "structured-headers", "name-coverage,source-coverage"),
+    ("+ a chunk for every name of the question", "structured-headers", "source-coverage"),
+    ("+ a chunk of every source compared (defaults)", "structured-headers", ""),
 ]
 
 
