@@ -334,13 +334,7 @@ public struct Retriever: Sendable {
     /// mention (`Grounding`), while a chunk that names SmolLM3 was ranked sixth.
     static func covering(_ names: [String], candidates: [RetrievedChunk], chosen: [RetrievedChunk]) -> [RetrievedChunk] {
         guard !names.isEmpty else { return chosen }
-        // Each chunk's lower-cased haystack is made once, and only for the chunks looked at.
-        var haystacks: [String: String] = [:]
-        func mentions(_ chunk: RetrievedChunk, _ name: String) -> Bool {
-            let haystack = haystacks[chunk.chunkId] ?? QuestionNames.haystack(chunk.payload)
-            haystacks[chunk.chunkId] = haystack
-            return QuestionNames.mentions(haystack, name)
-        }
+        var mentions = ChunkMentions()
         var result = chosen
         var carriers = Set(result.filter { chunk in names.contains { mentions(chunk, $0) } }.map(\.chunkId))
         for name in names where !result.contains(where: { mentions($0, name) }) {
@@ -363,9 +357,7 @@ public struct Retriever: Sendable {
     static func coveringSources(_ sources: [String], names: [String], candidates: [RetrievedChunk],
                                 chosen: [RetrievedChunk]) -> [RetrievedChunk] {
         var result = chosen
-        func mentions(_ chunk: RetrievedChunk, _ name: String) -> Bool {
-            QuestionNames.mentions(QuestionNames.haystack(chunk.payload), name)
-        }
+        var mentions = ChunkMentions()
         for source in sources where !result.contains(where: { $0.payload.source == source }) {
             guard let found = candidates.first(where: { candidate in
                       candidate.payload.source == source && !result.contains { $0.chunkId == candidate.chunkId }
@@ -379,6 +371,18 @@ public struct Retriever: Sendable {
             result.append(found)
         }
         return result
+    }
+
+    /// Whether a chunk mentions a name (`QuestionNames.mentions`), each chunk's lower-cased
+    /// haystack made once, and only for the chunks looked at.
+    struct ChunkMentions {
+        private var haystacks: [String: String] = [:]
+
+        mutating func callAsFunction(_ chunk: RetrievedChunk, _ name: String) -> Bool {
+            let haystack = haystacks[chunk.chunkId] ?? QuestionNames.haystack(chunk.payload)
+            haystacks[chunk.chunkId] = haystack
+            return QuestionNames.mentions(haystack, name)
+        }
     }
 
     /// The best `k` of a ranking with at most `perDocument` chunks of any one document (nil: no
