@@ -235,7 +235,13 @@ struct AskCommand: AsyncParsableCommand {
         if let evidence = reply.evidence, !evidence.isEmpty {
             lines.append("")
             lines.append("evidence:")
-            for quote in evidence { lines.append("  [\(quote.source)] \"\(quote.text)\"") }
+            // A quote is verbatim, quotation marks and line breaks included: its lines are set
+            // under one another rather than inside marks of their own.
+            for quote in evidence {
+                let label = "  [\(quote.source)] "
+                let quoted = quote.text.split(separator: "\n", omittingEmptySubsequences: false)
+                lines += quoted.enumerated().map { line, text in (line == 0 ? label : String(repeating: " ", count: label.count)) + text }
+            }
         }
         if !reply.sources.isEmpty {
             lines.append("")

@@ -301,7 +301,8 @@ final class QueryAnswerer: ConsumerHandler {
             let assessing = clock.now
             let assessment: Grounding.Assessment
             do {
-                assessment = try await configuration.grounding.assess(question: request.question, sources: payloads) { await embedder.embed($0) }
+                assessment = try await configuration.grounding.assess(question: request.question, sources: payloads,
+                                                                    comparing: retrieval.comparedSources) { await embedder.embed($0) }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }

@@ -78,8 +78,11 @@ public struct EvidenceSelector: Sendable {
         var keyWords: Set<String> = []
     }
 
-    /// The quotes for `question` (and `answer`) from `sources`, best first.
-    public func select(question: String, answer: String?, sources: [ChunkPayload],
+    /// The quotes for `question` (and `answer`) from `sources`, best first. When the question
+    /// compares sources (`comparing`, the `ChunkPayload.source` of each, as retrieval found them
+    /// named one by one), each of them that has a unit sharing a term with the question gets a
+    /// quote: its best unit comes last, in place of the last quote of a source that has another.
+    public func select(question: String, answer: String?, sources: [ChunkPayload], comparing: [String] = [],
                        embed: Retriever.Embed) async throws -> [EvidenceQuote] {
         let units = sources.enumerated().flatMap { number, payload in
             Self.units(of: payload, source: number + 1, blockLimit: maxQuoteLength)
@@ -88,7 +91,13 @@ public struct EvidenceSelector: Sendable {
         let wanted = Self.terms(question).union(answer.map(Self.terms) ?? [])
         let lexical = Self.lexicalScores(units, wanted: wanted)
         let order = units.indices.sorted { (lexical[$0], $1) > (lexical[$1], $0) }
-        let embedded = Array(order.prefix(maxEmbeddedUnits))
+        var embedded = Array(order.prefix(maxEmbeddedUnits))
+        func repository(_ unit: Unit) -> String { sources[unit.source - 1].source }
+        // A compared source's lexically best units are embedded even when others outrank them.
+        for compared in comparing {
+            let own = order.lazy.filter { repository(units[$0]) == compared && lexical[$0] > 0 }.prefix(2)
+            embedded += own.filter { !embedded.contains($0) }
+        }
         let probe = [question, answer].compactMap { $0 }.joined(separator: "\n")
         let vectors = try await embed([probe] + embedded.map { units[$0].header + String(units[$0].text.prefix(maxEmbeddedLength)) })
         // The embedder's vectors have unit length: the dot product is the cosine.
@@ -121,6 +130,18 @@ public struct EvidenceSelector: Sendable {
             taken.append((unit.source, unit.range))
             quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: scores[position]))
             missing = missing.filter { term in !unit.terms.contains { Self.matches($0, term) } }
+        }
+        for compared in comparing where !quotes.contains(where: { sources[$0.source - 1].source == compared }) {
+            guard let best = candidates.filter({ repository(units[embedded[$0]]) == compared && lexical[embedded[$0]] > 0 })
+                .max(by: { (scores[$0], $1) < (scores[$1], $0) }) else { continue }
+            if quotes.count == maxQuotes {
+                guard let replaced = quotes.lastIndex(where: { quote in
+                    quotes.filter { sources[$0.source - 1].source == sources[quote.source - 1].source }.count > 1
+                }) else { continue }
+                quotes.remove(at: replaced)
+            }
+            let unit = units[embedded[best]]
+            quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: scores[best]))
         }
         return quotes
     }
@@ -160,7 +181,7 @@ public struct EvidenceSelector: Sendable {
     static let shortAbbreviations = Set(abbreviations.values.flatMap { $0 }.filter { $0.count < 3 })
 
     /// Lines of code and configuration files, sentences of prose (lines inside its fenced code
-    /// blocks), each lead-in with the block it introduces up to `blockLimit` UTF-8 bytes
+    /// blocks), each lead-in with the block it introduces up to `blockLimit` characters
     /// (`blockEnd`); units without a term, and the headings of prose, are dropped.
     static func units(of payload: ChunkPayload, source: Int, blockLimit: Int = EvidenceSelector().maxQuoteLength) -> [Unit] {
         let text = payload.text
@@ -175,10 +196,11 @@ public struct EvidenceSelector: Sendable {
             let start = text.utf8.index(text.utf8.startIndex, offsetBy: range.lowerBound)
             return text[start..<text.utf8.index(start, offsetBy: range.count)]
         }
+        let characters = characterRanges(of: slices, in: text)
         let iniSections = [".cfg", ".ini", ".toml"].contains { payload.title.lowercased().hasSuffix($0) }
         let indents = indentations(of: ranges, in: text)
         return ranges.indices.compactMap { index in
-            var last = blockEnd(from: index, of: slices, ranges: ranges, indents: indents, in: text, byLine: byLine,
+            var last = blockEnd(from: index, of: slices, ranges: ranges, characters: characters, indents: indents, in: text, byLine: byLine,
                                 iniSections: iniSections, limit: blockLimit)
             // A comment speaks of the line under it: a block of code the limit ends on a comment
             // drops it (a run of comments alone stays whole).
@@ -204,11 +226,12 @@ public struct EvidenceSelector: Sendable {
     ///   the first line that does not; for an INI `[section]`, before the next;
     /// - in prose: for a sentence ending in `:`, after the sentence that follows it, or its list
     ///   items, or the code block that opens after it, and before any heading or sentence ending in `:`;
-    /// and always before the segment that would take the block past `limit` bytes.
-    static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], indents: [Int], in text: String,
-                         byLine: Bool, iniSections: Bool, limit: Int) -> Int {
+    /// and always before the segment that would take the block past `limit` characters (the
+    /// segments' `characters` ranges; their UTF-8 `ranges` find the fences between them).
+    static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], characters: [Range<Int>], indents: [Int],
+                         in text: String, byLine: Bool, iniSections: Bool, limit: Int) -> Int {
         var lead = segments[index].trimmingCharacters(in: .whitespaces)
-        func fits(_ next: Int) -> Bool { ranges[next].upperBound - ranges[index].lowerBound <= limit }
+        func fits(_ next: Int) -> Bool { characters[next].upperBound - characters[index].lowerBound <= limit }
         func extend(from first: Int = index, while belongs: (Int) -> Bool) -> Int {
             var last = first
             while last + 1 < segments.count, fits(last + 1), belongs(last + 1) { last += 1 }
@@ -263,7 +286,34 @@ public struct EvidenceSelector: Sendable {
                 indents[next] > indent || (indents[next] == indent && segments[next].hasPrefix("- "))
             }
         }
+        // A comment heading a paragraph of plain statements (`# learning rate decay settings` over
+        // `warmup_iters = 2000` and `min_lr = 6e-5`) speaks of them all: the quote runs to the
+        // paragraph's end, a line indented otherwise, or the next comment.
+        func blankBefore(_ next: Int) -> Bool {
+            text.utf8.dropFirst(ranges[next - 1].upperBound).prefix(ranges[next].lowerBound - ranges[next - 1].upperBound)
+                .lazy.filter { $0 == UInt8(ascii: "\n") }.count > 1
+        }
+        if isComment(segments[index].trimmingCharacters(in: .whitespaces)), index == 0 || blankBefore(index) {
+            return extend(from: statement) { next in
+                indents[next] == indent && !blankBefore(next) && !isComment(segments[next].trimmingCharacters(in: .whitespaces))
+            }
+        }
         return statement
+    }
+
+    /// Each segment's range in characters from the start of `text`, so a block is limited by what
+    /// a reader sees as `cut` does (Korean takes three UTF-8 bytes a character). The segments come
+    /// in order and do not overlap.
+    static func characterRanges(of segments: [Substring], in text: String) -> [Range<Int>] {
+        var offset = 0
+        var position = text.startIndex
+        return segments.map { segment in
+            offset += text[position..<segment.startIndex].count
+            let range = offset..<(offset + segment.count)
+            offset = range.upperBound
+            position = segment.endIndex
+            return range
+        }
     }
 
     /// Whether a segment of prose is an item of a list or a quote (`- `, `* `, `+ `, `1. `, `> `, `|`).

@@ -64,12 +64,14 @@ public struct Grounding: Sendable {
         public var answers: Bool
     }
 
-    /// Quotes the evidence for `question` from `sources` and decides whether they answer it.
-    public func assess(question: String, sources: [ChunkPayload], embed: Retriever.Embed) async throws -> Assessment {
-        let quotes = try await evidence.select(question: question, answer: nil, sources: sources, embed: embed)
+    /// Quotes the evidence for `question` from `sources` (a quote from each of the `comparing`
+    /// sources, `EvidenceSelector.select`) and decides whether they answer it.
+    public func assess(question: String, sources: [ChunkPayload], comparing: [String] = [],
+                       embed: Retriever.Embed) async throws -> Assessment {
+        let quotes = try await evidence.select(question: question, answer: nil, sources: sources, comparing: comparing, embed: embed)
         let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
         let apart = checksNames && unmentioned.isEmpty && !QuestionNames.mentionedTogether(in: question, sources: sources)
-        let strong = (quotes.first?.score ?? 0) >= minimumEvidenceScore
+        let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
                           answers: strong && unmentioned.isEmpty && !apart)
     }

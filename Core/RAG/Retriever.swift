@@ -101,6 +101,9 @@ public struct Retrieval: Sendable {
     public var filtersRead: [String]
     /// Sources the question named, whose chunks were boosted.
     public var boostedSources: [String]
+    /// The sources the question names one by one when it names two or more (else empty): each
+    /// got a chunk, and the answer's evidence quotes each.
+    public var comparedSources: [String]
     public var variants: [String]
     /// `self_query_filter_relaxed` when filters read from the question left fewer than k chunks
     /// and the rest was filled without them.
@@ -287,8 +290,8 @@ public struct Retriever: Sendable {
         }
         chosen = Self.coveringSources(plan.comparedSources, names: names, candidates: candidates, chosen: chosen)
         timings["rerank"] = (clock.now - started).inMilliseconds
-        return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead,
-                         boostedSources: plan.boostedSources, variants: plan.variants, flags: [], timings: timings)
+        return Retrieval(chunks: chosen, filter: filter, filtersRead: plan.filtersRead, boostedSources: plan.boostedSources,
+                         comparedSources: plan.comparedSources, variants: plan.variants, flags: [], timings: timings)
     }
 
     /// Scores every candidate from its cosine similarity and its BM25 score (statistics of the

@@ -299,6 +299,12 @@ struct EvidenceTests {
     func statementsUnderLeadIns() {
         let schedule = "# learning rate decay scheduler\ndef get_lr(it):\n    if it < warmup_iters:\n        return lr\n    return min_lr\nx = 1"
         #expect(Self.unitTexts("train.py", schedule).first == "# learning rate decay scheduler\ndef get_lr(it):\n    if it < warmup_iters:\n        return lr\n    return min_lr")
+        let settings = "# learning rate decay settings\ndecay_lr = True\nwarmup_iters = 2000\n# floor\nmin_lr = 6e-5\n\n# system\ndevice = 'cuda'\nbackend = 'nccl'\n\ncompile = True"
+        let grouped = Self.unitTexts("train.py", settings)
+        #expect(grouped.first == "# learning rate decay settings\ndecay_lr = True\nwarmup_iters = 2000",
+                "a comment heading a paragraph is quoted with its statements, up to the next comment")
+        #expect(grouped.contains("# floor\nmin_lr = 6e-5"), "a comment inside a paragraph speaks of the one statement under it")
+        #expect(grouped.contains("# system\ndevice = 'cuda'\nbackend = 'nccl'"), "a paragraph ends at a blank line")
         let dataclass = "@dataclass\n@frozen\nclass DatasetConfig:\n    id: str\n    weight: float = 1.0\n\nclass Other:"
         let units = Self.unitTexts("src/configs.py", dataclass)
         #expect(units.first == "@dataclass\n@frozen\nclass DatasetConfig:\n    id: str\n    weight: float = 1.0")
@@ -376,6 +382,35 @@ struct EvidenceTests {
         let answer = Grounding().extractive(quotes, sources: [code, yaml, article])
         #expect(answer == "According to the sources: model.py, def estimate_mfu [1]: \"return mfu\"; "
                 + "config_qlora.yaml [2]: \"lora_r: 16\"; [2]: \"lora_alpha: 16\"; Why logs win [3]: \"Logs win.\".")
+    }
+
+    @Test("a block's limit counts characters, as a quote's cut does, not UTF-8 bytes")
+    func blockLimitInCharacters() {
+        let korean = "설치 방법은 다음과 같습니다:\n\n- 첫째, 저장소를 복제합니다.\n- 둘째, 의존성을 설치합니다."
+        #expect(korean.count <= 60 && korean.utf8.count > 60)
+        let units = EvidenceSelector.units(of: Self.payload("guide.ko.md", korean), source: 1, blockLimit: 60).map { String($0.text) }
+        #expect(units.first == korean, "\(units)")
+    }
+
+    @Test("a question that compares two sources gets a quote from each, in place of the weaker source's third quote")
+    func quotesCoverComparedSources() async throws {
+        let embedder = try Self.embedder.get()
+        var handbook = Self.payload("README.md", """
+            Multi-node training is launched with accelerate and a DeepSpeed ZeRO-3 config on every node. \
+            The Slurm script launches multi-node training across the nodes of a cluster. \
+            Each node runs the accelerate launcher with the same training recipe.
+            """)
+        handbook.source = "huggingface/alignment-handbook"
+        var nanoGPT = Self.payload("README.md", "Across 2 nodes, run torchrun on each one with the master address.")
+        nanoGPT.source = "karpathy/nanoGPT"
+        let question = "How is multi-node training launched in nanoGPT compared with the alignment handbook?"
+        let plain = try await EvidenceSelector().select(question: question, answer: nil, sources: [handbook, nanoGPT]) { await embedder.embed($0) }
+        #expect(plain.count == 3 && plain.allSatisfy { $0.source == 1 }, "the handbook's sentences outrank nanoGPT's: \(plain)")
+        let covered = try await EvidenceSelector().select(question: question, answer: nil, sources: [handbook, nanoGPT],
+                                                           comparing: ["karpathy/nanoGPT", "huggingface/alignment-handbook"]) { await embedder.embed($0) }
+        #expect(covered.count == 3, "\(covered)")
+        #expect(covered.prefix(2).map(\.text) == plain.prefix(2).map(\.text))
+        #expect(covered.last?.source == 2 && covered.last?.text == nanoGPT.text, "\(covered)")
     }
 
     @Test("an extractive answer does not loop: a run of four words comes round at most twice across its quotes")
