@@ -28,11 +28,12 @@ public struct EvidenceQuote: Sendable, Equatable {
 ///
 /// A line that leads into what follows it is quoted with what it introduces: a sentence ending in
 /// `:` with its list or code (`We recommend benchmarking chat models on:` and the benchmarks), a
-/// comment or decorator with the statement under it (and what that statement introduces), a YAML
-/// list item with the rest of its mapping, a statement with its open brackets up to where they close
+/// comment or decorator with the statement under it (and what that statement introduces), a
+/// comment heading a paragraph of plain statements with the paragraph (`# LoRA arguments` over
+/// `lora_r` and `lora_alpha`), a YAML list item with the rest of its mapping, a statement with its open brackets up to where they close
 /// (`__all__ = [` and the names), a `key:` or `def …:` with its more-indented block, a `[section]`
-/// of an INI file with its settings, a line ending in `\` with its continuation — as much as fits in
-/// `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
+/// of an INI file with its settings, a line ending in `\` with its continuation — as many characters
+/// as fit in `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
 /// often such a lead-in, and the fact asked for sat in the lines after it.
 ///
 /// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
@@ -132,7 +133,10 @@ public struct EvidenceSelector: Sendable {
             missing = missing.filter { term in !unit.terms.contains { Self.matches($0, term) } }
         }
         for compared in comparing where !quotes.contains(where: { sources[$0.source - 1].source == compared }) {
-            guard let best = candidates.filter({ repository(units[embedded[$0]]) == compared && lexical[embedded[$0]] > 0 })
+            guard let best = candidates.filter({ position in
+                      let unit = units[embedded[position]]
+                      return repository(unit) == compared && lexical[embedded[position]] > 0 && !quoted.contains(unit.text)
+                  })
                 .max(by: { (scores[$0], $1) < (scores[$1], $0) }) else { continue }
             if quotes.count == maxQuotes {
                 guard let replaced = quotes.lastIndex(where: { quote in
