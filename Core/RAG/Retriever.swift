@@ -199,7 +199,8 @@ public struct Retriever: Sendable {
         }
         let variants = options.expansion
             ? QueryExpansion(variants: options.variants).expand(request.question, topic: topic) : [request.question]
-        let individual = options.sourceCoverage ? catalogue?.individualReferences(in: request.question) ?? [] : []
+        let named = catalogue?.named(in: request.question) ?? (all: [], individual: [])
+        let individual = options.sourceCoverage ? named.individual : []
         let compared = individual.count > 1 ? individual : []
         // An author read from a question that names sources one by one is most often one of their
         // owners ("karpathy/nanoGPT compared with huggingface/alignment-handbook"): as a filter it
@@ -209,7 +210,7 @@ public struct Retriever: Sendable {
             read.removeAll { $0 == "author" }
         }
         return Plan(request: request, filter: filter, explicitFilter: explicit, filtersRead: read,
-                    boostedSources: catalogue?.references(in: request.question) ?? [],
+                    boostedSources: named.all,
                     comparedSources: compared, variants: variants, topic: topic)
     }
 

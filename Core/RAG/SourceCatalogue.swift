@@ -67,7 +67,13 @@ public struct SourceCatalogue: Sendable {
 
     /// The sources a question names, sorted; empty when it names none.
     public func references(in question: String) -> [String] {
-        Set(matched(in: question).flatMap(\.sources)).sorted()
+        named(in: question).all
+    }
+
+    /// `references` and `individualReferences` from one match of the question's words.
+    public func named(in question: String) -> (all: [String], individual: [String]) {
+        let aliases = matched(in: question)
+        return (Set(aliases.flatMap(\.sources)).sorted(), Set(aliases.filter { $0.sources.count == 1 }.flatMap(\.sources)).sorted())
     }
 
     /// The sources the question names one by one — each by an alias of that source alone, not by
@@ -75,7 +81,7 @@ public struct SourceCatalogue: Sendable {
     /// asks about each of them ("How is training launched in nanoGPT compared with the alignment
     /// handbook?").
     public func individualReferences(in question: String) -> [String] {
-        Set(matched(in: question).filter { $0.sources.count == 1 }.flatMap(\.sources)).sorted()
+        named(in: question).individual
     }
 
     /// The aliases the question's words spell, longest first, each span of words matched once.
