@@ -32,8 +32,9 @@ public struct EvidenceQuote: Sendable, Equatable {
 /// comment heading a paragraph of plain statements with the paragraph (`# LoRA arguments` over
 /// `lora_r` and `lora_alpha`), a YAML list item with the rest of its mapping, a statement with its open brackets up to where they close
 /// (`__all__ = [` and the names), a `key:` or `def …:` with its more-indented block, a `[section]`
-/// of an INI file with its settings, a line ending in `\` with its continuation — as many characters
-/// as fit in `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
+/// of an INI file with its settings, a Dockerfile's `FROM` with its build stage, a line ending in
+/// `\` with its continuation — as many characters as fit in `maxQuoteLength`, still one verbatim
+/// substring. On real repositories the quoted line was most
 /// often such a lead-in, and the fact asked for sat in the lines after it.
 ///
 /// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
@@ -201,11 +202,11 @@ public struct EvidenceSelector: Sendable {
             return text[start..<text.utf8.index(start, offsetBy: range.count)]
         }
         let characters = characterRanges(of: slices, in: text)
-        let iniSections = [".cfg", ".ini", ".toml"].contains { payload.title.lowercased().hasSuffix($0) }
+        let sections = sectionHeads(of: payload)
         let indents = indentations(of: ranges, in: text)
         return ranges.indices.compactMap { index in
             var last = blockEnd(from: index, of: slices, ranges: ranges, characters: characters, indents: indents, in: text, byLine: byLine,
-                                iniSections: iniSections, limit: blockLimit)
+                                sections: sections, limit: blockLimit)
             // A comment speaks of the line under it: a block of code the limit ends on a comment
             // drops it (a run of comments alone stays whole).
             if byLine, let statement = (index...last).first(where: { !isComment(slices[$0].trimmingCharacters(in: .whitespaces)) }) {
@@ -227,13 +228,14 @@ public struct EvidenceSelector: Sendable {
     ///   ends; where the brackets the line opens close; for a line ending in `:`, before the first
     ///   line indented no deeper (a YAML list's `- ` may stay level); for a YAML list item with a
     ///   key, before the first line indented no deeper than its dash; for a line ending in `\`, at
-    ///   the first line that does not; for an INI `[section]`, before the next;
+    ///   the first line that does not; for an INI `[section]` or a Dockerfile's `FROM`, before the
+    ///   next (`SectionHeads`);
     /// - in prose: for a sentence ending in `:`, after the sentence that follows it, or its list
     ///   items, or the code block that opens after it, and before any heading or sentence ending in `:`;
     /// and always before the segment that would take the block past `limit` characters (the
     /// segments' `characters` ranges; their UTF-8 `ranges` find the fences between them).
     static func blockEnd(from index: Int, of segments: [Substring], ranges: [Range<Int>], characters: [Range<Int>], indents: [Int],
-                         in text: String, byLine: Bool, iniSections: Bool, limit: Int) -> Int {
+                         in text: String, byLine: Bool, sections: SectionHeads, limit: Int) -> Int {
         var lead = segments[index].trimmingCharacters(in: .whitespaces)
         func fits(_ next: Int) -> Bool { characters[next].upperBound - characters[index].lowerBound <= limit }
         func extend(from first: Int = index, while belongs: (Int) -> Bool) -> Int {
@@ -276,8 +278,8 @@ public struct EvidenceSelector: Sendable {
         if lead.hasSuffix("\\") {
             return extend(from: statement) { segments[$0 - 1].trimmingCharacters(in: .whitespaces).hasSuffix("\\") }
         }
-        if iniSections, lead.hasPrefix("["), lead.hasSuffix("]") {
-            return extend(from: statement) { !segments[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+        if sections.heads(lead) {
+            return extend(from: statement) { !sections.heads(segments[$0].trimmingCharacters(in: .whitespaces)) }
         }
         let indent = indents[statement]
         if lead.hasPrefix("- "), lead.contains(":") {
@@ -318,6 +320,31 @@ public struct EvidenceSelector: Sendable {
             position = segment.endIndex
             return range
         }
+    }
+
+    /// The lines that head a section of a file running to the next such line: an INI or TOML
+    /// `[section]` over its settings, a Dockerfile's `FROM` over its build stage (`FROM node:18 AS
+    /// production-stage` over the stage's `EXPOSE 5000`).
+    enum SectionHeads {
+        case none, ini, dockerStages
+
+        /// Whether a trimmed line heads a section.
+        func heads(_ line: String) -> Bool {
+            switch self {
+            case .none: false
+            case .ini: line.hasPrefix("[") && line.hasSuffix("]")
+            case .dockerStages: line.uppercased().hasPrefix("FROM ")
+            }
+        }
+    }
+
+    /// How the file of `payload` is divided into sections, by its name.
+    static func sectionHeads(of payload: ChunkPayload) -> SectionHeads {
+        let path = payload.title.lowercased()
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if [".cfg", ".ini", ".toml"].contains(where: { name.hasSuffix($0) }) { return .ini }
+        if ["dockerfile", "containerfile"].contains(where: { name.hasPrefix($0) || name.hasSuffix("." + $0) }) { return .dockerStages }
+        return .none
     }
 
     /// Whether a segment of prose is an item of a list or a quote (`- `, `* `, `+ `, `1. `, `> `, `|`).
@@ -435,8 +462,9 @@ public struct EvidenceSelector: Sendable {
     /// source's header together; a term holds a wanted one by `matches`. A setting whose key's
     /// words were all asked for (`python-version: 3.10.10` for "which Python version") and an
     /// identifier whose every part was asked for (`lora_dropout` for
-    /// "LoRA dropout", `learning_rate` for "learning rate") counts its parts twice: the line that
-    /// defines the asked setting beats a sentence that only shares the topic's words.
+    /// "LoRA dropout", `learning_rate` for "learning rate") where the unit gives it a value
+    /// (`setsValue`) counts its parts twice: the line that defines the asked setting beats a
+    /// sentence that only shares the topic's words.
     static func lexicalScores(_ units: [Unit], wanted: Set<String>) -> [Double] {
         guard !wanted.isEmpty else { return units.map { _ in 0 } }
         // The wanted terms each unit (and each header) holds, by `matches`.
@@ -456,7 +484,9 @@ public struct EvidenceSelector: Sendable {
             var bonus = 0.0
             for identifier in unit.terms where identifier.contains("_") && !wanted.contains(identifier) {
                 let parts = identifier.split(separator: "_").map(String.init)
-                if parts.count > 1, parts.allSatisfy(wanted.contains) { bonus += parts.reduce(0) { $0 + idf($1) } }
+                if parts.count > 1, parts.allSatisfy(wanted.contains), setsValue(identifier, in: unit.text) {
+                    bonus += parts.reduce(0) { $0 + idf($1) }
+                }
             }
             if !unit.keyWords.isEmpty, unit.keyWords.allSatisfy({ word in wanted.contains { matches(word, $0) } }) {
                 bonus += held(unit.keyWords).reduce(0) { $0 + idf($1) }
@@ -467,6 +497,38 @@ public struct EvidenceSelector: Sendable {
             let inContext = own[index].union(header).reduce(0) { $0 + idf($1) } + bonus
             return (min(1, mine / total) + min(1, inContext / total)) / 2
         }
+    }
+
+    /// Whether `text` gives `identifier` a value somewhere: `lora_alpha = 16`, `lora_alpha: 16`,
+    /// `lora_alpha: int = 16`, `"lora_alpha": 16`, `lora(lora_alpha=16)`. A parameter without a
+    /// default (`lora_alpha: int,`), an import (`from lit_llama import`) or a call names it and
+    /// sets nothing: the line that sets `lora_alpha` answers "which alpha", the signature that
+    /// takes it does not, and a package named like the repository answers nothing.
+    static func setsValue(_ identifier: String, in text: Substring) -> Bool {
+        let lowered = text.lowercased()
+        let isWord: (Character) -> Bool = { $0.isLetter || $0.isNumber || $0 == "_" }
+        var rest = lowered[...]
+        while let range = rest.range(of: identifier) {
+            defer { rest = rest[range.upperBound...] }
+            guard !(lowered[..<range.lowerBound].last.map(isWord) ?? false) else { continue }
+            var after = lowered[range.upperBound...].drop { $0 == "\"" || $0 == "'" }.drop { $0 == " " }
+            guard let separator = after.first, separator == "=" || separator == ":" else { continue }
+            after = after.dropFirst()
+            if separator == "=" {
+                if after.first != "=" { return true }
+                continue
+            }
+            after = after.drop { $0 == " " }
+            // `name: Type` is a declaration, with a value only after a `=`.
+            let type = after.prefix { $0.isLetter || $0.isNumber || "_.[]| ".contains($0) }
+            guard type.first?.isLetter == true else {
+                if let first = after.first, first != "\n" { return true }
+                continue
+            }
+            let next = after.dropFirst(type.count).first
+            if next == "=" || next == nil || next == "\n" || next == "#" { return true }
+        }
+        return false
     }
 
     /// The unit, or its beginning up to the last word boundary within `maxQuoteLength`, and then

@@ -57,7 +57,8 @@ public struct Grounding: Sendable {
         public var evidence: [EvidenceQuote]
         /// The names of the question that no source mentions.
         public var unmentionedNames: [String]
-        /// Whether the question's names, each mentioned somewhere, meet in no one document.
+        /// Whether the question's names, each mentioned somewhere, meet in no one document (never
+        /// for a question comparing sources).
         public var namesApart: Bool
         /// Whether the sources answer the question: a quote scores `minimumEvidenceScore` and the
         /// names check passes. When false the reply is the abstention whatever is generated.
@@ -70,7 +71,10 @@ public struct Grounding: Sendable {
                        embed: Retriever.Embed) async throws -> Assessment {
         let quotes = try await evidence.select(question: question, answer: nil, sources: sources, comparing: comparing, embed: embed)
         let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
-        let apart = checksNames && unmentioned.isEmpty && !QuestionNames.mentionedTogether(in: question, sources: sources)
+        // A question that names two or more sources one by one asks about each of them: its names
+        // belong to different documents by design, as a comparison's do.
+        let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
+            && !QuestionNames.mentionedTogether(in: question, sources: sources)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
                           answers: strong && unmentioned.isEmpty && !apart)

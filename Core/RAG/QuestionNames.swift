@@ -46,9 +46,12 @@ public enum QuestionNames {
     /// QLoRA configs belong to other models is a near miss: each name is mentioned, never together.
     /// A question that compares (`compare`, `differ`, `versus`, `vs`, "which is larger … or …")
     /// names things of different documents by design, so it passes, as does one with fewer than
-    /// two names.
+    /// two names. An acronym (`CPU`, `GPUs`, `API`) names a kind of thing, which a document about
+    /// the thing asked for need not spell out ("for which CPU platforms is Verba's image built?"
+    /// where the workflow lists `linux/amd64,linux/arm64`): it is left out here, and must still be
+    /// mentioned by some source (`unmentioned`).
     public static func mentionedTogether(in question: String, sources: [ChunkPayload]) -> Bool {
-        let asked = names(in: question)
+        let asked = names(in: question).filter { !isAcronym($0) }
         guard asked.count > 1, !compares(question) else { return true }
         var documents: [String: String] = [:]
         for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
@@ -79,6 +82,13 @@ public enum QuestionNames {
         let lowered = name.lowercased()
         return [lowered, lowered.filter { !"-_.".contains($0) }, lowered.replacingOccurrences(of: "-", with: "_")]
             .contains { text.contains($0) }
+    }
+
+    /// Whether a name is an acronym: two or more upper-case letters, perhaps with a plural `s`
+    /// (not a size such as `7B`).
+    static func isAcronym(_ name: String) -> Bool {
+        let stem = name.hasSuffix("s") ? name.dropLast() : Substring(name)
+        return stem.count >= 2 && stem.allSatisfy(\.isUppercase)
     }
 
     static func isName(_ word: String) -> Bool {

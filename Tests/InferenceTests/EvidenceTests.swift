@@ -165,6 +165,12 @@ struct EvidenceTests {
             #expect(QuestionNames.mentionedTogether(in: comparison, sources: [gemma, qlora]), "\(comparison)")
         }
         #expect(!QuestionNames.compares("Which is the QLoRA config or the Gemma one?"), "no comparative, no comparison")
+        let workflow = Self.payload(".github/workflows/docker-image.yml", "platforms: linux/amd64,linux/arm64\ntags: semitechnologies/verba:latest")
+        let tests = Self.payload(".github/workflows/cpu-tests.yml", "name: CPU tests\nruns-on: ubuntu-22.04")
+        let platforms = "For which CPU platforms is the Verba image built by the docker-image workflow?"
+        #expect(QuestionNames.unmentioned(in: platforms, sources: [workflow, tests]).isEmpty)
+        #expect(QuestionNames.mentionedTogether(in: platforms, sources: [workflow, tests]), "an acronym names a kind of thing, not one thing")
+        #expect(QuestionNames.isAcronym("GPUs") && QuestionNames.isAcronym("CPU") && !QuestionNames.isAcronym("7B") && !QuestionNames.isAcronym("QLoRA"))
         let embedder = try Self.embedder.get()
         let grounding = Grounding()
         let assessment = try await grounding.assess(question: question, sources: [gemma, qlora]) { await embedder.embed($0) }
@@ -239,6 +245,32 @@ struct EvidenceTests {
         #expect(EvidenceSelector.keyWords(of: "name:").isEmpty)
     }
 
+    @Test("an asked identifier counts twice only where it is given a value, not where a signature or an import names it")
+    func identifierSetting() {
+        for setting in ["lora_alpha = 16", "lora_alpha: 16", "lora_alpha: int = 16", "\"lora_alpha\": 16,", "lora(lora_alpha=16)",
+                        "optim: adamw_torch\nseed: 1"] {
+            #expect(EvidenceSelector.setsValue(setting.hasPrefix("optim") ? "optim" : "lora_alpha", in: Substring(setting)), "\(setting)")
+        }
+        for naming in ["def __init__(self, r: int, lora_alpha: int, lora_dropout: float):", "lora(lora_alpha)", "if lora_alpha == 16:",
+                       "from lit_llama.lora import lora", "my_lora_alpha = 16"] {
+            let identifier = naming.contains("lit_llama") ? "lit_llama" : "lora_alpha"
+            #expect(!EvidenceSelector.setsValue(identifier, in: Substring(naming)), "\(naming)")
+        }
+        let script = Self.payload("finetune/lora.py", "lora_r = 8\nlora_alpha = 16\nlora_dropout = 0.05")
+        let layer = Self.payload("lit_llama/lora.py", "class LoRALayer():\n    def __init__(self, r: int, lora_alpha: int, lora_dropout: float):")
+        let tests = Self.payload("tests/test_lora.py", "def test_lora_merge(lit_llama):\n    from lit_llama.lora import lora")
+        let units = [script, layer, tests].enumerated().flatMap { number, payload in
+            var payload = payload
+            payload.source = "Lightning-AI/lit-llama"
+            return EvidenceSelector.units(of: payload, source: number + 1)
+        }
+        let wanted = EvidenceSelector.terms("Which LoRA alpha and dropout are given when Lit-LLaMA is finetuned with LoRA?")
+        let scores = EvidenceSelector.lexicalScores(units, wanted: wanted)
+        func score(_ text: String) -> Double { scores[units.firstIndex { $0.text == text }!] }
+        #expect(score("lora_alpha = 16") > score("def test_lora_merge(lit_llama):\n    from lit_llama.lora import lora"))
+        #expect(score("lora_alpha = 16") > score("class LoRALayer():\n    def __init__(self, r: int, lora_alpha: int, lora_dropout: float):"))
+    }
+
     @Test("the later quotes cover what the first left out")
     func coveringQuotes() async throws {
         let embedder = try Self.embedder.get()
@@ -286,6 +318,11 @@ struct EvidenceTests {
         #expect(Self.unitTexts("recipes/sft/config.yaml", yaml).first == "lora_target_modules:\n- q_proj\n- v_proj")
         let setup = "[flake8]\nignore = E203, W503\nmax-line-length = 119\n[tool:pytest]\ndoctest = true"
         #expect(Self.unitTexts("setup.cfg", setup).first == "[flake8]\nignore = E203, W503\nmax-line-length = 119")
+        let dockerfile = "FROM node:18 AS build-stage\nRUN npm run build\n\n# serve the build\nFROM node:18 AS production-stage\nRUN npm install -g serve\nEXPOSE 5000"
+        let stages = Self.unitTexts("frontend/Dockerfile", dockerfile)
+        #expect(stages.first == "FROM node:18 AS build-stage\nRUN npm run build", "a build stage ends before the next FROM")
+        #expect(stages.contains("FROM node:18 AS production-stage\nRUN npm install -g serve\nEXPOSE 5000"), "a build stage runs to the file's end")
+        #expect(Self.unitTexts("docs/Dockerfile.md", "FROM here on, read on.\nEnd.").count == 2, "prose is not divided into build stages")
         let shell = "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve\necho done"
         #expect(Self.unitTexts("recipes/launch.slurm", shell).first == "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve")
         var short = EvidenceSelector.units(of: Self.payload("scripts/README.md", readme), source: 1, blockLimit: 70).map { String($0.text) }
@@ -390,6 +427,24 @@ struct EvidenceTests {
         #expect(korean.count <= 60 && korean.utf8.count > 60)
         let units = EvidenceSelector.units(of: Self.payload("guide.ko.md", korean), source: 1, blockLimit: 60).map { String($0.text) }
         #expect(units.first == korean, "\(units)")
+    }
+
+    @Test("a question naming two sources one by one is not abstained because its names meet in no one document")
+    func comparedSourcesNamesApart() async throws {
+        let embedder = try Self.embedder.get()
+        var verba = Self.payload("Dockerfile", "FROM python:3.11\nWORKDIR /Verba\nRUN pip install '.'")
+        verba.source = "weaviate/Verba"
+        var cognita = Self.payload("backend/Dockerfile", "FROM python:3.11\nWORKDIR /app\nRUN pip install -r backend/requirements.txt")
+        cognita.source = "truefoundry/cognita"
+        let question = "Which Python base image do Verba's Dockerfile and Cognita's backend Dockerfile both start from?"
+        #expect(!QuestionNames.mentionedTogether(in: question, sources: [verba, cognita]))
+        let grounding = Grounding()
+        let alone = try await grounding.assess(question: question, sources: [verba, cognita]) { await embedder.embed($0) }
+        #expect(alone.namesApart && !alone.answers, "without the compared sources the names check abstains")
+        let compared = try await grounding.assess(question: question, sources: [verba, cognita],
+                                                  comparing: ["truefoundry/cognita", "weaviate/Verba"]) { await embedder.embed($0) }
+        #expect(!compared.namesApart && compared.answers, "\(compared)")
+        #expect(compared.evidence.contains { $0.text.hasPrefix("FROM python:3.11") })
     }
 
     @Test("a question that compares two sources gets a quote from each, in place of the weaker source's third quote")
