@@ -246,7 +246,7 @@ struct EvidenceTests {
     }
 
     @Test("an asked identifier counts twice only where it is given a value, not where a signature or an import names it")
-    func identifierSetting() {
+    func identifierSetting() throws {
         for setting in ["lora_alpha = 16", "lora_alpha: 16", "lora_alpha: int = 16", "\"lora_alpha\": 16,", "lora(lora_alpha=16)",
                         "optim: adamw_torch\nseed: 1"] {
             #expect(EvidenceSelector.setsValue(setting.hasPrefix("optim") ? "optim" : "lora_alpha", in: Substring(setting)), "\(setting)")
@@ -266,9 +266,10 @@ struct EvidenceTests {
         }
         let wanted = EvidenceSelector.terms("Which LoRA alpha and dropout are given when Lit-LLaMA is finetuned with LoRA?")
         let scores = EvidenceSelector.lexicalScores(units, wanted: wanted)
-        func score(_ text: String) -> Double { scores[units.firstIndex { $0.text == text }!] }
-        #expect(score("lora_alpha = 16") > score("def test_lora_merge(lit_llama):\n    from lit_llama.lora import lora"))
-        #expect(score("lora_alpha = 16") > score("class LoRALayer():\n    def __init__(self, r: int, lora_alpha: int, lora_dropout: float):"))
+        func score(_ text: String) throws -> Double { scores[try #require(units.firstIndex { $0.text == text }, "no unit \(text)")] }
+        let setting = try score("lora_alpha = 16")
+        #expect(try setting > score("def test_lora_merge(lit_llama):\n    from lit_llama.lora import lora"))
+        #expect(try setting > score("class LoRALayer():\n    def __init__(self, r: int, lora_alpha: int, lora_dropout: float):"))
     }
 
     @Test("the later quotes cover what the first left out")
