@@ -340,8 +340,7 @@ public struct EvidenceSelector: Sendable {
 
     /// How the file of `payload` is divided into sections, by its name.
     static func sectionHeads(of payload: ChunkPayload) -> SectionHeads {
-        let path = payload.title.lowercased()
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = fileName(of: payload)
         if [".cfg", ".ini", ".toml"].contains(where: { name.hasSuffix($0) }) { return .ini }
         if ["dockerfile", "containerfile"].contains(where: { name.hasPrefix($0) || name.hasSuffix("." + $0) }) { return .dockerStages }
         return .none
@@ -447,11 +446,16 @@ public struct EvidenceSelector: Sendable {
         Set(LexicalTerms.terms(text).filter { $0.count >= 3 || $0.contains(where: \.isNumber) || shortAbbreviations.contains($0) })
     }
 
+    /// The last component of a source's path or title, lower-cased (`config_qlora.yaml`, `dockerfile`).
+    static func fileName(of payload: ChunkPayload) -> String {
+        let path = payload.title.lowercased()
+        return path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     /// Whether a source is quoted by line: a repository file that is not prose.
     static func quotesByLine(_ payload: ChunkPayload) -> Bool {
         guard payload.kind == "repository_file" else { return false }
-        let path = payload.title.lowercased()
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = fileName(of: payload)
         // A pip requirements file is a list of packages, one a line, not prose.
         if name.hasSuffix(".txt"), name.hasPrefix("requirements") || name.hasPrefix("constraints") { return true }
         return ![".md", ".markdown", ".rst", ".txt", ".adoc"].contains { name.hasSuffix($0) } && !name.hasSuffix("license")
