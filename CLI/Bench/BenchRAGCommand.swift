@@ -42,9 +42,9 @@ struct BenchRAGCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let documents = try readLines(corpus, as: Document.self)
-        let questionSet = try readLines(questions, as: Question.self)
-        let datedSet = try readLines(datedQuestions, as: Question.self)
+        let documents = try BenchSupport.readLines(corpus, as: Document.self)
+        let questionSet = try BenchSupport.readLines(questions, as: Question.self)
+        let datedSet = try BenchSupport.readLines(datedQuestions, as: Question.self)
         let embedder = try Embedder(modelDirectory: EmbedderModelLocator.locate())
         let chunker = Chunker(tokenizer: embedder.tokenizer)
 
@@ -273,15 +273,6 @@ struct BenchRAGCommand: AsyncParsableCommand {
                 }
             }
             return try await group.reduce(into: ([], [])) { $0.times += $1.0; $0.firstTokens += $1.1 }
-        }
-    }
-
-    private func readLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try text.split(separator: "\n").enumerated().map { number, line in
-            do { return try JSONDecoder().decode(T.self, from: Data(line.utf8)) } catch {
-                throw ValidationError("\(path) line \(number + 1): \(error)")
-            }
         }
     }
 

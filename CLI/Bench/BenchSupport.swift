@@ -1,3 +1,4 @@
+import ArgumentParser
 import CDCConsumer
 import Foundation
 import TwinlogConfig
@@ -33,6 +34,16 @@ enum BenchSupport {
         for _ in 0..<50 {
             if (try? await db.execute("SELECT pg_drop_replication_slot(\(relay.slot))")) != nil { return }
             try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The lines of a JSON Lines file, each decoded as `T`; the error names the file and line.
+    static func readLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { number, line in
+            do { return try JSONDecoder().decode(T.self, from: Data(line.utf8)) } catch {
+                throw ValidationError("\(path) line \(number + 1): \(error)")
+            }
         }
     }
 

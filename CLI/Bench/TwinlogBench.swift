@@ -8,5 +8,5 @@ struct TwinlogBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twinlog-bench", abstract: "Benchmarks against competitors, side by side.",
         subcommands: [BenchKafkaCommand.self, BenchWarehouseCommand.self, BenchIndexCommand.self, BenchPipelineCommand.self,
-                      BenchRAGCommand.self, BenchTrainCommand.self, BenchLearningCommand.self, BenchCoresCommand.self])
+                      BenchRAGCommand.self, BenchEvidenceCommand.self, BenchTrainCommand.self, BenchLearningCommand.self, BenchCoresCommand.self])
 }

@@ -60,6 +60,10 @@ public struct EvidenceSelector: Sendable {
     /// real-repository questions 450 keeps the list items and settings that 300 cut off, and 600
     /// adds no more on the tune half (BENCHMARKS.md).
     public var maxQuoteLength = 450
+    /// What a unit of a file the question names (`train.py`, `requirements.txt`, `Dockerfile`) adds
+    /// to its score when quotes are ranked, so the named file is quoted before others that share
+    /// its words; the quote's own score, which decides abstention, is left as it was.
+    public var namedFileBonus = 0.2
 
     public init() {}
 
@@ -95,9 +99,16 @@ public struct EvidenceSelector: Sendable {
         let order = units.indices.sorted { (lexical[$0], $1) > (lexical[$1], $0) }
         var embedded = Array(order.prefix(maxEmbeddedUnits))
         func repository(_ unit: Unit) -> String { sources[unit.source - 1].source }
-        // A compared source's lexically best units are embedded even when others outrank them.
+        // A compared source's lexically best units are embedded even when others outrank them, as
+        // are those of a file the question names.
         for compared in comparing {
             let own = order.lazy.filter { repository(units[$0]) == compared && lexical[$0] > 0 }.prefix(2)
+            embedded += own.filter { !embedded.contains($0) }
+        }
+        let named = Self.namedFiles(in: question, sources: sources)
+        let bonus = units.map { named.contains($0.source) ? namedFileBonus : 0 }
+        for source in named.sorted() {
+            let own = order.lazy.filter { units[$0].source == source && lexical[$0] > 0 }.prefix(3)
             embedded += own.filter { !embedded.contains($0) }
         }
         let probe = [question, answer].compactMap { $0 }.joined(separator: "\n")
@@ -118,7 +129,8 @@ public struct EvidenceSelector: Sendable {
         while quotes.count < maxQuotes {
             let gain = missing.isEmpty || missing == wanted ? lexical : Self.lexicalScores(units, wanted: missing)
             let ranked = candidates.map { position in
-                (position, denseWeight * dense[position] + (1 - denseWeight) * (lexical[embedded[position]] + gain[embedded[position]]) / 2)
+                (position, denseWeight * dense[position] + (1 - denseWeight) * (lexical[embedded[position]] + gain[embedded[position]]) / 2
+                    + bonus[embedded[position]])
             }
                 .sorted { ($0.1, $1.0) > ($1.1, $0.0) }
             guard let (position, _) = ranked.first(where: { position, _ in
@@ -450,6 +462,18 @@ public struct EvidenceSelector: Sendable {
     static func fileName(of payload: ChunkPayload) -> String {
         let path = payload.title.lowercased()
         return path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// The numbers (from 1) of the sources whose file the question names: a file name with an
+    /// extension, a `Dockerfile` or a `Makefile`, written as a word of the question (`train.py`,
+    /// "minbpe's requirements.txt", "Verba's Dockerfile"), case aside.
+    static func namedFiles(in question: String, sources: [ChunkPayload]) -> Set<Int> {
+        let words = Set(question.lowercased().split { $0.isWhitespace || "`'\",;:?!()".contains($0) }
+            .map { $0.hasSuffix(".") ? String($0.dropLast()) : String($0) })
+        return Set(sources.indices.filter { index in
+            let name = fileName(of: sources[index])
+            return (name.contains(".") || name == "dockerfile" || name == "makefile") && words.contains(name)
+        }.map { $0 + 1 })
     }
 
     /// Whether a source is quoted by line: a repository file that is not prose.

@@ -11,17 +11,20 @@ import TwinlogIndex
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
 /// after its first (camel case, and acronyms of three letters or more), or a capitalized word away
 /// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions).
-/// A source mentions it when its text, title, section, source, URL or author contains it, lower-cased, as
-/// written, without its `-`, `_` and `.`, or with `_` for `-` (so `ZeRO-3` is found in
-/// `zero3.yaml`, `QLoRA` in `config_qlora.yaml` and `multi-GPU` in `MULTI_GPU`). Names that each
-/// some source mentions must also meet in one document (`mentionedTogether`).
+/// Of a compound of a name and a plain word (`GitHub-hosted`, `multi-GPU`) the name is the part
+/// with a capital (`namePart`). A source mentions a name when its text, title, section, source, URL
+/// or author contains it, lower-cased, as written, without its `-`, `_` and `.`, with `_` or a
+/// space for `-`, without a plural `s`, or joined where the text separates its parts (so `ZeRO-3`
+/// is found in `zero3.yaml`, `QLoRA` in `config_qlora.yaml`, `Makefiles` in `Makefile` and
+/// `PrivateGPT` in `private-gpt`; `mentions`). Names that each some source mentions must also meet
+/// in one document (`mentionedTogether`).
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
         var names: [String] = []
         var startsSentence = true
         for word in question.split(whereSeparator: { $0.isWhitespace || $0 == "/" }) {
-            let name = trimmed(word)
+            let name = namePart(of: trimmed(word))
             defer { startsSentence = word.last.map { ".?!:".contains($0) } ?? false }
             guard name.count >= 2, !names.contains(name), isName(name) || (!startsSentence && isProperNoun(name)) else { continue }
             names.append(name)
@@ -76,12 +79,17 @@ public enum QuestionNames {
         [source.text, source.title, source.section, source.source, source.url, source.authorId].joined(separator: "\n").lowercased()
     }
 
-    /// Whether lower-cased `text` mentions `name`: as written, without its `-`, `_` and `.`, or with
-    /// `_` for `-`.
+    /// Whether lower-cased `text` mentions `name`: as written, without its `-`, `_` and `.`, with
+    /// `_` or a space for `-` (`Llama-2` in "llama 2"), without the `s` of a plural (`Makefiles`,
+    /// `GPUs`), or written as one word where the text separates its parts (`PrivateGPT` in
+    /// `zylon-ai/private-gpt`).
     static func mentions(_ text: String, _ name: String) -> Bool {
         let lowered = name.lowercased()
-        return [lowered, lowered.filter { !"-_.".contains($0) }, lowered.replacingOccurrences(of: "-", with: "_")]
-            .contains { text.contains($0) }
+        let joined = lowered.filter { !"-_.".contains($0) }
+        var forms = [lowered, joined, lowered.replacingOccurrences(of: "-", with: "_"), lowered.replacingOccurrences(of: "-", with: " ")]
+        if lowered.count >= 4, lowered.hasSuffix("s"), !lowered.hasSuffix("ss") { forms.append(String(lowered.dropLast())) }
+        if forms.contains(where: { text.contains($0) }) { return true }
+        return !joined.isEmpty && text.filter { !"-_.".contains($0) }.contains(joined)
     }
 
     /// Whether a name is an acronym: two or more upper-case letters, perhaps with a plural `s`
@@ -98,6 +106,20 @@ public enum QuestionNames {
         let upper = characters.dropFirst().filter(\.isUppercase).count
         let acronym = characters.allSatisfy { $0.isUppercase || !$0.isLetter }
         return upper > 0 && (!acronym || characters.count >= 3)
+    }
+
+    /// The name in a compound of a name and a plain word (`GitHub-hosted`, `OpenAI-compatible`,
+    /// `multi-GPU`, `per-GPU`): the part with a capital letter, when the other is three or more
+    /// lower-case letters. The compound itself is written nowhere ("runs on GitHub", "multiple
+    /// GPUs"); names of things keep their hyphens (`gpt2-nl`, `Zephyr-7B`, `zephyr-7b-gemma`).
+    static func namePart(of word: String) -> String {
+        let parts = word.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return word }
+        let plain: (Substring) -> Bool = { $0.count >= 3 && $0.allSatisfy { $0.isLetter && $0.isLowercase } }
+        let named: (Substring) -> Bool = { $0.contains(where: \.isUppercase) }
+        if plain(parts[0]), named(parts[1]) { return String(parts[1]) }
+        if plain(parts[1]), named(parts[0]) { return String(parts[0]) }
+        return word
     }
 
     /// The word without surrounding punctuation and a possessive `'s`.

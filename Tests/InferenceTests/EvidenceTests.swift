@@ -137,6 +137,9 @@ struct EvidenceTests {
         #expect(QuestionNames.names(in: "Which base image does the handbook's Dockerfile build from? Kubernetes too.")
                 == ["Dockerfile"], "a capitalized word names something unless it starts a sentence")
         #expect(QuestionNames.names(in: "In nanoGPT, how does Karpathy's sampling script read a prompt?") == ["nanoGPT", "Karpathy"])
+        #expect(QuestionNames.names(in: "Which GitHub-hosted runners, per-GPU memory and OpenAI-compatible servers does gpt2-nl use?")
+                == ["GitHub", "GPU", "OpenAI", "gpt2-nl"], "a compound of a name and a plain word names the name")
+        #expect(QuestionNames.names(in: "Is Zephyr-7B or zephyr-7b-gemma trained with ZeRO-3?") == ["Zephyr-7B", "zephyr-7b-gemma", "ZeRO-3"])
     }
 
     @Test("a name is mentioned by a source's text, title or URL, as written or without its separators")
@@ -145,6 +148,10 @@ struct EvidenceTests {
         #expect(QuestionNames.unmentioned(in: "Does the QLoRA recipe use ZeRO-3 with Mistral-7B on multi-GPU?", sources: sources).isEmpty)
         #expect(QuestionNames.unmentioned(in: "What rank does the StarChat2 QLoRA recipe use?", sources: sources) == ["StarChat2"])
         #expect(QuestionNames.unmentioned(in: "What rank does the recipe use?", sources: []).isEmpty)
+        #expect(QuestionNames.mentions("free memory per gpu.", "per-GPU"), "a space for the hyphen")
+        #expect(QuestionNames.mentions("makefile\ntest:", "Makefiles"), "a plural's singular")
+        #expect(QuestionNames.mentions("zylon-ai/private-gpt", "PrivateGPT"), "one word where the text separates its parts")
+        #expect(!QuestionNames.mentions("private data sent to a gpt", "PrivateGPT"))
     }
 
     @Test("names each mentioned by some source must meet in one document, unless the question compares")
@@ -467,6 +474,28 @@ struct EvidenceTests {
         #expect(covered.count == 3, "\(covered)")
         #expect(covered.prefix(2).map(\.text) == plain.prefix(2).map(\.text))
         #expect(covered.last?.source == 2 && covered.last?.text == nanoGPT.text, "\(covered)")
+    }
+
+    @Test("a file the question names is quoted before another file that shares the question's words")
+    func namedFileFirst() async throws {
+        let sources = [
+            Self.payload("docs/training.md", "The learning rate is set to 3e-4 for the full training run of the model."),
+            Self.payload("finetune.py", "lr = 1e-5\nmax_iters = 200"),
+        ]
+        let question = "What learning rate does finetune.py set for the model?"
+        #expect(EvidenceSelector.namedFiles(in: question, sources: sources) == [2])
+        #expect(EvidenceSelector.namedFiles(in: "What learning rate does the finetuning script set?", sources: sources).isEmpty)
+        #expect(EvidenceSelector.namedFiles(in: "Which base image does Verba's Dockerfile start from?",
+                                            sources: [Self.payload("goldenverba/Dockerfile", "FROM python:3.11")]) == [1])
+
+        let embedder = try Self.embedder.get()
+        var unnamed = EvidenceSelector()
+        unnamed.namedFileBonus = 0
+        let before = try await unnamed.select(question: question, answer: nil, sources: sources) { await embedder.embed($0) }
+        #expect(before.first?.source == 1, "without the bonus the guide's sentence leads: \(before)")
+        let quotes = try await EvidenceSelector().select(question: question, answer: nil, sources: sources) { await embedder.embed($0) }
+        #expect(quotes.first?.text == "lr = 1e-5", "\(quotes)")
+        #expect(quotes.first?.score == before.first { $0.text == "lr = 1e-5" }?.score, "the bonus ranks; the quote keeps its own score")
     }
 
     @Test("an extractive answer does not loop: a run of four words comes round at most twice across its quotes")

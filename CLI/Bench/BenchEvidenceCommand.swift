@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import TwinlogEmbedding
+import TwinlogEvents
+import TwinlogIndex
+import TwinlogRAG
+import TwinlogRuntime
+
+/// The grounding step alone, replayed over stored replies: for every reply of a real-repository
+/// run (`Benchmarks/rag/realworld/run.py --answers`), the sources it was given are read back from
+/// the index snapshot the run served, and this build's `Grounding.assess` quotes the evidence and
+/// decides again whether they answer. The stored replies and the replay are scored side by side,
+/// so a change to evidence or abstention rules is judged in about a second per question instead
+/// of a pipeline row (retrieval, generation and the broker are not run).
+struct BenchEvidenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence", abstract: "Evidence and abstention of this build, replayed over stored replies.")
+
+    @Option(help: "The index snapshot the replies were retrieved from (run.py's <namespace>.hnsw).") var snapshot: String
+    @Option(help: "The stored replies (run.py's <namespace>.…answers.jsonl: {id, reply} per line).") var replies: String
+    @Option(help: "The questions, with their facts, answer files and half.") var questions: String
+    @Option(help: "Replay only these question ids (comma-separated).") var only: String?
+    @Flag(help: "Print every question whose quotes or decision changed (with --only, every question), with both sets of quotes.")
+    var verbose = false
+
+    /// A question of a real-repository set (`Benchmarks/rag/realworld/questions.jsonl`).
+    struct Question: Decodable {
+        let id, question, half: String
+        let answers, facts: [String]
+    }
+
+    /// A line of run.py's answers file.
+    struct Asked: Decodable {
+        let id: String
+        let reply: QueryAnswered?
+    }
+
+    /// What a reply gives the asker, for scoring: the answer, its evidence, and whether it abstained
+    /// (with why, where the replay knows it).
+    struct Outcome {
+        var answer: String
+        var quotes: [String]
+        var abstained: Bool
+        var reason = ""
+    }
+
+    func run() async throws {
+        let questionSet = Dictionary(try BenchSupport.readLines(questions, as: Question.self).map { ($0.id, $0) },
+                                     uniquingKeysWith: { first, _ in first })
+        let wanted = only.map { Set($0.split(separator: ",").map { String($0) }) }
+        let asked = try BenchSupport.readLines(replies, as: Asked.self).filter { wanted?.contains($0.id) ?? true }
+        let index = try VectorIndex.load(from: URL(fileURLWithPath: snapshot))
+        let catalogue = SourceCatalogue(sources: index.sources)
+        let embedder = try Embedder(locatingModelAt: nil)
+        let grounding = Grounding()
+
+        var stored: [String: Outcome] = [:], replayed: [String: Outcome] = [:]
+        var skipped: [String] = []
+        let started = ContinuousClock.now
+        for entry in asked {
+            guard let question = questionSet[entry.id] else {
+                throw ValidationError("\(replies): reply \(entry.id) has no question in \(questions)")
+            }
+            guard let reply = entry.reply, reply.status == .ok else { skipped.append("\(entry.id) (no ok reply)"); continue }
+            let payloads = reply.sources.compactMap { index.payload(for: $0.chunkId) }
+            guard payloads.count == reply.sources.count else { skipped.append("\(entry.id) (a source is not in the snapshot)"); continue }
+            let flags = reply.flags
+            let before = Outcome(answer: reply.answer ?? "", quotes: (reply.evidence ?? []).map(\.text),
+                                 abstained: flags.contains("unsupported"))
+            let individual = catalogue.named(in: question.question).individual
+            let assessment = try await grounding.assess(question: question.question, sources: payloads,
+                                                        comparing: individual.count > 1 ? individual : []) { await embedder.embed($0) }
+            // The model is not run again: a stored answer the model wrote stands where the replay
+            // answers too; otherwise the replayed answer is the quotes (or the abstention).
+            let generated = flags.contains("extractive") || flags.contains("unsupported") ? "" : reply.answer ?? ""
+            let grounded = grounding.decide(question: question.question, generated: generated, sources: payloads, assessment: assessment)
+            let after = Outcome(answer: grounded.answer, quotes: grounded.evidence.map(\.text), abstained: !grounded.supported,
+                                reason: Self.reason(assessment, minimum: grounding.minimumEvidenceScore))
+            if verbose, wanted != nil || before.quotes != after.quotes || before.abstained != after.abstained {
+                Self.printChange(question, before: before, after: after)
+            }
+            stored[entry.id] = before
+            replayed[entry.id] = after
+        }
+        let seconds = (ContinuousClock.now - started).inSeconds
+        print("evidence replay: \(replayed.count) replies of \(replies), sources from \(snapshot)")
+        if !skipped.isEmpty { print("skipped \(skipped.count): " + skipped.joined(separator: ", ")) }
+        print("| replies (tune / score) | facts in evidence | facts in answer or evidence | unanswerable admitted | answerable refused |")
+        print("|---|---|---|---|---|")
+        let set = questionSet.values.filter { replayed[$0.id] != nil }
+        print("| stored | " + Self.scores(set, stored) + " |")
+        print("| replayed (this build) | " + Self.scores(set, replayed) + " |")
+        let same = replayed.keys.filter { replayed[$0]?.quotes == stored[$0]?.quotes && replayed[$0]?.abstained == stored[$0]?.abstained }
+        print(String(format: "%d of %d replies keep their stored quotes and decision; replay %.1f s, %.2f s per reply",
+                     same.count, replayed.count, seconds, seconds / Double(max(replayed.count, 1))))
+    }
+
+    /// Per half, "tune / score": the share of the answerable questions' facts in the evidence, in
+    /// the answer or the evidence, the unanswerable questions abstained on, and the answerable ones
+    /// abstained on. A fact counts where it occurs, case and runs of white space aside (as run.py).
+    static func scores(_ questions: [Question], _ outcomes: [String: Outcome]) -> String {
+        func normalized(_ text: String) -> String { text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        var columns: [[String]] = [[], [], [], []]
+        for half in ["tune", "score"] {
+            var facts = 0, inEvidence = 0, inEither = 0, unanswerable = 0, admitted = 0, answerable = 0, refused = 0
+            for question in questions where question.half == half {
+                guard let outcome = outcomes[question.id] else { continue }
+                if question.answers.isEmpty {
+                    unanswerable += 1
+                    admitted += outcome.abstained ? 1 : 0
+                    continue
+                }
+                answerable += 1
+                refused += outcome.abstained ? 1 : 0
+                let evidence = normalized(outcome.quotes.joined(separator: " ")), answer = normalized(outcome.answer)
+                for fact in question.facts.map(normalized) {
+                    facts += 1
+                    inEvidence += evidence.contains(fact) ? 1 : 0
+                    inEither += evidence.contains(fact) || answer.contains(fact) ? 1 : 0
+                }
+            }
+            let share = { (part: Int, whole: Int) in String(format: "%.2f", Double(part) / Double(max(whole, 1))) }
+            columns[0].append(share(inEvidence, facts))
+            columns[1].append(share(inEither, facts))
+            columns[2].append(share(admitted, unanswerable))
+            columns[3].append(share(refused, answerable))
+        }
+        return columns.map { $0.joined(separator: " / ") }.joined(separator: " | ")
+    }
+
+    /// Why an assessment abstains: the names no source mentions, names apart, or the best score.
+    static func reason(_ assessment: Grounding.Assessment, minimum: Double) -> String {
+        guard !assessment.answers else { return "" }
+        if !assessment.unmentionedNames.isEmpty { return "no source mentions " + assessment.unmentionedNames.joined(separator: ", ") }
+        if assessment.namesApart { return "the names meet in no one document" }
+        return String(format: "the best quote scores %.2f < %.2f", assessment.evidence.map(\.score).max() ?? 0, minimum)
+    }
+
+    /// A question whose quotes or decision changed: the question, its facts, and both sets of quotes.
+    static func printChange(_ question: Question, before: Outcome, after: Outcome) {
+        let kind = question.answers.isEmpty ? "unanswerable" : "facts " + question.facts.joined(separator: ", ")
+        print("\(question.id) [\(kind)] \(question.question)")
+        for (label, outcome) in [("stored", before), ("replay", after)] {
+            print("  \(label)\(outcome.abstained ? " (abstains\(outcome.reason.isEmpty ? "" : ": " + outcome.reason))" : ""):")
+            for quote in outcome.quotes { print("    | " + quote.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ").prefix(160)) }
+        }
+    }
+}
