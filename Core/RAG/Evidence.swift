@@ -464,16 +464,12 @@ public struct EvidenceSelector: Sendable {
         return path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// The numbers (from 1) of the sources whose file the question names: a file name with an
-    /// extension, a `Dockerfile` or a `Makefile`, written as a word of the question (`train.py`,
-    /// "minbpe's requirements.txt", "Verba's Dockerfile"), case aside.
+    /// The numbers (from 1) of the repository files the question names (`Retriever.namesFile`:
+    /// `train.py`, "minbpe's requirements.txt", "Verba's Dockerfile"), as retrieval boosts them.
     static func namedFiles(in question: String, sources: [ChunkPayload]) -> Set<Int> {
-        let words = Set(question.lowercased().split { $0.isWhitespace || "`'\",;:?!()".contains($0) }
-            .map { $0.hasSuffix(".") ? String($0.dropLast()) : String($0) })
-        return Set(sources.indices.filter { index in
-            let name = fileName(of: sources[index])
-            return (name.contains(".") || name == "dockerfile" || name == "makefile") && words.contains(name)
-        }.map { $0 + 1 })
+        let words = Set(SourceCatalogue.questionWords(question))
+        return Set(sources.indices.filter { sources[$0].kind == "repository_file" && Retriever.namesFile(sources[$0].title, words: words) }
+            .map { $0 + 1 })
     }
 
     /// Whether a source is quoted by line: a repository file that is not prose.
