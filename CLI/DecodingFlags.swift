@@ -24,7 +24,7 @@ struct DecodingFlags: ParsableArguments {
     @Option(name: .customLong("no-repeat-ngram"), help: "Never repeat a generated n-gram of this many tokens (0 is off).")
     var noRepeatNgram: Int?
     @Flag(name: .customLong("stop-repeated-sentence"), inversion: .prefixedNo,
-          help: "Stop when a sentence repeats an earlier one, and drop the repeat.")
+          help: "Stop when the text repeats itself (a sentence said again, or a run of four words the third time), and drop the repeat.")
     var stopRepeatedSentence: Bool?
     @Option(help: "Seed of the sampler's random generator.")
     var seed: UInt64?

@@ -11,7 +11,9 @@ import TwinlogRuntime
 /// the index snapshot the run served, and this build's `Grounding.assess` quotes the evidence and
 /// decides again whether they answer. The stored replies and the replay are scored side by side,
 /// so a change to evidence or abstention rules is judged in about a second per question instead
-/// of a pipeline row (retrieval, generation and the broker are not run).
+/// of a pipeline row (generation and the broker are not run). With `--retrieve` the sources are
+/// retrieved again from the snapshot by this build's `Retriever` with the inference consumer's
+/// default options, so a retrieval change is judged the same way.
 struct BenchEvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Evidence and abstention of this build, replayed over stored replies.")
@@ -20,6 +22,8 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     @Option(help: "The stored replies (run.py's <namespace>.…answers.jsonl: {id, reply} per line).") var replies: String
     @Option(help: "The questions, with their facts, answer files and half.") var questions: String
     @Option(help: "Replay only these question ids (comma-separated).") var only: String?
+    @Flag(help: "Retrieve the sources again with this build's retriever (the consumer's default options, k = the stored reply's source count).")
+    var retrieve = false
     @Flag(help: "Print every question whose quotes or decision changed (with --only, every question), with both sets of quotes.")
     var verbose = false
 
@@ -42,6 +46,10 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         var quotes: [String]
         var abstained: Bool
         var reason = ""
+        /// The sources' chunk ids, titles and texts, in rank order.
+        var chunkIds: [String] = []
+        var sourceTitles: [String] = []
+        var sourceTexts: [String] = []
     }
 
     func run() async throws {
@@ -53,6 +61,7 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         let catalogue = SourceCatalogue(sources: index.sources)
         let embedder = try Embedder(locatingModelAt: nil)
         let grounding = Grounding()
+        let retriever = Retriever(index: index) { await embedder.embed($0) }
 
         var stored: [String: Outcome] = [:], replayed: [String: Outcome] = [:]
         var skipped: [String] = []
@@ -62,21 +71,31 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                 throw ValidationError("\(replies): reply \(entry.id) has no question in \(questions)")
             }
             guard let reply = entry.reply, reply.status == .ok else { skipped.append("\(entry.id) (no ok reply)"); continue }
-            let payloads = reply.sources.compactMap { index.payload(for: $0.chunkId) }
-            guard payloads.count == reply.sources.count else { skipped.append("\(entry.id) (a source is not in the snapshot)"); continue }
+            let storedPayloads = reply.sources.compactMap { index.payload(for: $0.chunkId) }
+            guard storedPayloads.count == reply.sources.count else { skipped.append("\(entry.id) (a source is not in the snapshot)"); continue }
             let flags = reply.flags
             let before = Outcome(answer: reply.answer ?? "", quotes: (reply.evidence ?? []).map(\.text),
-                                 abstained: flags.contains("unsupported"))
+                                 abstained: flags.contains("unsupported"), chunkIds: reply.sources.map(\.chunkId),
+                                 sourceTitles: storedPayloads.map(\.title), sourceTexts: storedPayloads.map(\.text))
+            var payloads = storedPayloads, chunkIds = before.chunkIds
             let individual = catalogue.named(in: question.question).individual
+            var comparing = individual.count > 1 ? individual : []
+            if retrieve {
+                let retrieval = try await retriever.retrieve(RetrievalRequest(question: question.question, k: max(1, reply.sources.count)))
+                payloads = retrieval.chunks.map(\.payload)
+                chunkIds = retrieval.chunks.map(\.chunkId)
+                comparing = retrieval.comparedSources
+            }
             let assessment = try await grounding.assess(question: question.question, sources: payloads,
-                                                        comparing: individual.count > 1 ? individual : []) { await embedder.embed($0) }
+                                                        comparing: comparing) { await embedder.embed($0) }
             // The model is not run again: a stored answer the model wrote stands where the replay
             // answers too; otherwise the replayed answer is the quotes (or the abstention).
             let generated = flags.contains("extractive") || flags.contains("unsupported") ? "" : reply.answer ?? ""
             let grounded = grounding.decide(question: question.question, generated: generated, sources: payloads, assessment: assessment)
             let after = Outcome(answer: grounded.answer, quotes: grounded.evidence.map(\.text), abstained: !grounded.supported,
-                                reason: Self.reason(assessment, minimum: grounding.minimumEvidenceScore))
-            if verbose, wanted != nil || before.quotes != after.quotes || before.abstained != after.abstained {
+                                reason: Self.reason(assessment, minimum: grounding.minimumEvidenceScore), chunkIds: chunkIds,
+                                sourceTitles: payloads.map(\.title), sourceTexts: payloads.map(\.text))
+            if verbose, wanted != nil || before.quotes != after.quotes || before.abstained != after.abstained || before.chunkIds != after.chunkIds {
                 Self.printChange(question, before: before, after: after)
             }
             stored[entry.id] = before
@@ -85,24 +104,26 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).inSeconds
         print("evidence replay: \(replayed.count) replies of \(replies), sources from \(snapshot)")
         if !skipped.isEmpty { print("skipped \(skipped.count): " + skipped.joined(separator: ", ")) }
-        print("| replies (tune / score) | facts in evidence | facts in answer or evidence | unanswerable admitted | answerable refused |")
-        print("|---|---|---|---|---|")
+        print("| replies (tune / score) | facts in sources | facts in evidence | facts in answer or evidence | unanswerable admitted | answerable refused |")
+        print("|---|---|---|---|---|---|")
         let set = questionSet.values.filter { replayed[$0.id] != nil }
         print("| stored | " + Self.scores(set, stored) + " |")
         print("| replayed (this build) | " + Self.scores(set, replayed) + " |")
         let same = replayed.keys.filter { replayed[$0]?.quotes == stored[$0]?.quotes && replayed[$0]?.abstained == stored[$0]?.abstained }
-        print(String(format: "%d of %d replies keep their stored quotes and decision; replay %.1f s, %.2f s per reply",
-                     same.count, replayed.count, seconds, seconds / Double(max(replayed.count, 1))))
+        let sameSources = replayed.keys.filter { replayed[$0]?.chunkIds == stored[$0]?.chunkIds }
+        print(String(format: "%d of %d replies keep their stored sources, %d their quotes and decision; replay %.1f s, %.2f s per reply",
+                     sameSources.count, replayed.count, same.count, seconds, seconds / Double(max(replayed.count, 1))))
     }
 
-    /// Per half, "tune / score": the share of the answerable questions' facts in the evidence, in
-    /// the answer or the evidence, the unanswerable questions abstained on, and the answerable ones
-    /// abstained on. A fact counts where it occurs, case and runs of white space aside (as run.py).
+    /// Per half, "tune / score": the share of the answerable questions' facts in the sources' texts
+    /// (what evidence can at best quote), in the evidence, in the answer or the evidence, the
+    /// unanswerable questions abstained on, and the answerable ones abstained on. A fact counts
+    /// where it occurs, case and runs of white space aside (as run.py).
     static func scores(_ questions: [Question], _ outcomes: [String: Outcome]) -> String {
         func normalized(_ text: String) -> String { text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-        var columns: [[String]] = [[], [], [], []]
+        var columns: [[String]] = [[], [], [], [], []]
         for half in ["tune", "score"] {
-            var facts = 0, inEvidence = 0, inEither = 0, unanswerable = 0, admitted = 0, answerable = 0, refused = 0
+            var facts = 0, inSources = 0, inEvidence = 0, inEither = 0, unanswerable = 0, admitted = 0, answerable = 0, refused = 0
             for question in questions where question.half == half {
                 guard let outcome = outcomes[question.id] else { continue }
                 if question.answers.isEmpty {
@@ -113,17 +134,20 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                 answerable += 1
                 refused += outcome.abstained ? 1 : 0
                 let evidence = normalized(outcome.quotes.joined(separator: " ")), answer = normalized(outcome.answer)
+                let sources = normalized(outcome.sourceTexts.joined(separator: "\n"))
                 for fact in question.facts.map(normalized) {
                     facts += 1
+                    inSources += sources.contains(fact) ? 1 : 0
                     inEvidence += evidence.contains(fact) ? 1 : 0
                     inEither += evidence.contains(fact) || answer.contains(fact) ? 1 : 0
                 }
             }
             let share = { (part: Int, whole: Int) in String(format: "%.2f", Double(part) / Double(max(whole, 1))) }
-            columns[0].append(share(inEvidence, facts))
-            columns[1].append(share(inEither, facts))
-            columns[2].append(share(admitted, unanswerable))
-            columns[3].append(share(refused, answerable))
+            columns[0].append(share(inSources, facts))
+            columns[1].append(share(inEvidence, facts))
+            columns[2].append(share(inEither, facts))
+            columns[3].append(share(admitted, unanswerable))
+            columns[4].append(share(refused, answerable))
         }
         return columns.map { $0.joined(separator: " / ") }.joined(separator: " | ")
     }
@@ -136,12 +160,14 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         return String(format: "the best quote scores %.2f < %.2f", assessment.evidence.map(\.score).max() ?? 0, minimum)
     }
 
-    /// A question whose quotes or decision changed: the question, its facts, and both sets of quotes.
+    /// A question whose quotes, decision or sources changed: the question, its facts, both sets of
+    /// quotes, and both lists of sources when they differ.
     static func printChange(_ question: Question, before: Outcome, after: Outcome) {
         let kind = question.answers.isEmpty ? "unanswerable" : "facts " + question.facts.joined(separator: ", ")
         print("\(question.id) [\(kind)] \(question.question)")
         for (label, outcome) in [("stored", before), ("replay", after)] {
             print("  \(label)\(outcome.abstained ? " (abstains\(outcome.reason.isEmpty ? "" : ": " + outcome.reason))" : ""):")
+            if before.chunkIds != after.chunkIds { print("    sources: " + outcome.sourceTitles.joined(separator: ", ")) }
             for quote in outcome.quotes { print("    | " + quote.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ").prefix(160)) }
         }
     }

@@ -34,7 +34,8 @@ struct ChatCommand: ParsableCommand {
             let reply = try generator.generate(
                 promptIDs: try ChatTemplate.encode(messages, with: generator.tokenizer),
                 sampling: turnSampling,
-                limits: GenerationLimits(maxTokens: maxTokens, stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? true)) { token in
+                limits: GenerationLimits(maxTokens: maxTokens, stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? true,
+                                         stopAtRepeatedPhrase: decoding.stopRepeatedSentence ?? true)) { token in
                     FileHandle.standardOutput.write(Data(token.text.utf8))
                     return true
                 }

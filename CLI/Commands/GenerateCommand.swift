@@ -54,7 +54,8 @@ struct GenerateCommand: ParsableCommand {
             : generator.tokenizer.promptIDs(prompt)
         let sampling = try decoding.sampling(.greedy)
         let limits = GenerationLimits(maxTokens: maxTokens, timeLimit: timeLimit, stopSequences: stop, stopAtEndOfSequence: chat,
-                                      stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? false)
+                                      stopAtRepeatedSentence: decoding.stopRepeatedSentence ?? false,
+                                      stopAtRepeatedPhrase: decoding.stopRepeatedSentence ?? false)
         let result = try generator.generate(promptIDs: promptIDs, sampling: sampling, limits: limits) { token in
             if !json { FileHandle.standardOutput.write(Data(token.text.utf8)) }
             return true

@@ -45,8 +45,9 @@ public final class InferenceConsumer: Service {
         /// How answers are decoded unless the request's `decoding` says otherwise: greedy, with a
         /// 1.1 repetition penalty over the last 64 tokens and no repeated 4-gram of its own.
         public var decoding = SamplingOptions(repetitionPenalty: 1.1, penaltyWindow: 64, noRepeatNgramSize: 4)
-        /// Whether an answer stops at a sentence that repeats an earlier one (the repeat is cut).
-        public var stopAtRepeatedSentence = true
+        /// Whether an answer stops where it starts repeating itself: at a sentence that repeats an
+        /// earlier one, or before a run of four words comes round the third time (the repeat is cut).
+        public var stopAtRepeats = true
         /// Evidence, the support check and the abstention applied to every generated answer.
         public var grounding = Grounding()
         /// Replies go only to topics whose name starts with this (default: the catalogue's
@@ -369,7 +370,8 @@ final class QueryAnswerer: ConsumerHandler {
         let limits = GenerationLimits(
             maxTokens: request.maxTokens,
             timeLimit: Duration.seconds(clamping: remaining, to: configuration.maxGenerationTime) ?? .zero,
-            stopAtRepeatedSentence: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeatedSentence)
+            stopAtRepeatedSentence: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeats,
+            stopAtRepeatedPhrase: request.decoding?.stopRepeatedSentence ?? configuration.stopAtRepeats)
         let started = ContinuousClock.now
         let partials = request.stream == true ? startPartials(for: work) : nil
         do {

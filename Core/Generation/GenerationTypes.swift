@@ -11,20 +11,25 @@ public struct GenerationLimits: Sendable, Equatable {
     /// Stop when a finished sentence of three or more words says again what an earlier one said;
     /// the text returned ends before the repeat (a streamed reader has seen it already).
     public var stopAtRepeatedSentence: Bool
+    /// Stop before the token that would make a run of four words come round the third time
+    /// (`PhraseRepeats`); that token is not passed on, and the text returned ends before the run
+    /// (a streamed reader has seen its first words).
+    public var stopAtRepeatedPhrase: Bool
 
     public init(maxTokens: Int, timeLimit: Duration? = nil, stopSequences: [String] = [], stopAtEndOfSequence: Bool = true,
-                stopAtRepeatedSentence: Bool = false) {
+                stopAtRepeatedSentence: Bool = false, stopAtRepeatedPhrase: Bool = false) {
         self.maxTokens = maxTokens
         self.timeLimit = timeLimit
         self.stopSequences = stopSequences
         self.stopAtEndOfSequence = stopAtEndOfSequence
         self.stopAtRepeatedSentence = stopAtRepeatedSentence
+        self.stopAtRepeatedPhrase = stopAtRepeatedPhrase
     }
 }
 
 /// Why a generation ended.
 public enum StopReason: String, Sendable {
-    case endOfSequence, stopSequence, repeatedSentence, tokenLimit, timeLimit, contextFull, cancelled
+    case endOfSequence, stopSequence, repeatedSentence, repeatedPhrase, tokenLimit, timeLimit, contextFull, cancelled
 }
 
 /// One step of a streamed generation: the token and the text it completed (empty while a UTF-8

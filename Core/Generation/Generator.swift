@@ -34,6 +34,7 @@ public final class Generator: Sendable {
         var text = StopText(stops: limits.stopSequences)
         let endIDs: Set<Int> = limits.stopAtEndOfSequence ? tokenizer.endOfGenerationIDs : []
         var repeats = limits.stopAtRepeatedSentence ? SentenceRepeats() : nil
+        var phrases = limits.stopAtRepeatedPhrase ? PhraseRepeats() : nil
         var repeatStart: Int?
         var ids: [Int] = []
         var reason = StopReason.tokenLimit
@@ -47,6 +48,17 @@ public final class Generator: Sendable {
                 break
             }
             let (delta, stopped) = text.append(tokenizer.isSpecial(id) ? [] : try tokenizer.bytes(of: [id]))
+            // A word still open counts as finished: the token that would complete a looping run
+            // is never passed on.
+            if var watcher = phrases {
+                let start = watcher.append(delta) ?? watcher.openWordRepeats()
+                phrases = watcher
+                if let start {
+                    repeatStart = start
+                    reason = .repeatedPhrase
+                    break
+                }
+            }
             if !onToken(GeneratedToken(id: id, text: delta)) {
                 reason = .cancelled
                 break
@@ -71,7 +83,12 @@ public final class Generator: Sendable {
             }
             logits = try session.feed([id])
         }
-        let remainder = repeatStart == nil ? text.finish() : ""
+        var remainder = repeatStart == nil ? text.finish() : ""
+        if var watcher = phrases, !remainder.isEmpty, let start = watcher.append(remainder) ?? watcher.openWordRepeats() {
+            repeatStart = start
+            reason = .repeatedPhrase
+            remainder = ""
+        }
         if !remainder.isEmpty, reason != .cancelled { _ = onToken(GeneratedToken(id: nil, text: remainder)) }
         if repeatStart == nil, var watcher = repeats, let start = watcher.append(remainder) ?? watcher.openSentenceRepeats() {
             repeatStart = start

@@ -1,4 +1,5 @@
 import Foundation
+import TwinlogGeneration
 import TwinlogIndex
 import TwinlogLinalg
 import TwinlogText
@@ -565,34 +566,14 @@ public struct EvidenceSelector: Sendable {
     }
 
     /// `text` up to where a run of four words (letters, digits, `_`; case aside) would occur the
-    /// third time, trailing spaces and separators dropped: a source line that lists
-    /// `leaderboard|mmlu:anatomy|5|0,leaderboard|mmlu:…` over and over would read as an answer that
-    /// loops.
+    /// third time (`PhraseRepeats`, the rule that also stops a generation), trailing spaces and
+    /// separators dropped: a source line that lists `leaderboard|mmlu:anatomy|5|0,leaderboard|mmlu:…`
+    /// over and over would read as an answer that loops.
     static func withoutRepeats(_ text: Substring) -> Substring {
-        var words: [(start: String.Index, word: String)] = []
-        var start: String.Index?
-        var index = text.startIndex
-        while index <= text.endIndex {
-            let isWord = index < text.endIndex && (text[index].isLetter || text[index].isNumber || text[index] == "_")
-            if isWord, start == nil { start = index }
-            if !isWord, let begun = start {
-                words.append((begun, text[begun..<index].lowercased()))
-                start = nil
-            }
-            guard index < text.endIndex else { break }
-            index = text.index(after: index)
-        }
-        var seen: [ArraySlice<String>: Int] = [:]
-        let names = words.map(\.word)
-        for first in names.indices.dropLast(3) {
-            let gram = names[first..<(first + 4)]
-            seen[gram, default: 0] += 1
-            if seen[gram] == 3 {
-                let head = text[..<words[first].start]
-                return head[..<(head.lastIndex { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == ")" || $0 == "]" }
-                    .map(head.index(after:)) ?? head.startIndex)]
-            }
-        }
-        return text
+        var watcher = PhraseRepeats()
+        guard let start = watcher.append(text) ?? watcher.openWordRepeats() else { return text }
+        let head = text.prefix(start)
+        return head[..<(head.lastIndex { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == ")" || $0 == "]" }
+            .map(head.index(after:)) ?? head.startIndex)]
     }
 }

@@ -11,13 +11,13 @@ import TwinlogIndex
 /// A name is a word of the question with a digit, an `_` or an inner `.`, or an upper-case letter
 /// after its first (camel case, and acronyms of three letters or more), or a capitalized word away
 /// from the start of a sentence (`Dockerfile`, `Kubernetes`: a file or tool no source mentions).
-/// Of a compound of a name and a plain word (`GitHub-hosted`, `multi-GPU`) the name is the part
-/// with a capital (`namePart`). A source mentions a name when its text, title, section, source, URL
-/// or author contains it, lower-cased, as written, without its `-`, `_` and `.`, with `_` or a
-/// space for `-`, without a plural `s`, or joined where the text separates its parts (so `ZeRO-3`
-/// is found in `zero3.yaml`, `QLoRA` in `config_qlora.yaml`, `Makefiles` in `Makefile` and
-/// `PrivateGPT` in `private-gpt`; `mentions`). Names that each some source mentions must also meet
-/// in one document (`mentionedTogether`).
+/// Of a compound of a name and a plain word (`GitHub-hosted`, `multi-GPU`, `768-dimensional`) the
+/// name is the part with a capital or the number (`namePart`). A source mentions a name when its
+/// text, title, section, source, URL or author contains it, lower-cased, as written, without its
+/// `-`, `_` and `.`, with `_` or a space for `-`, without a plural `s`, or joined where the text
+/// separates its parts (so `ZeRO-3` is found in `zero3.yaml`, `QLoRA` in `config_qlora.yaml`,
+/// `Makefiles` in `Makefile` and `PrivateGPT` in `private-gpt`; `mentions`). Names that each some
+/// source mentions must also meet in one document (`mentionedTogether`).
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
@@ -38,10 +38,17 @@ public enum QuestionNames {
         (word.first?.isUppercase ?? false) && word.contains(where: \.isLowercase)
     }
 
-    /// The names of `question` that none of `sources` mentions.
+    /// The names of `question` that none of `sources` mentions. An acronym (`RAG`, `API`, `CPU`)
+    /// more often names a kind of thing than one thing: when a name of the question that is not
+    /// an acronym is mentioned, an acronym no source spells out is not counted ("the Makefile of
+    /// Pinecone's RAG framework", whose Makefile never says RAG). An acronym among names no source
+    /// mentions, or alone, still counts ("the reward functions for GRPO training").
     public static func unmentioned(in question: String, sources: [ChunkPayload]) -> [String] {
         let haystacks = sources.map(haystack)
-        return names(in: question).filter { name in !haystacks.contains { mentions($0, name) } }
+        let asked = names(in: question)
+        let missing = asked.filter { name in !haystacks.contains { mentions($0, name) } }
+        let namedThingMentioned = asked.contains { !isAcronym($0) && !missing.contains($0) }
+        return namedThingMentioned ? missing.filter { !isAcronym($0) } : missing
     }
 
     /// Whether one document — its retrieved chunks together — mentions every name of `question`.
@@ -109,14 +116,15 @@ public enum QuestionNames {
     }
 
     /// The name in a compound of a name and a plain word (`GitHub-hosted`, `OpenAI-compatible`,
-    /// `multi-GPU`, `per-GPU`): the part with a capital letter, when the other is three or more
-    /// lower-case letters. The compound itself is written nowhere ("runs on GitHub", "multiple
-    /// GPUs"); names of things keep their hyphens (`gpt2-nl`, `Zephyr-7B`, `zephyr-7b-gemma`).
+    /// `multi-GPU`, `per-GPU`, `768-dimensional`): the part with a capital letter, or the part
+    /// that is a number, when the other is three or more lower-case letters. The compound itself
+    /// is written nowhere ("runs on GitHub", "multiple GPUs", `vector(768)`); names of things keep
+    /// their hyphens (`gpt2-nl`, `Zephyr-7B`, `zephyr-7b-gemma`, `llama-65b`).
     static func namePart(of word: String) -> String {
         let parts = word.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return word }
         let plain: (Substring) -> Bool = { $0.count >= 3 && $0.allSatisfy { $0.isLetter && $0.isLowercase } }
-        let named: (Substring) -> Bool = { $0.contains(where: \.isUppercase) }
+        let named: (Substring) -> Bool = { $0.contains(where: \.isUppercase) || $0.allSatisfy(\.isNumber) }
         if plain(parts[0]), named(parts[1]) { return String(parts[1]) }
         if plain(parts[1]), named(parts[0]) { return String(parts[0]) }
         return word

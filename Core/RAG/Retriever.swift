@@ -214,11 +214,27 @@ public struct Retriever: Sendable {
                     comparedSources: compared, variants: variants, topic: topic)
     }
 
+    /// The plan without the author read from the question when that author has no chunk of the
+    /// sources the question names: the read author is a guess (the rules read run-llama from the
+    /// "run" of "How many pytest workers do Canopy's make targets run with?"), the named source is
+    /// what the question asks about, and the filter would hide all of it.
+    func withoutContradictedAuthor(_ plan: Plan, query: [Float]?) throws -> Plan {
+        guard let query, plan.filtersRead.contains("author"), !plan.boostedSources.isEmpty else { return plan }
+        var named = plan.filter
+        named.sources = Set(plan.boostedSources)
+        guard try index.search(query, k: 1, filter: named).isEmpty else { return plan }
+        var widened = plan
+        widened.filter.authorIds = plan.explicitFilter.authorIds
+        widened.filtersRead.removeAll { $0 == "author" }
+        return widened
+    }
+
     /// Searches with the plan's filter. When filters read from the question leave fewer than k
     /// chunks, they are relaxed: what they found keeps its place at the top, the rest is filled
     /// from a search with the asker's filters alone, and the reply is flagged — a wrong guess
     /// (a "post" that meant no platform) never empties the answer, a right one still leads it.
     func search(_ plan: Plan, vectors: [[Float]]) throws -> Retrieval {
+        let plan = try withoutContradictedAuthor(plan, query: vectors.first)
         var retrieval = try search(plan, filter: plan.filter, vectors: vectors)
         let k = plan.request.k
         guard retrieval.chunks.count < k, !plan.filtersRead.isEmpty else { return retrieval }

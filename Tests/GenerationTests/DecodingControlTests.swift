@@ -59,6 +59,25 @@ struct DecodingControlTests {
         #expect(short.append("Yes. Yes. Yes. ") == nil, "sentences under three words never count")
     }
 
+    @Test("the phrase watcher finds where a run of four words comes round the third time, case and punctuation aside")
+    func phraseRepeats() {
+        var watcher = PhraseRepeats()
+        let text = "The GPU build of the image depends on the GPU build of the base. The GPU build of this image"
+        let third = text.range(of: "GPU build of this")!.lowerBound
+        let found = watcher.append(text)
+        #expect(found == text.distance(from: text.startIndex, to: text.index(third, offsetBy: -4)),
+                "the run \"the gpu build of\" comes round the third time at \"The GPU build of this\"")
+        var pieces = PhraseRepeats()
+        let start = pieces.append("a b c d. A b c d, a b c")
+        #expect(start == nil && pieces.openWordRepeats() == nil, "three words of the run are not a run")
+        let more = pieces.append(" d")
+        #expect(more == nil && pieces.openWordRepeats() == "a b c d. A b c d, ".count,
+                "an open word that would finish the run counts before the text goes on")
+        var twice = PhraseRepeats()
+        let again = twice.append("one two three four one two three four ")
+        #expect(again == nil && twice.openWordRepeats() == nil, "twice is allowed")
+    }
+
     @Test("a prompt that loops greedily no longer loops with the controls, and the stop drops the repeat")
     func loopingPromptStopsLooping() throws {
         let generator = Generator(model: try RealModel.model.get(), tokenizer: try RealModel.tokenizer.get())
@@ -77,6 +96,20 @@ struct DecodingControlTests {
         #expect(stopped.stopReason == .repeatedSentence)
         #expect(!stopped.text.contains(sentence) || stopped.text.components(separatedBy: sentence).count == 2)
         #expect(plain.text.hasPrefix(stopped.text), "the kept text is what greedy wrote before the repeat")
+
+        var phrase = limits
+        phrase.stopAtRepeatedPhrase = true
+        var passedOn = ""
+        let cut = try generator.generate(promptIDs: prompt, limits: phrase) { token in
+            passedOn += token.text
+            return true
+        }
+        #expect(cut.stopReason == .repeatedPhrase)
+        #expect(plain.text.hasPrefix(cut.text) && cut.text.count < plain.text.count)
+        var seen = PhraseRepeats()
+        let looped = seen.append(passedOn) ?? seen.openWordRepeats()
+        #expect(looped == nil, "no run of four words was passed on a third time")
+        #expect(passedOn.hasPrefix(cut.text))
     }
 
     static func repeatsNgram(_ ids: [Int], size: Int) -> Bool {

@@ -140,6 +140,8 @@ struct EvidenceTests {
         #expect(QuestionNames.names(in: "Which GitHub-hosted runners, per-GPU memory and OpenAI-compatible servers does gpt2-nl use?")
                 == ["GitHub", "GPU", "OpenAI", "gpt2-nl"], "a compound of a name and a plain word names the name")
         #expect(QuestionNames.names(in: "Is Zephyr-7B or zephyr-7b-gemma trained with ZeRO-3?") == ["Zephyr-7B", "zephyr-7b-gemma", "ZeRO-3"])
+        #expect(QuestionNames.names(in: "Which file creates the table for 768-dimensional embeddings of llama-65b?") == ["768", "llama-65b"],
+                "of a number joined to a plain word the name is the number")
     }
 
     @Test("a name is mentioned by a source's text, title or URL, as written or without its separators")
@@ -148,6 +150,13 @@ struct EvidenceTests {
         #expect(QuestionNames.unmentioned(in: "Does the QLoRA recipe use ZeRO-3 with Mistral-7B on multi-GPU?", sources: sources).isEmpty)
         #expect(QuestionNames.unmentioned(in: "What rank does the StarChat2 QLoRA recipe use?", sources: sources) == ["StarChat2"])
         #expect(QuestionNames.unmentioned(in: "What rank does the recipe use?", sources: []).isEmpty)
+        let makefile = Self.payload("Makefile", "REPOSITORY = ghcr.io/pinecone-io/canopy\ndocker-build:\n\tdocker build -t $(REPOSITORY) .")
+        #expect(QuestionNames.unmentioned(in: "Which registry does the Makefile of Pinecone's RAG framework tag its images with?",
+                                          sources: [makefile]).isEmpty, "an acronym beside a mentioned name names a kind of thing")
+        #expect(QuestionNames.unmentioned(in: "Which reward functions does the GRPO trainer define?", sources: [makefile]) == ["GRPO"],
+                "an acronym alone must be mentioned")
+        #expect(QuestionNames.unmentioned(in: "Does the StarChat2 API need a key?", sources: [makefile]) == ["StarChat2", "API"],
+                "an acronym among names no source mentions counts")
         #expect(QuestionNames.mentions("free memory per gpu.", "per-GPU"), "a space for the hyphen")
         #expect(QuestionNames.mentions("makefile\ntest:", "Makefiles"), "a plural's singular")
         #expect(QuestionNames.mentions("zylon-ai/private-gpt", "PrivateGPT"), "one word where the text separates its parts")

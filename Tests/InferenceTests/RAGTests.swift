@@ -144,6 +144,27 @@ struct RAGTests {
         #expect(off.comparedSources.isEmpty && off.filter.authorIds != nil)
     }
 
+    @Test("an author read from the question who has no chunk of the source it names is dropped; one who has stays")
+    func contradictedAuthorDropped() async throws {
+        let index = try VectorIndex(configuration: IndexConfiguration(dimension: 4))
+        try index.upsert(key: "engine", vector: [1, 0, 0, 0], payload: ChunkPayload(
+            authorId: "ada-lovelace", platform: "github", kind: "repository_file", documentId: "engine-readme",
+            text: "The engine computes Bernoulli numbers.", source: "analytical/engine"))
+        try index.upsert(key: "cobol", vector: [0, 1, 0, 0], payload: ChunkPayload(
+            authorId: "grace-hopper", platform: "github", kind: "repository_file", documentId: "cobol-readme",
+            text: "COBOL reads like English.", source: "navy/cobol"))
+        // Every question embeds like the engine's chunk: a filter alone keeps the cobol chunk first.
+        let retriever = Retriever(index: index) { texts in texts.map { _ in [1, 0, 0, 0] } }
+        let contradicted = try await retriever.retrieve(RetrievalRequest(question: "What does grace hopper say the engine computes?", k: 1))
+        #expect(contradicted.chunks.map(\.chunkId) == ["engine"])
+        #expect(contradicted.filter.authorIds == nil && contradicted.filtersRead.isEmpty)
+        let agreeing = try await retriever.retrieve(RetrievalRequest(question: "What does grace hopper say cobol reads like?", k: 1))
+        #expect(agreeing.chunks.map(\.chunkId) == ["cobol"])
+        #expect(agreeing.filter.authorIds == ["grace-hopper"] && agreeing.filtersRead == ["author"])
+        let explicit = try await retriever.retrieve(RetrievalRequest(question: "What does the engine compute?", authorId: "grace-hopper", k: 1))
+        #expect(explicit.chunks.map(\.chunkId) == ["cobol"], "the asker's own author filter stays")
+    }
+
     @Test("source coverage replaces the lowest-ranked chunk of a source that has another and is not alone in carrying a name")
     func sourceCoverageChoice() {
         func chunk(_ id: String, _ source: String, _ text: String = "") -> RetrievedChunk {
