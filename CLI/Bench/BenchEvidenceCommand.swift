@@ -13,7 +13,9 @@ import TwinlogRuntime
 /// so a change to evidence or abstention rules is judged in about a second per question instead
 /// of a pipeline row (generation and the broker are not run). With `--retrieve` the sources are
 /// retrieved again from the snapshot by this build's `Retriever` with the inference consumer's
-/// default options, so a retrieval change is judged the same way.
+/// default options, so a retrieval change is judged the same way; where the sources change, the
+/// stored generated answer no longer belongs to them, and the facts in the sources and in the
+/// evidence are the columns to read.
 struct BenchEvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Evidence and abstention of this build, replayed over stored replies.")
