@@ -6,12 +6,13 @@
 public struct PhraseRepeats: Sendable {
     /// How many words make a run.
     public static let runLength = 4
-    /// The time a run may come round before it counts as a loop.
+    /// How many times a run may come round before it counts as a loop.
     public static let allowedTimes = 2
 
     private var offset = 0
     private var wordStart: Int?
     private var word = ""
+    /// The last `runLength` finished words and where each began.
     private var words: [(start: Int, word: String)] = []
     private var seen: [[String]: Int] = [:]
 
@@ -33,8 +34,8 @@ public struct PhraseRepeats: Sendable {
     }
 
     /// Where the run begins that the word still open at the end would make come round the third
-    /// time, were it finished now (the text ended, or the next piece is held back until it is
-    /// known not to loop).
+    /// time, were it finished now: a generation asks before it passes a token on, so the token
+    /// that would finish a looping run never reaches the reader.
     public func openWordRepeats() -> Int? {
         var copy = self
         return copy.finishWord()
@@ -43,14 +44,14 @@ public struct PhraseRepeats: Sendable {
     private mutating func finishWord() -> Int? {
         guard let start = wordStart else { return nil }
         words.append((start, word))
+        if words.count > Self.runLength { words.removeFirst() }
         wordStart = nil
         word = ""
-        guard words.count >= Self.runLength else { return nil }
-        let run = words.suffix(Self.runLength)
-        let key = run.map(\.word)
+        guard words.count == Self.runLength else { return nil }
+        let key = words.map(\.word)
         let times = (seen[key] ?? 0) + 1
         seen[key] = times
-        return times > Self.allowedTimes ? run.first?.start : nil
+        return times > Self.allowedTimes ? words[0].start : nil
     }
 
     static func isWordCharacter(_ character: Character) -> Bool {
