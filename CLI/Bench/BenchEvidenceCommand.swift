@@ -80,10 +80,10 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                                  abstained: flags.contains("unsupported"), chunkIds: reply.sources.map(\.chunkId),
                                  sourceTitles: storedPayloads.map(\.title), sourceTexts: storedPayloads.map(\.text))
             var payloads = storedPayloads, chunkIds = before.chunkIds
-            let individual = catalogue.named(in: question.question).individual
-            var comparing = individual.count > 1 ? individual : []
+            let request = RetrievalRequest(question: question.question, k: max(1, reply.sources.count))
+            var comparing = retriever.plan(request, knownAuthors: [], catalogue: catalogue).comparedSources
             if retrieve {
-                let retrieval = try await retriever.retrieve(RetrievalRequest(question: question.question, k: max(1, reply.sources.count)))
+                let retrieval = try await retriever.retrieve(request)
                 payloads = retrieval.chunks.map(\.payload)
                 chunkIds = retrieval.chunks.map(\.chunkId)
                 comparing = retrieval.comparedSources

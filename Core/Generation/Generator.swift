@@ -50,14 +50,10 @@ public final class Generator: Sendable {
             let (delta, stopped) = text.append(tokenizer.isSpecial(id) ? [] : try tokenizer.bytes(of: [id]))
             // A word still open counts as finished: the token that would complete a looping run
             // is never passed on.
-            if var watcher = phrases {
-                let start = watcher.append(delta) ?? watcher.openWordRepeats()
-                phrases = watcher
-                if let start {
-                    repeatStart = start
-                    reason = .repeatedPhrase
-                    break
-                }
+            if let start = phrases?.append(delta) ?? phrases?.openWordRepeats() {
+                repeatStart = start
+                reason = .repeatedPhrase
+                break
             }
             if !onToken(GeneratedToken(id: id, text: delta)) {
                 reason = .cancelled
@@ -84,7 +80,7 @@ public final class Generator: Sendable {
             logits = try session.feed([id])
         }
         var remainder = repeatStart == nil ? text.finish() : ""
-        if var watcher = phrases, !remainder.isEmpty, let start = watcher.append(remainder) ?? watcher.openWordRepeats() {
+        if !remainder.isEmpty, let start = phrases?.append(remainder) ?? phrases?.openWordRepeats() {
             repeatStart = start
             reason = .repeatedPhrase
             remainder = ""

@@ -37,8 +37,10 @@ public struct PhraseRepeats: Sendable {
     /// time, were it finished now: a generation asks before it passes a token on, so the token
     /// that would finish a looping run never reaches the reader.
     public func openWordRepeats() -> Int? {
-        var copy = self
-        return copy.finishWord()
+        guard let start = wordStart else { return nil }
+        let run = (words + [(start, word)]).suffix(Self.runLength)
+        guard run.count == Self.runLength, (seen[run.map(\.word)] ?? 0) >= Self.allowedTimes else { return nil }
+        return run.first?.start
     }
 
     private mutating func finishWord() -> Int? {
