@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TwinlogEmbedding
 import TwinlogEvents
+import TwinlogCommandSupport
 import TwinlogIndex
 import TwinlogRAG
 import TwinlogRuntime
@@ -13,7 +14,7 @@ import TwinlogRuntime
 /// so a change to evidence or abstention rules is judged in about a second per question instead
 /// of a pipeline row (generation and the broker are not run). With `--retrieve` the sources are
 /// retrieved again from the snapshot by this build's `Retriever` with the inference consumer's
-/// default options, so a retrieval change is judged the same way; where the sources change, the
+/// default options (less the steps `--retrieval-without` names), so a retrieval change is judged the same way; where the sources change, the
 /// stored generated answer no longer belongs to them, and the facts in the sources and in the
 /// evidence are the columns to read.
 struct BenchEvidenceCommand: AsyncParsableCommand {
@@ -26,6 +27,10 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     @Option(help: "Replay only these question ids (comma-separated).") var only: String?
     @Flag(help: "Retrieve the sources again with this build's retriever (the consumer's default options, k = the stored reply's source count).")
     var retrieve = false
+    @Option(name: .customLong("retrieval-without"),
+            help: ArgumentHelp("With --retrieve, comma-separated retrieval steps to switch off: \(RetrievalStep.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "steps"))
+    var retrievalWithout: String?
     @Flag(help: "Print every question whose quotes or decision changed (with --only, every question), with both sets of quotes.")
     var verbose = false
 
@@ -52,6 +57,8 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         var chunkIds: [String] = []
         var sourceTitles: [String] = []
         var sourceTexts: [String] = []
+        /// The names the sources' repositories use throughout, which the names check passes.
+        var repositoryNames: [String] = []
     }
 
     func run() async throws {
@@ -63,7 +70,7 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         let catalogue = SourceCatalogue(sources: index.sources)
         let embedder = try Embedder(locatingModelAt: nil)
         let grounding = Grounding()
-        let retriever = Retriever(index: index) { await embedder.embed($0) }
+        let retriever = Retriever(index: index, options: try RetrievalStep.options(without: retrievalWithout)) { await embedder.embed($0) }
 
         var stored: [String: Outcome] = [:], replayed: [String: Outcome] = [:]
         var skipped: [String] = []
@@ -82,21 +89,23 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
             var payloads = storedPayloads, chunkIds = before.chunkIds
             let request = RetrievalRequest(question: question.question, k: max(1, reply.sources.count))
             var comparing = retriever.plan(request, knownAuthors: [], catalogue: catalogue).comparedSources
+            var repositoryNames = try retriever.repositoryNames(question: question.question, chunks: payloads)
             if retrieve {
                 let retrieval = try await retriever.retrieve(request)
                 payloads = retrieval.chunks.map(\.payload)
                 chunkIds = retrieval.chunks.map(\.chunkId)
                 comparing = retrieval.comparedSources
+                repositoryNames = retrieval.repositoryNames
             }
-            let assessment = try await grounding.assess(question: question.question, sources: payloads,
-                                                        comparing: comparing) { await embedder.embed($0) }
+            let assessment = try await grounding.assess(question: question.question, sources: payloads, comparing: comparing,
+                                                        repositoryNames: repositoryNames) { await embedder.embed($0) }
             // The model is not run again: a stored answer the model wrote stands where the replay
             // answers too; otherwise the replayed answer is the quotes (or the abstention).
             let generated = flags.contains("extractive") || flags.contains("unsupported") ? "" : reply.answer ?? ""
             let grounded = grounding.decide(question: question.question, generated: generated, sources: payloads, assessment: assessment)
             let after = Outcome(answer: grounded.answer, quotes: grounded.evidence.map(\.text), abstained: !grounded.supported,
                                 reason: Self.reason(assessment, minimum: grounding.minimumEvidenceScore), chunkIds: chunkIds,
-                                sourceTitles: payloads.map(\.title), sourceTexts: payloads.map(\.text))
+                                sourceTitles: payloads.map(\.title), sourceTexts: payloads.map(\.text), repositoryNames: repositoryNames)
             if verbose, wanted != nil || before.quotes != after.quotes || before.abstained != after.abstained || before.chunkIds != after.chunkIds {
                 Self.printChange(question, before: before, after: after)
             }
@@ -170,6 +179,7 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         for (label, outcome) in [("stored", before), ("replay", after)] {
             print("  \(label)\(outcome.abstained ? " (abstains\(outcome.reason.isEmpty ? "" : ": " + outcome.reason))" : ""):")
             if before.chunkIds != after.chunkIds { print("    sources: " + outcome.sourceTitles.joined(separator: ", ")) }
+            if !outcome.repositoryNames.isEmpty { print("    names the repositories use throughout: " + outcome.repositoryNames.joined(separator: ", ")) }
             for quote in outcome.quotes { print("    | " + quote.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ").prefix(160)) }
         }
     }

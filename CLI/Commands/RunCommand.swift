@@ -136,13 +136,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The retrieval options the flags ask for, checked.
     private func retrievalOptions() throws -> RetrievalOptions {
-        var options = RetrievalOptions()
-        for name in (retrievalWithout ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            guard let step = RetrievalStep(rawValue: name) else {
-                throw ValidationError("--retrieval-without: unknown step '\(name)' (known: \(RetrievalStep.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            step.switchOff(&options)
-        }
+        var options = try RetrievalStep.options(without: retrievalWithout)
         if let fusion { options.fusion = fusion }
         for (flag, value) in [("--semantic-weight", semanticWeight), ("--source-boost", sourceBoost)] {
             if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(flag) must be between 0 and 1, got \(value)") }
@@ -150,33 +144,6 @@ struct RunCommand: AsyncParsableCommand {
         if let semanticWeight { options.semanticWeight = semanticWeight }
         if let sourceBoost { options.sourceBoostWeight = sourceBoost }
         return options
-    }
-}
-
-/// A retrieval step `run --retrieval-without` can switch off, to measure what each one adds.
-enum RetrievalStep: String, CaseIterable {
-    /// Filters read from the question (author, platform, kind, dates).
-    case selfQuery = "self-query"
-    /// Boosting the sources the question names.
-    case sourceBoost = "source-boost"
-    /// BM25 candidates and the fusion of BM25 with cosine similarity.
-    case bm25
-    /// At most two chunks per document.
-    case diversity
-    /// A chunk for every name the question asks about, when a candidate mentions it.
-    case nameCoverage = "name-coverage"
-    /// A search of, and a chunk from, each of two or more sources the question names one by one.
-    case sourceCoverage = "source-coverage"
-
-    func switchOff(_ options: inout RetrievalOptions) {
-        switch self {
-        case .selfQuery: options.selfQuery = false
-        case .sourceBoost: options.sourceBoost = false
-        case .bm25: options.hybrid = false
-        case .diversity: options.maxChunksPerDocument = nil
-        case .nameCoverage: options.nameCoverage = false
-        case .sourceCoverage: options.sourceCoverage = false
-        }
     }
 }
 

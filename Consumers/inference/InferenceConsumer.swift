@@ -303,7 +303,8 @@ final class QueryAnswerer: ConsumerHandler {
             let assessment: Grounding.Assessment
             do {
                 assessment = try await configuration.grounding.assess(question: request.question, sources: payloads,
-                                                                    comparing: retrieval.comparedSources) { await embedder.embed($0) }
+                                                                    comparing: retrieval.comparedSources,
+                                                                    repositoryNames: retrieval.repositoryNames) { await embedder.embed($0) }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }

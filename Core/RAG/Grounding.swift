@@ -66,15 +66,18 @@ public struct Grounding: Sendable {
     }
 
     /// Quotes the evidence for `question` from `sources` (a quote from each of the `comparing`
-    /// sources, `EvidenceSelector.select`) and decides whether they answer it.
-    public func assess(question: String, sources: [ChunkPayload], comparing: [String] = [],
+    /// sources, `EvidenceSelector.select`) and decides whether they answer it. `repositoryNames`
+    /// are names of the question that the sources' repositories use throughout
+    /// (`Retriever.repositoryNames`): the names check passes them.
+    public func assess(question: String, sources: [ChunkPayload], comparing: [String] = [], repositoryNames: [String] = [],
                        embed: Retriever.Embed) async throws -> Assessment {
         let quotes = try await evidence.select(question: question, answer: nil, sources: sources, comparing: comparing, embed: embed)
-        let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources) : []
+        let own = Set(repositoryNames)
+        let unmentioned = checksNames ? QuestionNames.unmentioned(in: question, sources: sources, ownNames: own) : []
         // A question that names two or more sources one by one asks about each of them: its names
         // belong to different documents by design, as a comparison's do.
         let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
-            && !QuestionNames.mentionedTogether(in: question, sources: sources)
+            && !QuestionNames.mentionedTogether(in: question, sources: sources, ownNames: own)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
                           answers: strong && unmentioned.isEmpty && !apart)

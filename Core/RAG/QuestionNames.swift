@@ -43,10 +43,12 @@ public enum QuestionNames {
     /// an acronym is mentioned, an acronym no source spells out is not counted ("the Makefile of
     /// Pinecone's RAG framework", whose Makefile never says RAG). An acronym among names no source
     /// mentions, or alone, still counts ("the reward functions for GRPO training").
-    public static func unmentioned(in question: String, sources: [ChunkPayload]) -> [String] {
+    /// Names in `ownNames` (those the sources' repositories use throughout,
+    /// `Retriever.repositoryNames`) name the project asked about, not a part of it: they never count.
+    public static func unmentioned(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> [String] {
         let haystacks = sources.map(haystack)
         let asked = names(in: question)
-        let missing = asked.filter { name in !haystacks.contains { mentions($0, name) } }
+        let missing = asked.filter { name in !ownNames.contains(name) && !haystacks.contains { mentions($0, name) } }
         let namedThingMentioned = asked.contains { !isAcronym($0) && !missing.contains($0) }
         return namedThingMentioned ? missing.filter { !isAcronym($0) } : missing
     }
@@ -59,9 +61,9 @@ public enum QuestionNames {
     /// two names. An acronym (`CPU`, `GPUs`, `API`) names a kind of thing, which a document about
     /// the thing asked for need not spell out ("for which CPU platforms is Verba's image built?"
     /// where the workflow lists `linux/amd64,linux/arm64`): it is left out here, and must still be
-    /// mentioned by some source (`unmentioned`).
-    public static func mentionedTogether(in question: String, sources: [ChunkPayload]) -> Bool {
-        let asked = names(in: question).filter { !isAcronym($0) }
+    /// mentioned by some source (`unmentioned`). So are `ownNames`, which name the project itself.
+    public static func mentionedTogether(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Bool {
+        let asked = names(in: question).filter { !isAcronym($0) && !ownNames.contains($0) }
         guard asked.count > 1, !compares(question) else { return true }
         var documents: [String: String] = [:]
         for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
@@ -104,6 +106,13 @@ public enum QuestionNames {
     static func isAcronym(_ name: String) -> Bool {
         let stem = name.hasSuffix("s") ? name.dropLast() : Substring(name)
         return stem.count >= 2 && stem.allSatisfy(\.isUppercase)
+    }
+
+    /// Whether a name is a size or a number: digits (and `.`), perhaps with one letter after
+    /// them (`30B`, `124M`, `1.5B`, `768`).
+    static func isSize(_ name: String) -> Bool {
+        let digits = name.last?.isLetter == true ? name.dropLast() : Substring(name)
+        return digits.first?.isNumber == true && digits.allSatisfy { $0.isNumber || $0 == "." }
     }
 
     static func isName(_ word: String) -> Bool {

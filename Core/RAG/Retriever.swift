@@ -104,6 +104,9 @@ public struct Retrieval: Sendable {
     /// The sources the question names one by one when it names two or more (else empty): each
     /// got a chunk, and the answer's evidence quotes each.
     public var comparedSources: [String]
+    /// Names of the question no chunk mentions that the chunks' repositories use throughout
+    /// (`Retriever.repositoryNames`).
+    public var repositoryNames: [String] = []
     public var variants: [String]
     /// `self_query_filter_relaxed` when filters read from the question left fewer than k chunks
     /// and the rest was filled without them.
@@ -175,6 +178,7 @@ public struct Retriever: Sendable {
             defer { offset += plan.variants.count }
             var retrieval = try search(plan, vectors: Array(vectors[offset..<(offset + plan.variants.count)]))
             retrieval.timings["embed"] = embedding
+            retrieval.repositoryNames = try repositoryNames(question: plan.request.question, chunks: retrieval.chunks.map(\.payload))
             retrieval.flags += Guardrails().inspectSources(retrieval.chunks.map(\.payload.text))
             return retrieval
         }
@@ -337,6 +341,31 @@ public struct Retriever: Sendable {
                 return candidate
             }
         }
+    }
+
+    /// The names of `question` (`QuestionNames`) that none of `chunks` mentions but that the
+    /// repositories (sources) of `chunks` mention in at least `minimumDocuments` of their documents:
+    /// the project's own names, its maker and what it is ("LibreChat's RAG API", "Microsoft's RAG
+    /// on PostgreSQL template", "LangChain's self-hosted Assistants API clone"), which a chunk of
+    /// a workflow or a Dockerfile never spells out. A thing the question asks about that the
+    /// sources lack (a Kubernetes manifest, a Redis cache) is mentioned in few documents or none.
+    /// A size or a number (`30B`, `124M`, `768`) names a variant, never the project: "the LoRA
+    /// learning rate for the 30B model" asks about the 30B model however often it is mentioned.
+    public func repositoryNames(question: String, chunks: [ChunkPayload], minimumDocuments: Int = 4) throws -> [String] {
+        let sources = Set(chunks.map(\.source))
+        guard !sources.isEmpty else { return [] }
+        let haystacks = chunks.map(QuestionNames.haystack)
+        var found: [String] = []
+        for name in QuestionNames.names(in: question)
+        where !QuestionNames.isSize(name) && !haystacks.contains(where: { QuestionNames.mentions($0, name) }) {
+            var documents = Set<String>()
+            for hit in try index.lexicalSearch(name, k: 100, filter: SearchFilter(sources: sources))
+            where QuestionNames.mentions(QuestionNames.haystack(hit.payload), name) {
+                documents.insert(hit.payload.documentId)
+            }
+            if documents.count >= minimumDocuments { found.append(name) }
+        }
+        return found
     }
 
     /// Whether the question's words name the repository file whose path is `path`: its name with

@@ -53,7 +53,7 @@ public enum TextFormat: Sendable, Hashable {
     /// Formats recognized by the whole file name rather than its extension.
     private static func specialNames(name: String, stem: String, ext: String) -> TextFormat? {
         if ["makefile", "gnumakefile"].contains(name) || ext == "mk" { return .config(syntax: "makefile") }
-        if stem == "dockerfile" || stem == "containerfile" || ext == "dockerfile" { return .config(syntax: "dockerfile") }
+        if stem == "dockerfile" || stem.hasPrefix("dockerfile-") || stem == "containerfile" || ext == "dockerfile" { return .config(syntax: "dockerfile") }
         if name == "setup.cfg" || name == ".editorconfig" { return .config(syntax: "ini") }
         if name.hasPrefix("requirements") && ["txt", "in"].contains(ext) || name == "constraints.txt" {
             return .config(syntax: "requirements")

@@ -72,7 +72,7 @@ public struct RepositoryOptions: Sendable {
         let lowered = name.lowercased()
         if excludedNames.contains(lowered) || excludedSuffixes.contains(where: { lowered.hasSuffix($0) }) { return nil }
         if let language = namedFiles[String(name)] { return language }
-        if lowered.hasPrefix("dockerfile.") { return "dockerfile" }
+        if lowered.hasPrefix("dockerfile.") || lowered.hasPrefix("dockerfile-") { return "dockerfile" }
         if lowered.hasPrefix("requirements"), lowered.hasSuffix(".txt") { return "requirements" }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
         return languages[String(name[name.index(after: dot)...]).lowercased()]

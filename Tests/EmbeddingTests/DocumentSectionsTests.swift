@@ -263,7 +263,7 @@ struct DocumentSectionsTests {
             ("pyproject.toml", .config(syntax: "toml")), ("package.json", .config(syntax: "json")),
             ("setup.cfg", .config(syntax: "ini")), ("tox.ini", .config(syntax: "ini")),
             ("Makefile", .config(syntax: "makefile")), ("Dockerfile", .config(syntax: "dockerfile")),
-            ("deploy/Dockerfile.prod", .config(syntax: "dockerfile")),
+            ("deploy/Dockerfile.prod", .config(syntax: "dockerfile")), ("Dockerfile-cuda-all", .config(syntax: "dockerfile")),
             ("requirements-dev.txt", .config(syntax: "requirements")), (".env.example", .config(syntax: "env")),
             ("notebooks/explore.ipynb", .notebook), ("LICENSE", .plain), ("notes.txt", .plain), (".gitignore", .plain),
         ]

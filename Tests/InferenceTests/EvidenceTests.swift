@@ -157,6 +157,14 @@ struct EvidenceTests {
                 "an acronym alone must be mentioned")
         #expect(QuestionNames.unmentioned(in: "Does the StarChat2 API need a key?", sources: [makefile]) == ["StarChat2", "API"],
                 "an acronym among names no source mentions counts")
+        let workflow = Self.payload(".github/workflows/ci.yml", "python-version: '3.12'\npytest --maxfail=3")
+        let nickname = "Which Python version does the CI of the LibreChat API install?"
+        #expect(QuestionNames.unmentioned(in: nickname, sources: [workflow]) == ["LibreChat"])
+        #expect(QuestionNames.unmentioned(in: nickname, sources: [workflow], ownNames: ["LibreChat"]).isEmpty,
+                "a name the repository uses throughout names the project")
+        #expect(!QuestionNames.mentionedTogether(in: "Which Python version does the LibreChat workflow use?", sources: [workflow, makefile]))
+        #expect(QuestionNames.mentionedTogether(in: "Which Python version does the LibreChat workflow use?", sources: [workflow, makefile],
+                                                ownNames: ["LibreChat"]), "nor need the project's own names meet the others")
         #expect(QuestionNames.mentions("free memory per gpu.", "per-GPU"), "a space for the hyphen")
         #expect(QuestionNames.mentions("makefile\ntest:", "Makefiles"), "a plural's singular")
         #expect(QuestionNames.mentions("zylon-ai/private-gpt", "PrivateGPT"), "one word where the text separates its parts")

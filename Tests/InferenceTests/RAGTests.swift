@@ -165,6 +165,34 @@ struct RAGTests {
         #expect(explicit.chunks.map(\.chunkId) == ["cobol"], "the asker's own author filter stays")
     }
 
+    @Test("the names a question shares with four or more documents of the retrieved chunks' repositories are the project's own")
+    func repositoryNames() throws {
+        let index = try VectorIndex(configuration: IndexConfiguration(dimension: 4))
+        func add(_ key: String, _ source: String, _ text: String) throws {
+            try index.upsert(key: key, vector: [1, 0, 0, 0], payload: ChunkPayload(
+                authorId: "danny", platform: "github", kind: "repository_file", documentId: key, title: key, text: text, source: source))
+        }
+        try add("ci.yml", "danny/rag_api", "python-version: '3.12'")
+        for file in ["README.md", "app/config.py", "images.yaml", "docker-build.sh"] {
+            try add(file, "danny/rag_api", "Built for LibreChat, which stores the file metadata.")
+        }
+        try add("cache.py", "danny/rag_api", "A Redis cache was considered.")
+        for file in ["helm/a.yaml", "helm/b.yaml", "helm/c.yaml", "helm/d.yaml"] {
+            try add(file, "other/charts", "A Helm chart with a Redis cache.")
+        }
+        let retriever = Retriever(index: index) { texts in texts.map { _ in [1, 0, 0, 0] } }
+        let workflow = try #require(index.payload(for: "ci.yml"))
+        let question = "Which Python version does the LibreChat RAG API install, and does it keep a Redis cache in its Helm chart?"
+        #expect(try retriever.repositoryNames(question: question, chunks: [workflow]) == ["LibreChat"],
+                "Redis is in one of its documents, Helm only in another repository's")
+        let readme = try #require(index.payload(for: "README.md"))
+        #expect(try retriever.repositoryNames(question: question, chunks: [workflow, readme]).isEmpty, "a name a chunk mentions is no question")
+        #expect(try retriever.repositoryNames(question: question, chunks: [workflow], minimumDocuments: 5).isEmpty)
+        for file in ["a.md", "b.md", "c.md", "d.md"] { try add(file, "danny/rag_api", "The 30B model needs 8 GPUs.") }
+        #expect(try retriever.repositoryNames(question: "Which learning rate suits the 30B model of the LibreChat API?", chunks: [workflow])
+                == ["LibreChat"], "a size names a variant, never the project")
+    }
+
     @Test("source coverage replaces the lowest-ranked chunk of a source that has another and is not alone in carrying a name")
     func sourceCoverageChoice() {
         func chunk(_ id: String, _ source: String, _ text: String = "") -> RetrievedChunk {
