@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import TwinlogCommandSupport
 import TwinlogEmbedding
 import TwinlogEvents
-import TwinlogCommandSupport
 import TwinlogIndex
 import TwinlogRAG
 import TwinlogRuntime
@@ -14,9 +14,9 @@ import TwinlogRuntime
 /// so a change to evidence or abstention rules is judged in about a second per question instead
 /// of a pipeline row (generation and the broker are not run). With `--retrieve` the sources are
 /// retrieved again from the snapshot by this build's `Retriever` with the inference consumer's
-/// default options (less the steps `--retrieval-without` names), so a retrieval change is judged the same way; where the sources change, the
-/// stored generated answer no longer belongs to them, and the facts in the sources and in the
-/// evidence are the columns to read.
+/// default options (less the steps `--retrieval-without` names), so a retrieval change is judged
+/// the same way; where the sources change, the stored generated answer no longer belongs to them,
+/// and the facts in the sources and in the evidence are the columns to read.
 struct BenchEvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence", abstract: "Evidence and abstention of this build, replayed over stored replies.")
@@ -88,14 +88,16 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                                  sourceTitles: storedPayloads.map(\.title), sourceTexts: storedPayloads.map(\.text))
             var payloads = storedPayloads, chunkIds = before.chunkIds
             let request = RetrievalRequest(question: question.question, k: max(1, reply.sources.count))
-            var comparing = retriever.plan(request, knownAuthors: [], catalogue: catalogue).comparedSources
-            var repositoryNames = try retriever.repositoryNames(question: question.question, chunks: payloads)
+            let comparing: [String], repositoryNames: [String]
             if retrieve {
                 let retrieval = try await retriever.retrieve(request)
                 payloads = retrieval.chunks.map(\.payload)
                 chunkIds = retrieval.chunks.map(\.chunkId)
                 comparing = retrieval.comparedSources
                 repositoryNames = retrieval.repositoryNames
+            } else {
+                comparing = retriever.plan(request, knownAuthors: [], catalogue: catalogue).comparedSources
+                repositoryNames = try retriever.repositoryNames(question: question.question, chunks: payloads)
             }
             let assessment = try await grounding.assess(question: question.question, sources: payloads, comparing: comparing,
                                                         repositoryNames: repositoryNames) { await embedder.embed($0) }
