@@ -58,7 +58,9 @@ public enum TextFormat: Sendable, Hashable {
         if name.hasPrefix("requirements") && ["txt", "in"].contains(ext) || name == "constraints.txt" {
             return .config(syntax: "requirements")
         }
-        if name == ".env" || name.hasPrefix(".env.") { return .config(syntax: "env") }
+        if name == ".env" || name.hasPrefix(".env.") || ["env.example", "env.sample", "env.template", "example.env"].contains(name) {
+            return .config(syntax: "env")
+        }
         if ext.isEmpty || ext == "txt", ["readme", "changelog", "contributing", "changes", "history"].contains(stem) {
             return .markdown
         }

@@ -46,6 +46,7 @@ public struct RepositoryOptions: Sendable {
         "README": "text", "CHANGELOG": "text", "CONTRIBUTING": "text", "LICENSE": "text", "COPYING": "text", "NOTICE": "text",
         "Dockerfile": "dockerfile", "Makefile": "makefile", "makefile": "makefile", "GNUmakefile": "makefile",
         ".env.example": "env", ".env.sample": "env", ".env.template": "env",
+        "env.example": "env", "env.sample": "env", "env.template": "env", "example.env": "env",
     ]
     /// Folders whose content is never the author's writing.
     public var excludedFolders: Set<String> = [
