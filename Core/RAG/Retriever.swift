@@ -48,6 +48,9 @@ public struct RetrievalOptions: Sendable {
     /// filter from the question: a comparison of `karpathy/nanoGPT` with
     /// `huggingface/alignment-handbook` was filtered to the author huggingface, five handbook chunks.
     public var sourceCoverage = true
+    /// In how many of their documents the retrieved chunks' repositories must mention a name of the
+    /// question that no chunk mentions for it to count as the project's own (`Retriever.repositoryNames`).
+    public var repositoryNameDocuments = 4
 
     public init() {}
 }
@@ -344,14 +347,14 @@ public struct Retriever: Sendable {
     }
 
     /// The names of `question` (`QuestionNames`) that none of `chunks` mentions but that the
-    /// repositories (sources) of `chunks` mention in at least `minimumDocuments` of their documents:
-    /// the project's own names, its maker and what it is ("LibreChat's RAG API", "Microsoft's RAG
-    /// on PostgreSQL template", "LangChain's self-hosted Assistants API clone"), which a chunk of
-    /// a workflow or a Dockerfile never spells out. A thing the question asks about that the
-    /// sources lack (a Kubernetes manifest, a Redis cache) is mentioned in few documents or none.
-    /// A size or a number (`30B`, `124M`, `768`) names a variant, never the project: "the LoRA
+    /// repositories (sources) of `chunks` mention in `options.repositoryNameDocuments` or more of
+    /// their documents: the project's own names, its maker and what it is ("LibreChat's RAG API",
+    /// "Microsoft's RAG on PostgreSQL template", "LangChain's self-hosted Assistants API clone"),
+    /// which a chunk of a workflow or a Dockerfile never spells out. A thing the question asks
+    /// about that the sources lack (a Kubernetes manifest, a Redis cache) is mentioned in few
+    /// documents or none. A size or a number (`30B`, `124M`, `768`) names a variant, never the project: "the LoRA
     /// learning rate for the 30B model" asks about the 30B model however often it is mentioned.
-    public func repositoryNames(question: String, chunks: [ChunkPayload], minimumDocuments: Int = 4) throws -> [String] {
+    public func repositoryNames(question: String, chunks: [ChunkPayload]) throws -> [String] {
         let sources = Set(chunks.map(\.source))
         guard !sources.isEmpty else { return [] }
         let haystacks = chunks.map(QuestionNames.haystack)
@@ -363,7 +366,7 @@ public struct Retriever: Sendable {
             where QuestionNames.mentions(QuestionNames.haystack(hit.payload), name) {
                 documents.insert(hit.payload.documentId)
             }
-            if documents.count >= minimumDocuments { found.append(name) }
+            if documents.count >= options.repositoryNameDocuments { found.append(name) }
         }
         return found
     }

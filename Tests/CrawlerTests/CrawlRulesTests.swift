@@ -189,8 +189,10 @@ struct CrawlRulesTests {
         let expected = [
             "config/app.yaml": "yaml", ".github/workflows/ci.yml": "yaml", "docker-compose.yml": "yaml",
             "deploy/docker-compose.prod.yaml": "yaml", "pyproject.toml": "toml", "Cargo.toml": "toml", "package.json": "json",
-            "setup.cfg": "ini", "tox.ini": "ini", ".env.example": "env", "api/.env.sample": "env", ".env.template": "env", "env.example": "env", "example.env": "env",
-            "Dockerfile": "dockerfile", "Dockerfile.dev": "dockerfile", "Dockerfile-cuda": "dockerfile", "images/api.dockerfile": "dockerfile",
+            "setup.cfg": "ini", "tox.ini": "ini", ".env.example": "env", "api/.env.sample": "env", ".env.template": "env",
+            "env.example": "env", "example.env": "env",
+            "Dockerfile": "dockerfile", "Dockerfile.dev": "dockerfile", "Dockerfile-cuda": "dockerfile",
+            "images/api.dockerfile": "dockerfile",
             "Makefile": "makefile", "makefile": "makefile", "GNUmakefile": "makefile",
             "requirements.txt": "requirements", "requirements-dev.txt": "requirements", "notebooks/train.ipynb": "notebook",
         ]

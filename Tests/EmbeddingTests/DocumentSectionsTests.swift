@@ -264,7 +264,8 @@ struct DocumentSectionsTests {
             ("setup.cfg", .config(syntax: "ini")), ("tox.ini", .config(syntax: "ini")),
             ("Makefile", .config(syntax: "makefile")), ("Dockerfile", .config(syntax: "dockerfile")),
             ("deploy/Dockerfile.prod", .config(syntax: "dockerfile")), ("Dockerfile-cuda-all", .config(syntax: "dockerfile")),
-            ("requirements-dev.txt", .config(syntax: "requirements")), (".env.example", .config(syntax: "env")), ("env.example", .config(syntax: "env")),
+            ("requirements-dev.txt", .config(syntax: "requirements")), (".env.example", .config(syntax: "env")),
+            ("env.example", .config(syntax: "env")),
             ("notebooks/explore.ipynb", .notebook), ("LICENSE", .plain), ("notes.txt", .plain), (".gitignore", .plain),
         ]
         for (path, format) in expected {
