@@ -88,17 +88,16 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                                  sourceTitles: storedPayloads.map(\.title), sourceTexts: storedPayloads.map(\.text))
             var payloads = storedPayloads, chunkIds = before.chunkIds
             let request = RetrievalRequest(question: question.question, k: max(1, reply.sources.count))
-            let comparing: [String], repositoryNames: [String]
+            let comparing: [String]
             if retrieve {
                 let retrieval = try await retriever.retrieve(request)
                 payloads = retrieval.chunks.map(\.payload)
                 chunkIds = retrieval.chunks.map(\.chunkId)
                 comparing = retrieval.comparedSources
-                repositoryNames = retrieval.repositoryNames
             } else {
                 comparing = retriever.plan(request, knownAuthors: [], catalogue: catalogue).comparedSources
-                repositoryNames = try retriever.repositoryNames(question: question.question, chunks: payloads)
             }
+            let repositoryNames = try retriever.repositoryNames(question: question.question, chunks: payloads)
             let assessment = try await grounding.assess(question: question.question, sources: payloads, comparing: comparing,
                                                         repositoryNames: repositoryNames) { await embedder.embed($0) }
             // The model is not run again: a stored answer the model wrote stands where the replay

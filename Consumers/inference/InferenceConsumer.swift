@@ -266,13 +266,13 @@ final class QueryAnswerer: ConsumerHandler {
                 (work, { QueryAnswered(queryId: work.request.queryId, status: .failed, error: "retrieval failed: \(error)", flags: work.flags) })
             }
         }
-        return zip(accepted, retrievals).map { work, retrieval in (work, { await self.finish(work, retrieval) }) }
+        return zip(accepted, retrievals).map { work, retrieval in (work, { await self.finish(work, retrieval, retriever: retriever) }) }
     }
 
     /// Turns a retrieval into the reply: the sources alone; the abstention, at once, when they do
     /// not answer the question; or an answer generated within the deadline and the generation time
     /// limit and grounded in them.
-    private func finish(_ work: Accepted, _ retrieval: Retrieval) async -> QueryAnswered {
+    private func finish(_ work: Accepted, _ retrieval: Retrieval, retriever: Retriever) async -> QueryAnswered {
         let request = work.request
         let clock = ContinuousClock()
         var timings = retrieval.timings
@@ -302,9 +302,10 @@ final class QueryAnswerer: ConsumerHandler {
             let assessing = clock.now
             let assessment: Grounding.Assessment
             do {
+                let repositoryNames = try retriever.repositoryNames(question: request.question, chunks: payloads)
                 assessment = try await configuration.grounding.assess(question: request.question, sources: payloads,
                                                                     comparing: retrieval.comparedSources,
-                                                                    repositoryNames: retrieval.repositoryNames) { await embedder.embed($0) }
+                                                                    repositoryNames: repositoryNames) { await embedder.embed($0) }
             } catch {
                 return failure(.failed, "grounding the answer failed: \(error)", version: current.version)
             }

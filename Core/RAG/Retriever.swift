@@ -107,9 +107,6 @@ public struct Retrieval: Sendable {
     /// The sources the question names one by one when it names two or more (else empty): each
     /// got a chunk, and the answer's evidence quotes each.
     public var comparedSources: [String]
-    /// Names of the question no chunk mentions that the chunks' repositories use throughout
-    /// (`Retriever.repositoryNames`).
-    public var repositoryNames: [String] = []
     public var variants: [String]
     /// `self_query_filter_relaxed` when filters read from the question left fewer than k chunks
     /// and the rest was filled without them.
@@ -181,7 +178,6 @@ public struct Retriever: Sendable {
             defer { offset += plan.variants.count }
             var retrieval = try search(plan, vectors: Array(vectors[offset..<(offset + plan.variants.count)]))
             retrieval.timings["embed"] = embedding
-            retrieval.repositoryNames = try repositoryNames(question: plan.request.question, chunks: retrieval.chunks.map(\.payload))
             retrieval.flags += Guardrails().inspectSources(retrieval.chunks.map(\.payload.text))
             return retrieval
         }
