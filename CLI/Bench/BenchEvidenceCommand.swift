@@ -33,6 +33,9 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     var retrievalWithout: String?
     @Flag(help: "Print every question whose quotes or decision changed (with --only, every question), with both sets of quotes.")
     var verbose = false
+    @Flag(name: .customLong("lost-facts"),
+          help: "Print every answerable question whose sources hold a fact that neither its replayed answer nor its evidence does, with its quotes.")
+    var lostFacts = false
 
     /// A question of a real-repository set (`Benchmarks/rag/realworld/questions.jsonl`).
     struct Question: Decodable {
@@ -110,6 +113,19 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
             if verbose, wanted != nil || before.quotes != after.quotes || before.abstained != after.abstained || before.chunkIds != after.chunkIds {
                 Self.printChange(question, before: before, after: after)
             }
+            let lost = lostFacts ? Self.lost(question.facts, in: after) : []
+            if !lost.isEmpty {
+                print("\(question.id) [\(question.half)] lost \(lost.joined(separator: ", ")): \(question.question)")
+                for (number, title) in after.sourceTitles.enumerated() { print("    [\(number + 1)] \(title)") }
+                for fact in lost {
+                    for (number, text) in after.sourceTexts.enumerated() {
+                        for line in text.split(whereSeparator: \.isNewline) where Self.normalized(String(line)).contains(Self.normalized(fact)) {
+                            print("    \(fact) in [\(number + 1)]: \(line.trimmingCharacters(in: .whitespaces).prefix(140))")
+                        }
+                    }
+                }
+                for quote in after.quotes { print("    | " + quote.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ").prefix(160)) }
+            }
             stored[entry.id] = before
             replayed[entry.id] = after
         }
@@ -132,7 +148,6 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     /// unanswerable questions abstained on, and the answerable ones abstained on. A fact counts
     /// where it occurs, case and runs of white space aside (as run.py).
     static func scores(_ questions: [Question], _ outcomes: [String: Outcome]) -> String {
-        func normalized(_ text: String) -> String { text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         var columns: [[String]] = [[], [], [], [], []]
         for half in ["tune", "score"] {
             var facts = 0, inSources = 0, inEvidence = 0, inEither = 0, unanswerable = 0, admitted = 0, answerable = 0, refused = 0
@@ -162,6 +177,16 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
             columns[4].append(share(refused, answerable))
         }
         return columns.map { $0.joined(separator: " / ") }.joined(separator: " | ")
+    }
+
+    /// A text lower-cased with its runs of white space made one space, as facts are matched.
+    static func normalized(_ text: String) -> String { text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+
+    /// The facts the outcome's sources hold that neither its answer nor its evidence does.
+    static func lost(_ facts: [String], in outcome: Outcome) -> [String] {
+        let sources = normalized(outcome.sourceTexts.joined(separator: "\n"))
+        let shown = normalized(outcome.answer) + "\n" + normalized(outcome.quotes.joined(separator: " "))
+        return facts.filter { sources.contains(normalized($0)) && !shown.contains(normalized($0)) }
     }
 
     /// Why an assessment abstains: the names no source mentions, names apart, or the best score.

@@ -33,9 +33,9 @@ public struct EvidenceQuote: Sendable, Equatable {
 /// comment heading a paragraph of plain statements with the paragraph (`# LoRA arguments` over
 /// `lora_r` and `lora_alpha`), a YAML list item with the rest of its mapping, a statement with its open brackets up to where they close
 /// (`__all__ = [` and the names), a `key:` or `def …:` with its more-indented block, a `[section]`
-/// of an INI file with its settings, a Dockerfile's `FROM` with its build stage, a line ending in
-/// `\` with its continuation — as many characters as fit in `maxQuoteLength`, still one verbatim
-/// substring. On real repositories the quoted line was most
+/// of an INI file with its settings, a Dockerfile's `FROM` with its build stage, a shell `if …; then`
+/// with its branch, a line ending in `\` with its continuation — as many characters as fit in
+/// `maxQuoteLength`, still one verbatim substring. On real repositories the quoted line was most
 /// often such a lead-in, and the fact asked for sat in the lines after it.
 ///
 /// A line seldom names what it belongs to: `lora_alpha: 16` says nothing of Zephyr or QLoRA, its
@@ -65,6 +65,10 @@ public struct EvidenceSelector: Sendable {
     /// to its score when quotes are ranked, so the named file is quoted before others that share
     /// its words; the quote's own score, which decides abstention, is left as it was.
     public var namedFileBonus = 0.2
+
+    /// What a unit that states a number adds to its score when quotes are ranked for a question
+    /// that asks for one (`asksForQuantity`: "which versions", "how many", "what port").
+    public var quantityBonus = 0.1
 
     public init() {}
 
@@ -107,7 +111,10 @@ public struct EvidenceSelector: Sendable {
             embedded += own.filter { !embedded.contains($0) }
         }
         let named = Self.namedFiles(in: question, sources: sources)
-        let bonus = units.map { named.contains($0.source) ? namedFileBonus : 0 }
+        let asksQuantity = Self.asksForQuantity(question)
+        let bonus = units.map { unit in
+            (named.contains(unit.source) ? namedFileBonus : 0) + (asksQuantity && Self.holdsNumber(unit.text) ? quantityBonus : 0)
+        }
         for source in named.sorted() {
             let own = order.lazy.filter { units[$0].source == source && lexical[$0] > 0 }.prefix(3)
             embedded += own.filter { !embedded.contains($0) }
@@ -123,7 +130,14 @@ public struct EvidenceSelector: Sendable {
         // terms the quotes so far lack, so a question about a rank and an alpha gets both lines
         // rather than the alpha line twice over. A quote must still score `minimumScore` alone.
         var quotes: [EvidenceQuote] = []
-        var quoted = Set<Substring>()
+        // Whether a quote says again what one already does: the same text, or, within one document,
+        // text inside the other's.
+        func repeats(_ text: String, from source: Int) -> Bool {
+            quotes.contains { quote in
+                quote.text == text || (sources[quote.source - 1].documentId == sources[source - 1].documentId
+                    && (quote.text.contains(text) || text.contains(quote.text)))
+            }
+        }
         var taken: [(source: Int, range: Range<Int>)] = []
         var missing = wanted
         var candidates = Array(embedded.indices)
@@ -139,17 +153,19 @@ public struct EvidenceSelector: Sendable {
             }) else { break }
             candidates.removeAll { $0 == position }
             let unit = units[embedded[position]]
-            // A block and a line inside it are not two quotes.
+            // A block and a line inside it are not two quotes, in one source or in two chunks of a
+            // file that overlap.
+            let text = cut(unit.text)
             guard !taken.contains(where: { $0.source == unit.source && $0.range.overlaps(unit.range) }),
-                  quoted.insert(unit.text).inserted else { continue }
+                  !repeats(text, from: unit.source) else { continue }
             taken.append((unit.source, unit.range))
-            quotes.append(EvidenceQuote(source: unit.source, text: cut(unit.text), score: scores[position]))
+            quotes.append(EvidenceQuote(source: unit.source, text: text, score: scores[position]))
             missing = missing.filter { term in !unit.terms.contains { Self.matches($0, term) } }
         }
         for compared in comparing where !quotes.contains(where: { sources[$0.source - 1].source == compared }) {
             guard let best = candidates.filter({ position in
                       let unit = units[embedded[position]]
-                      return repository(unit) == compared && lexical[embedded[position]] > 0 && !quoted.contains(unit.text)
+                      return repository(unit) == compared && lexical[embedded[position]] > 0 && !repeats(cut(unit.text), from: unit.source)
                   })
                 .max(by: { (scores[$0], $1) < (scores[$1], $0) }) else { continue }
             if quotes.count == maxQuotes {
@@ -240,7 +256,8 @@ public struct EvidenceSelector: Sendable {
     /// - in code and configuration: for comments and decorators, where the statement under them
     ///   ends; where the brackets the line opens close; for a line ending in `:`, before the first
     ///   line indented no deeper (a YAML list's `- ` may stay level); for a YAML list item with a
-    ///   key, before the first line indented no deeper than its dash; for a line ending in `\`, at
+    ///   key, before the first line indented no deeper than its dash; for a shell line ending in
+    ///   `then`, `do` or `else`, before the first line indented no deeper; for a line ending in `\`, at
     ///   the first line that does not; for an INI `[section]` or a Dockerfile's `FROM`, before the
     ///   next (`SectionHeads`);
     /// - in prose: for a sentence ending in `:`, after the sentence that follows it, or its list
@@ -304,6 +321,9 @@ public struct EvidenceSelector: Sendable {
             return extend(from: statement) { next in
                 indents[next] > indent || (indents[next] == indent && segments[next].hasPrefix("- "))
             }
+        }
+        if opensShellBlock(lead) {
+            return extend(from: statement) { indents[$0] > indent }
         }
         // A comment heading a paragraph of plain statements (`# learning rate decay settings` over
         // `warmup_iters = 2000` and `min_lr = 6e-5`) speaks of them all: the quote runs to the
@@ -369,6 +389,34 @@ public struct EvidenceSelector: Sendable {
     /// Whether a trimmed line of code or configuration is a comment (`#`, `//`; not a `#!` line).
     static func isComment(_ line: String) -> Bool {
         (line.hasPrefix("#") && !line.hasPrefix("#!")) || line.hasPrefix("//")
+    }
+
+    /// Whether a question asks for a number: a version, a count, an amount, a size, a port.
+    static func asksForQuantity(_ question: String) -> Bool {
+        let lowered = question.lowercased()
+        if ["how many", "how much", "how large", "how big", "how long"].contains(where: lowered.contains) { return true }
+        let words = Set(lowered.split { !$0.isLetter })
+        return !words.isDisjoint(with: ["version", "versions", "size", "sizes", "port", "ports", "count", "number", "percentage", "capacity"])
+    }
+
+    /// Whether a text states a number: a run of letters, digits, `.`, `-` and `_` that starts with
+    /// a digit after no letter (`288`, `0.40.0`, `5e-4`, `80GB`; not the 2 of `gpt2`).
+    static func holdsNumber(_ text: Substring) -> Bool {
+        var previous: Character = " "
+        for character in text {
+            if character.isNumber, !(previous.isLetter || previous.isNumber || previous == "_" || previous == "." || previous == "-") {
+                return true
+            }
+            previous = character
+        }
+        return false
+    }
+
+    /// Whether a trimmed line of a shell script opens a block its more-indented lines make up:
+    /// it ends in the word `then`, `do` or `else` (`if [[ "$USE_VLLM" == "true" ]]; then`).
+    static func opensShellBlock(_ line: String) -> Bool {
+        guard let last = line.split(whereSeparator: { $0 == " " || $0 == ";" }).last else { return false }
+        return ["then", "do", "else"].contains(last)
     }
 
     /// Whether a trimmed line of code is a decorator or attribute (`@dataclass`, `@torch.no_grad()`).
@@ -525,8 +573,10 @@ public struct EvidenceSelector: Sendable {
     }
 
     /// Whether `text` gives `identifier` a value somewhere: `lora_alpha = 16`, `lora_alpha: 16`,
-    /// `lora_alpha: int = 16`, `"lora_alpha": 16`, `lora(lora_alpha=16)`. A parameter without a
-    /// default (`lora_alpha: int,`), an import (`from lit_llama import`) or a call names it and
+    /// `lora_alpha: int = 16`, `"lora_alpha": 16`, `lora(lora_alpha=16)`, a YAML value that could
+    /// be no type (`dataset_name: HuggingFaceTB/smol-smoltalk`). A parameter without a default
+    /// (`lora_alpha: int,`), a docstring's description of it (`lora_alpha: alpha is needed for
+    /// scaling updates as alpha/r`), an import (`from lit_llama import`) or a call names it and
     /// sets nothing: the line that sets `lora_alpha` answers "which alpha", the signature that
     /// takes it does not, and a package named like the repository answers nothing.
     static func setsValue(_ identifier: String, in text: Substring) -> Bool {
@@ -544,14 +594,17 @@ public struct EvidenceSelector: Sendable {
                 continue
             }
             after = after.drop { $0 == " " }
-            // `name: Type` is a declaration, with a value only after a `=`.
+            // `name: Type` may be a declaration.
             let type = after.prefix { $0.isLetter || $0.isNumber || "_.[]| ".contains($0) }
             guard type.first?.isLetter == true else {
                 if let first = after.first, first != "\n" { return true }
                 continue
             }
+            // A value follows a type (`= 16`), or a word is the value: the line ends after it, or
+            // one word goes on as no type does (`/smol-smoltalk`, `-8bit`, `:3.11`, `@v4`).
             let next = after.dropFirst(type.count).first
             if next == "=" || next == nil || next == "\n" || next == "#" { return true }
+            if !type.contains(" "), let next, "/-:@".contains(next) { return true }
         }
         return false
     }

@@ -280,6 +280,10 @@ struct EvidenceTests {
             let identifier = naming.contains("lit_llama") ? "lit_llama" : "lora_alpha"
             #expect(!EvidenceSelector.setsValue(identifier, in: Substring(naming)), "\(naming)")
         }
+        #expect(EvidenceSelector.setsValue("dataset_name", in: "dataset_name: HuggingFaceTB/smol-smoltalk"), "a YAML value that is no type")
+        #expect(EvidenceSelector.setsValue("optim", in: "optim: adamw-8bit"))
+        #expect(!EvidenceSelector.setsValue("lora_alpha", in: "lora_alpha: alpha is needed for scaling updates as alpha/r"),
+                "a docstring's description of a parameter sets nothing")
         let script = Self.payload("finetune/lora.py", "lora_r = 8\nlora_alpha = 16\nlora_dropout = 0.05")
         let layer = Self.payload("lit_llama/lora.py", "class LoRALayer():\n    def __init__(self, r: int, lora_alpha: int, lora_dropout: float):")
         let tests = Self.payload("tests/test_lora.py", "def test_lora_merge(lit_llama):\n    from lit_llama.lora import lora")
@@ -350,6 +354,10 @@ struct EvidenceTests {
         #expect(Self.unitTexts("docs/Dockerfile.md", "FROM here on, read on.\nEnd.").count == 2, "prose is not divided into build stages")
         let shell = "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve\necho done"
         #expect(Self.unitTexts("recipes/launch.slurm", shell).first == "srun --nodes=1 \\\n    --ntasks=1 \\\n    trl vllm-serve")
+        let branch = "if [[ \"$USE_VLLM\" == \"true\" ]]; then\n    VLLM_NODE=${NODELIST[-1]}\n    NUM_NODES=$((NUM_NODES - 1))\nfi\necho done"
+        #expect(Self.unitTexts("recipes/launch.slurm", branch).first
+            == "if [[ \"$USE_VLLM\" == \"true\" ]]; then\n    VLLM_NODE=${NODELIST[-1]}\n    NUM_NODES=$((NUM_NODES - 1))", "a shell branch runs to its fi")
+        #expect(Self.unitTexts("run.sh", "for f in *.txt; do\n  wc -l \"$f\"\ndone").first == "for f in *.txt; do\n  wc -l \"$f\"")
         var short = EvidenceSelector.units(of: Self.payload("scripts/README.md", readme), source: 1, blockLimit: 70).map { String($0.text) }
         #expect(short.first == "We recommend benchmarking chat models on:\n\n* MT-Bench: multi-turn.", "a block stops where the limit would be passed")
         short = Self.unitTexts("notes/README.md", "## Setup\n\nInstall it.")
@@ -513,6 +521,45 @@ struct EvidenceTests {
         let quotes = try await EvidenceSelector().select(question: question, answer: nil, sources: sources) { await embedder.embed($0) }
         #expect(quotes.first?.text == "lr = 1e-5", "\(quotes)")
         #expect(quotes.first?.score == before.first { $0.text == "lr = 1e-5" }?.score, "the bonus ranks; the quote keeps its own score")
+    }
+
+    @Test("a question that asks for a number has the lines that state one quoted before prose that shares its words")
+    func quantityFirst() async throws {
+        #expect(EvidenceSelector.asksForQuantity("Which versions of bitsandbytes and peft are pinned?"))
+        #expect(EvidenceSelector.asksForQuantity("How many workers does the server start?"))
+        #expect(EvidenceSelector.asksForQuantity("On which port is the dashboard served?"))
+        #expect(!EvidenceSelector.asksForQuantity("Which optimizer does the recipe use?"))
+        #expect(EvidenceSelector.holdsNumber("bitsandbytes==0.40.0"))
+        #expect(EvidenceSelector.holdsNumber("You will need 80GB of memory."))
+        #expect(!EvidenceSelector.holdsNumber("tokenizer = gpt2_tokenizer(llama2)"), "digits inside names are no number")
+
+        let sources = [
+            Self.payload("README.md", "The requirements of QLoRA pin the peft library of Hugging Face for its adapters."),
+            Self.payload("requirements.txt", "bitsandbytes==0.40.0\npeft==0.4.0"),
+        ]
+        let question = "Which version of peft does QLoRA's requirements file pin?"
+        let embedder = try Self.embedder.get()
+        var plain = EvidenceSelector()
+        plain.quantityBonus = 0
+        let before = try await plain.select(question: question, answer: nil, sources: sources) { await embedder.embed($0) }
+        #expect(before.first?.source == 1, "without the bonus the README's sentence leads: \(before)")
+        let quotes = try await EvidenceSelector().select(question: question, answer: nil, sources: sources) { await embedder.embed($0) }
+        #expect(quotes.first?.text == "peft==0.4.0", "\(quotes)")
+    }
+
+    @Test("two chunks of one file that overlap do not give the same lines twice")
+    func overlappingChunks() async throws {
+        let first = Self.payload("recipes/config.yaml", "lora:\n  r: 16\n  alpha: 32\noptim: adamw")
+        let second = Self.payload("recipes/config.yaml", "  alpha: 32\noptim: adamw\nseed: 42")
+        let embedder = try Self.embedder.get()
+        let quotes = try await EvidenceSelector().select(question: "Which LoRA alpha is set?", answer: nil,
+                                                          sources: [first, second]) { await embedder.embed($0) }
+        for (position, quote) in quotes.enumerated() {
+            for other in quotes[(position + 1)...] {
+                #expect(!quote.text.contains(other.text) && !other.text.contains(quote.text), "\(quotes)")
+            }
+        }
+        #expect(quotes.contains { $0.text.contains("alpha: 32") }, "\(quotes)")
     }
 
     @Test("an extractive answer does not loop: a run of four words comes round at most twice across its quotes")
