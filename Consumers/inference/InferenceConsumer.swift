@@ -302,7 +302,9 @@ final class QueryAnswerer: ConsumerHandler {
             let assessing = clock.now
             let assessment: Grounding.Assessment
             do {
-                let repositoryNames = try retriever.repositoryNames(question: request.question, chunks: payloads)
+                // The repository-name searches serve only the names check.
+                let repositoryNames = configuration.grounding.checksNames
+                    ? try retriever.repositoryNames(question: request.question, chunks: payloads) : []
                 assessment = try await configuration.grounding.assess(question: request.question, sources: payloads,
                                                                     comparing: retrieval.comparedSources,
                                                                     repositoryNames: repositoryNames) { await embedder.embed($0) }
