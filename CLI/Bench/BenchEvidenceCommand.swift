@@ -36,6 +36,9 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     @Flag(name: .customLong("lost-facts"),
           help: "Print every answerable question whose sources hold a fact that neither its replayed answer nor its evidence does, with its quotes.")
     var lostFacts = false
+    @Flag(name: .customLong("no-value-check"),
+          help: "Replay without the check that the quotes hold the kind of value the question asks for (as `run --no-value-check`).")
+    var noValueCheck = false
 
     /// A question of a real-repository set (`Benchmarks/rag/realworld/questions.jsonl`).
     struct Question: Decodable {
@@ -72,7 +75,8 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         let index = try VectorIndex.load(from: URL(fileURLWithPath: snapshot))
         let catalogue = SourceCatalogue(sources: index.sources)
         let embedder = try Embedder(locatingModelAt: nil)
-        let grounding = Grounding()
+        var grounding = Grounding()
+        grounding.checksAskedValue = !noValueCheck
         let retriever = Retriever(index: index, options: try RetrievalStep.options(without: retrievalWithout)) { await embedder.embed($0) }
 
         var stored: [String: Outcome] = [:], replayed: [String: Outcome] = [:]
@@ -189,11 +193,13 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         return facts.filter { sources.contains(normalized($0)) && !shown.contains(normalized($0)) }
     }
 
-    /// Why an assessment abstains: the names no source mentions, names apart, or the best score.
+    /// Why an assessment abstains: the names no source mentions, names apart, the value asked for, or
+    /// the best score.
     static func reason(_ assessment: Grounding.Assessment, minimum: Double) -> String {
         guard !assessment.answers else { return "" }
         if !assessment.unmentionedNames.isEmpty { return "no source mentions " + assessment.unmentionedNames.joined(separator: ", ") }
         if assessment.namesApart { return "the names meet in no one document" }
+        if assessment.valueMissing { return "no quote holds the kind of value asked for" }
         return String(format: "the best quote scores %.2f < %.2f", assessment.evidence.map(\.score).max() ?? 0, minimum)
     }
 

@@ -73,6 +73,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-name-check"),
           help: "Answers skip the check that the sources mention the names the question asks about, in one document (for evaluation).")
     var noNameCheck = false
+    @Flag(name: .customLong("no-value-check"),
+          help: "Answers skip the check that the quotes hold the kind of value the question asks for: a number, model id, image, environment variable or make target (for evaluation).")
+    var noValueCheck = false
     @Option(name: .customLong("reply-topic-prefix"),
             help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")
     var replyTopicPrefix: String?
@@ -113,6 +116,7 @@ struct RunCommand: AsyncParsableCommand {
         settings.retrieval = try retrievalOptions()
         if let contextTokens { settings.answerPrompt.contextTokenBudget = contextTokens }
         settings.grounding.checksNames = !noNameCheck
+        settings.grounding.checksAskedValue = !noValueCheck
         if let quoteLength { settings.grounding.evidence.maxQuoteLength = quoteLength }
         if let embeddedUnits { settings.grounding.evidence.maxEmbeddedUnits = embeddedUnits }
         if let chunking { settings.chunking = ChunkingScheme(chunking) }

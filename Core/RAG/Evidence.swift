@@ -67,7 +67,9 @@ public struct EvidenceSelector: Sendable {
     public var namedFileBonus = 0.2
 
     /// What a unit that states a number adds to its score when quotes are ranked for a question
-    /// that asks for one (`asksForQuantity`: "which versions", "how many", "what port").
+    /// that asks for one (`asksForQuantity`: "which versions", "how many", "what port"), and a unit
+    /// that holds a model id, image, environment variable or make target for a question that asks
+    /// for that (`AskedValue.holdsNamedValue`).
     public var quantityBonus = 0.1
 
     public init() {}
@@ -112,8 +114,13 @@ public struct EvidenceSelector: Sendable {
         }
         let named = Self.namedFiles(in: question, sources: sources)
         let asksQuantity = Self.asksForQuantity(question)
+        let kinds = AskedValue.kinds(question)
+        let stated = Set(AskedValue.tokens(question).map { $0.lowercased() })
         let bonus = units.map { unit in
-            (named.contains(unit.source) ? namedFileBonus : 0) + (asksQuantity && Self.holdsNumber(unit.text) ? quantityBonus : 0)
+            let file = Self.fileName(of: sources[unit.source - 1])
+            let holdsAsked = (asksQuantity && Self.holdsNumber(unit.text))
+                || AskedValue.holdsNamedValue(kinds, String(unit.text), file: file, besides: stated)
+            return (named.contains(unit.source) ? namedFileBonus : 0) + (holdsAsked ? quantityBonus : 0)
         }
         for source in named.sorted() {
             let own = order.lazy.filter { units[$0].source == source && lexical[$0] > 0 }.prefix(3)

@@ -26,7 +26,8 @@ public struct GroundedAnswer: Sendable, Equatable {
 /// Grounds an answer in the retrieved sources, in two steps. Before any text is generated,
 /// `assess` quotes the evidence for the question (`EvidenceSelector`) and decides whether the
 /// sources answer it: not when even the best quote scores under `minimumEvidenceScore`, or a name
-/// the question asks about (`QuestionNames`) is in no source, or its names meet in no one document.
+/// the question asks about (`QuestionNames`) is in no source, or its names meet in no one document,
+/// or no quote holds the kind of value it asks for (`AskedValue`: a number, a model id, an image).
 /// Then the reply is the abstention (the quotes stay, as the nearest the sources come), and no
 /// text need be generated. Otherwise `decide` checks the generated answer, its invalid citations
 /// removed, against the sources (`AnswerSupport`): a supported one is the answer; an unsupported
@@ -44,6 +45,10 @@ public struct Grounding: Sendable {
     /// Whether a name of the question missing from every source, or names that meet in no one
     /// document, make the answer an abstention.
     public var checksNames = true
+    /// Whether a question that asks for a kind of value (a number, a model id, an image, an
+    /// environment variable, a make target) that no quote holds is answered with the abstention
+    /// (`AskedValue`).
+    public var checksAskedValue = true
     /// What the answer becomes when the sources do not answer.
     public var abstention = "The sources do not answer this question. The nearest ones are listed below."
     /// What comes before the quotes of an extractive answer.
@@ -60,8 +65,11 @@ public struct Grounding: Sendable {
         /// Whether the question's names, each mentioned somewhere, meet in no one document (never
         /// for a question comparing sources).
         public var namesApart: Bool
-        /// Whether the sources answer the question: a quote scores `minimumEvidenceScore` and the
-        /// names check passes. When false the reply is the abstention whatever is generated.
+        /// Whether the question asks for a kind of value that no quote holds (`AskedValue`).
+        public var valueMissing: Bool
+        /// Whether the sources answer the question: a quote scores `minimumEvidenceScore`, the
+        /// names check passes and the quotes hold the kind of value asked for. When false the
+        /// reply is the abstention whatever is generated.
         public var answers: Bool
     }
 
@@ -79,8 +87,10 @@ public struct Grounding: Sendable {
         let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
             && !QuestionNames.mentionedTogether(in: question, sources: sources, ownNames: own)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
-        return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart,
-                          answers: strong && unmentioned.isEmpty && !apart)
+        let quoted = quotes.map { (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1])) }
+        let valueMissing = checksAskedValue && !AskedValue.given(question: question, quotes: quoted)
+        return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart, valueMissing: valueMissing,
+                          answers: strong && unmentioned.isEmpty && !apart && !valueMissing)
     }
 
     /// The reply for a `generated` answer (empty when none was generated) to a question assessed as

@@ -547,6 +547,80 @@ struct EvidenceTests {
         #expect(quotes.first?.text == "peft==0.4.0", "\(quotes)")
     }
 
+    @Test("the kind of value a question asks for is read from the noun that ends what it asks about")
+    func askedKinds() {
+        #expect(AskedValue.kinds("What learning rate does the DPO recipe use?") == [.number(["learning", "rate"])])
+        #expect(AskedValue.kinds("How many requests per minute does the server allow?") == [.number([])])
+        #expect(AskedValue.kinds("Which versions of bitsandbytes and peft are pinned?") == [.number([])], "only a number's noun: any number")
+        #expect(AskedValue.kinds("Which reranking model does the retriever apply?") == [.model])
+        #expect(AskedValue.kinds("Which make target builds the images and starts the stack?") == [.target], "a verb the stops miss ends it")
+        #expect(AskedValue.kinds("Which environment variable overrides the chunk size?") == [.variable])
+        #expect(AskedValue.kinds("Which Postgres image does the compose file pin?") == [.image])
+        #expect(AskedValue.kinds("Which weaviate-client version does the package pin, and which sentence-transformers version comes with it?")
+                    .count == 2)
+        #expect(AskedValue.kinds("Which script trains the vocabulary, and what model type does it train?").isEmpty,
+                "a noun before another noun qualifies it")
+        #expect(AskedValue.kinds("Under which image name is the slim variant published?").isEmpty)
+        #expect(AskedValue.kinds("How does the tokenizer handle special tokens?").isEmpty)
+    }
+
+    @Test("a quote holds a value of the asked kind: a number by the asked words, a model id, an image, a variable, a make target")
+    func askedValueHeld() {
+        #expect(AskedValue.holds(.number(["learning", "rate"]), "learning_rate: 2.0e-04", file: "config.yaml"))
+        #expect(AskedValue.holds(.number(["learning", "rate"]), "lr: 6.e-5", file: "7B.yaml"), "an abbreviation of the asked words")
+        #expect(!AskedValue.holds(.number(["learning", "rate"]), "batch_size = 8", file: "train.py"), "a number of another setting")
+        #expect(!AskedValue.holds(.number([]), "Finetuning uses a smaller learning rate.", file: "README.md"))
+        #expect(AskedValue.holds(.number([]), "Each volunteer gets thirty centimetres of wire.", file: "notes.md"), "a number in words")
+        for model in ["thenlper/gte-large", "model: gpt-4o-mini", "\"qwen2:1.5b\"", "all-MiniLM-L6-v2"] {
+            #expect(AskedValue.holds(.model, model, file: "settings.py"), "\(model)")
+        }
+        for other in ["int(config[\"Limit/Sensitivity\"].value)", "![flow](images/simple_hybrid_flow.png)", "([83adc12](URL))",
+                      "The app reranks with a cross-encoder."] {
+            #expect(!AskedValue.holds(.model, other, file: "README.md"), "\(other)")
+        }
+        #expect(AskedValue.holds(.image, "FROM python:3.11-slim", file: "Dockerfile"))
+        #expect(AskedValue.holds(.image, "    image: pgvector/pgvector:pg16", file: "docker-compose.yml"))
+        #expect(!AskedValue.holds(.image, "The image `rayproject/ray` includes Ray.", file: "README.md"))
+        #expect(AskedValue.holds(.variable, "prompt = os.getenv(\"SYSTEM_MESSAGE_PROMPT\", default)", file: "interfaces.py"))
+        #expect(AskedValue.holds(.variable, "ENV PORT=80", file: "Dockerfile"))
+        #expect(!AskedValue.holds(.variable, "Create a `.env` in the folder you start it in.", file: "README.md"))
+        #expect(AskedValue.holds(.target, "seed:\n\tpython seed.py", file: "Makefile"))
+        #expect(AskedValue.holds(.target, "Run `make seed` once.", file: "README.md"))
+        #expect(!AskedValue.holds(.target, "seed: 42", file: "config.yaml"), "a key outside a makefile is no target")
+        #expect(!AskedValue.holds(.model, "GPT-2 was trained on WebText.", file: "README.md", besides: ["gpt-2"]),
+                "a model the question states is not its answer")
+        let volumes = [(text: "volumes:\n  postgres_data:", file: "docker-compose.yml")]
+        #expect(!AskedValue.given(question: "Which Postgres image does the compose file start?", quotes: volumes))
+        #expect(AskedValue.given(question: "Which Postgres image does the compose file start, and what volume does it mount?", quotes: volumes),
+                "a part of no kind may be what the quotes answer")
+        #expect(AskedValue.given(question: "How does the compose file start Postgres?", quotes: volumes), "no kind asked, nothing checked")
+    }
+
+    @Test("a question whose quotes hold no value of the asked kind is abstained; quotes that hold one answer it")
+    func askedValueMissingAbstains() async throws {
+        let embedder = try Self.embedder.get()
+        var grounding = Grounding()
+        let temperature = "What sampling temperature does the QLoRA recipe use?"
+        let missing = try await grounding.assess(question: temperature, sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(missing.valueMissing && !missing.answers, "\(missing.evidence)")
+        #expect(missing.unmentionedNames.isEmpty && !missing.namesApart, "the names check passes: only the value is missing")
+        let rank = try await grounding.assess(question: "What LoRA rank does the QLoRA recipe use?", sources: [Self.readme, Self.config]) {
+            await embedder.embed($0)
+        }
+        #expect(!rank.valueMissing && rank.answers, "\(rank.evidence)")
+        let prose = Self.payload("docs/retrieval.md", "The retriever reranks the hybrid search results before the context is built.")
+        let settings = Self.payload("config/retriever.yaml", "hybrid_search: true\nreranking_model: BAAI/bge-reranker-base\ntop_k: 5")
+        let reranker = "Which reranking model does the retriever apply to the hybrid search results?"
+        let proseOnly = try await grounding.assess(question: reranker, sources: [prose]) { await embedder.embed($0) }
+        #expect(proseOnly.valueMissing && !proseOnly.answers)
+        let withSettings = try await grounding.assess(question: reranker, sources: [prose, settings]) { await embedder.embed($0) }
+        #expect(!withSettings.valueMissing && withSettings.answers, "\(withSettings.evidence)")
+        #expect(withSettings.evidence.first?.source == 2, "the line that names a model is quoted first: \(withSettings.evidence)")
+        grounding.checksAskedValue = false
+        let unchecked = try await grounding.assess(question: temperature, sources: [Self.readme, Self.config]) { await embedder.embed($0) }
+        #expect(!unchecked.valueMissing && unchecked.answers)
+    }
+
     @Test("two chunks of one file that overlap do not give the same lines twice")
     func overlappingChunks() async throws {
         let first = Self.payload("recipes/config.yaml", "lora:\n  r: 16\n  alpha: 32\noptim: adamw")
