@@ -19,7 +19,7 @@ public enum AskedValue {
         case image
         /// An environment variable: `OPENAI_API_KEY`, `PORT=80`.
         case variable
-        /// A make target: a `name:` line of a makefile, or `make name`.
+        /// A make target: a `name:` line of a makefile, or the command `make name`.
         case target
     }
 
@@ -144,7 +144,8 @@ public enum AskedValue {
             }
             return snakeCase || quote.range(of: #"\b[A-Z]{2,}="#, options: .regularExpression) != nil
         case .target:
-            if quote.range(of: #"\bmake [a-z]"#, options: .regularExpression) != nil { return true }
+            // `make seed` as a command: at a line's start or in backticks, not "make sure" in prose.
+            if lines.contains(where: { $0.hasPrefix("make ") }) || quote.contains("`make ") { return true }
             // A `name:` line is a target only in a makefile; elsewhere it is a key.
             guard file.lowercased().contains("makefile") || file.hasSuffix(".mk") else { return false }
             return lines.contains { line in

@@ -586,6 +586,8 @@ struct EvidenceTests {
         #expect(!AskedValue.holds(.variable, "Create a `.env` in the folder you start it in.", file: "README.md"))
         #expect(AskedValue.holds(.target, "seed:\n\tpython seed.py", file: "Makefile"))
         #expect(AskedValue.holds(.target, "Run `make seed` once.", file: "README.md"))
+        #expect(AskedValue.holds(.target, "make seed\npython app.py", file: "setup.sh"))
+        #expect(!AskedValue.holds(.target, "Make sure the database is seeded first.", file: "README.md"), "prose's \"make sure\" is no command")
         #expect(!AskedValue.holds(.target, "seed: 42", file: "config.yaml"), "a key outside a makefile is no target")
         #expect(!AskedValue.holds(.model, "GPT-2 was trained on WebText.", file: "README.md", besides: ["gpt-2"]),
                 "a model the question states is not its answer")
