@@ -39,8 +39,10 @@ public enum AskedValue {
         word.hasSuffix("s") && !word.hasSuffix("ss") ? String(word.dropLast()) : word
     }
 
+    /// Whether `word`, or its singular, is one of `numericNouns`.
     static func isNumericNoun(_ word: String) -> Bool { numericNouns.contains(word) || numericNouns.contains(singular(word)) }
 
+    /// The kind `word`, or its singular, asks for among `kindNouns`.
     static func kind(of word: String) -> Kind? { kindNouns[word] ?? kindNouns[singular(word)] }
 
     /// Words that end what a question asks about: auxiliaries, prepositions, conjunctions.

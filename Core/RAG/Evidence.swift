@@ -117,9 +117,9 @@ public struct EvidenceSelector: Sendable {
         let kinds = AskedValue.kinds(question)
         let stated = Set(AskedValue.tokens(question).map { $0.lowercased() })
         let bonus = units.map { unit in
-            let file = Self.fileName(of: sources[unit.source - 1])
             let holdsAsked = (asksQuantity && Self.holdsNumber(unit.text))
-                || AskedValue.holdsNamedValue(kinds, String(unit.text), file: file, besides: stated)
+                || (!kinds.isEmpty && AskedValue.holdsNamedValue(kinds, String(unit.text), file: Self.fileName(of: sources[unit.source - 1]),
+                                                                 besides: stated))
             return (named.contains(unit.source) ? namedFileBonus : 0) + (holdsAsked ? quantityBonus : 0)
         }
         for source in named.sorted() {

@@ -87,8 +87,8 @@ public struct Grounding: Sendable {
         let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
             && !QuestionNames.mentionedTogether(in: question, sources: sources, ownNames: own)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
-        let quoted = quotes.map { (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1])) }
-        let valueMissing = checksAskedValue && !AskedValue.given(question: question, quotes: quoted)
+        let valueMissing = checksAskedValue
+            && !AskedValue.given(question: question, quotes: quotes.map { (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1])) })
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart, valueMissing: valueMissing,
                           answers: strong && unmentioned.isEmpty && !apart && !valueMissing)
     }
