@@ -4,7 +4,8 @@
 /// plain rules that suit English prose and markdown:
 /// - a sentence ends after `.`, `!`, `?` or `…` (and any closing quotes or brackets) followed by
 ///   whitespace, unless the `.` ends a known abbreviation or a single letter (an initial), or the
-///   next word starts with a lower-case letter or a digit;
+///   number that opens a line (a numbered list's `1.`), or the next word starts with a lower-case
+///   letter or a digit;
 /// - `。`, `！`, `？` end a sentence without needing whitespace;
 /// - a blank line, or a line break before a list item or heading, always ends one.
 /// Ranges exclude surrounding whitespace; text without any non-whitespace yields none.
@@ -78,7 +79,7 @@ public enum TextSegmenter {
         while runEnd < scalars.count, ".!?…".unicodeScalars.contains(scalars[runEnd]) { runEnd += 1 }
         let end = closing(in: scalars, from: runEnd)
         guard end == scalars.count || scalars[end].properties.isWhitespace else { return nil }
-        if scalar == ".", runEnd == index + 1, endsAbbreviation(scalars, dotAt: index) { return nil }
+        if scalar == ".", runEnd == index + 1, endsAbbreviation(scalars, dotAt: index) || marksListItem(scalars, dotAt: index) { return nil }
         var next = end
         while next < scalars.count, scalars[next].properties.isWhitespace, scalars[next] != "\n" { next += 1 }
         if next < scalars.count {
@@ -102,6 +103,17 @@ public enum TextSegmenter {
         let word = String(String.UnicodeScalarView(scalars[start..<dotAt])).lowercased()
         if word.unicodeScalars.count == 1, word.unicodeScalars.first!.properties.isAlphabetic { return true }
         return abbreviations.contains(word)
+    }
+
+    /// Whether the `.` at `dotAt` follows the number that opens a line (`1. **Base Model**: …`): it
+    /// marks an item of a numbered list and ends no sentence.
+    private static func marksListItem(_ scalars: [Unicode.Scalar], dotAt: Int) -> Bool {
+        var start = dotAt
+        while start > 0, ("0"..."9").contains(scalars[start - 1]) { start -= 1 }
+        guard start < dotAt else { return false }
+        var before = start
+        while before > 0, scalars[before - 1] == " " || scalars[before - 1] == "\t" { before -= 1 }
+        return before == 0 || scalars[before - 1] == "\n"
     }
 
     /// Whether the line break at `index` starts a blank line, a list item or a heading.

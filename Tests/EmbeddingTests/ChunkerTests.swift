@@ -119,6 +119,15 @@ struct ChunkerTests {
                 == ["Version 2. it continues.", "The value was 3. 4 items followed."])
     }
 
+    @Test("the number that opens a numbered list item is no sentence of its own")
+    func numberedListItems() {
+        let text = "The process has steps:\n1. **Base Model**: trained on text. It is big.\n  2. Tune it.\nWe counted 2. Then stopped."
+        let utf8 = Array(text.utf8)
+        #expect(TextSegmenter.sentences(of: text).map { String(decoding: utf8[$0], as: UTF8.self) }
+                == ["The process has steps:", "1. **Base Model**: trained on text.", "It is big.", "2. Tune it.", "We counted 2.",
+                    "Then stopped."])
+    }
+
     @Test("repository files are packed by whole lines")
     func linesStayWhole() throws {
         let chunker = try chunker()
