@@ -255,7 +255,8 @@ public struct EvidenceSelector: Sendable {
             let slice = text[slices[index].startIndex..<slices[last].endIndex]
             let terms = Self.terms(String(slice))
             // A heading names a section, which the header already carries; it quotes no fact. Nor
-            // does a sentence without a letter: the `3.` a numbered list leaves between sentences.
+            // does a sentence of prose without a letter (a lone `3.`, a row of numbers), which
+            // would pass for a number asked for.
             guard !terms.isEmpty, byLine || (!slice.hasPrefix("#") && slice.contains(where: \.isLetter)) else { return nil }
             return Unit(source: source, range: range, text: slice, terms: terms, context: context, header: embeddedHeader,
                         keyWords: keyWords(of: slices[index]))
