@@ -318,6 +318,13 @@ struct EvidenceTests {
         #expect(texts.contains("offload_optimizer_device: none") && texts.contains("offload_param_device: none"), "\(texts)")
     }
 
+    @Test("a sentence of prose without a letter is no unit: it would pass for an asked number")
+    func letterlessSentences() {
+        let readme = Self.payload("README.md", "Train it in three steps.\n\n3.\n\n| 512 | 1024 |\n\nThen evaluate it on 512 prompts.")
+        #expect(EvidenceSelector.units(of: readme, source: 1).map { String($0.text) }
+                == ["Train it in three steps.", "Then evaluate it on 512 prompts."])
+    }
+
     @Test("prose is cut into sentences and its fenced code blocks into lines, fences left out")
     func fencedCodeLines() {
         let text = "Install it first. Then train:\n```bash\npython train.py --lr 3e-4\naccelerate launch run.py\n```\nIt logs every step."
