@@ -79,16 +79,25 @@ public enum AskedValue {
     /// target builds …", "which … version comes with …"); a noun before another noun qualifies it
     /// ("what model type", "which image name") and asks for nothing.
     static func kinds(_ question: String) -> [Kind] {
-        heads(of: question).compactMap { head in
-            if head.first == "many" { return .number([]) }
-            guard let noun = head.indices.first(where: { index in
-                (isNumericNoun(head[index]) || kind(of: head[index]) != nil)
-                    && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed"))
-            }) else { return nil }
-            if let kind = kind(of: head[noun]) { return kind }
-            let asked = head[...noun]
-            return .number(asked.allSatisfy(isNumericNoun) ? [] : EvidenceSelector.terms(asked.joined(separator: " ")))
-        }
+        heads(of: question).compactMap(kind(asked:))
+    }
+
+    /// The kind of value one phrase of `heads` asks for, if any (see `kinds`).
+    static func kind(asked head: [String]) -> Kind? {
+        if head.first == "many" { return .number([]) }
+        guard let noun = head.indices.first(where: { index in
+            (isNumericNoun(head[index]) || kind(of: head[index]) != nil)
+                && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed"))
+        }) else { return nil }
+        if let kind = kind(of: head[noun]) { return kind }
+        let asked = head[...noun]
+        return .number(asked.allSatisfy(isNumericNoun) ? [] : EvidenceSelector.terms(asked.joined(separator: " ")))
+    }
+
+    /// The tokens `question` itself states, lower-cased: a model id, image or variable among them
+    /// is not the value it asks for ("which GPT-2 checkpoint").
+    static func stated(in question: String) -> Set<String> {
+        Set(tokens(question).map { $0.lowercased() })
     }
 
     /// Whether `quotes` (each quote's text and its source's file name) give a value of a kind
@@ -96,9 +105,10 @@ public enum AskedValue {
     /// and when it also asks for something of no kind ("which Postgres image …, and what database
     /// name …"): the quotes may answer that part.
     public static func given(question: String, quotes: [(text: String, file: String)]) -> Bool {
-        let kinds = kinds(question)
-        guard kinds.count == heads(of: question).count else { return true }
-        let stated = Set(tokens(question).map { $0.lowercased() })
+        let heads = heads(of: question)
+        let kinds = heads.compactMap(kind(asked:))
+        guard kinds.count == heads.count else { return true }
+        let stated = stated(in: question)
         return kinds.isEmpty || kinds.contains { kind in quotes.contains { holds(kind, $0.text, file: $0.file, besides: stated) } }
     }
 

@@ -118,7 +118,7 @@ public struct EvidenceSelector: Sendable {
         let named = Self.namedFiles(in: question, sources: sources)
         let asksQuantity = Self.asksForQuantity(question)
         let kinds = AskedValue.kinds(question)
-        let stated = Set(AskedValue.tokens(question).map { $0.lowercased() })
+        let stated = AskedValue.stated(in: question)
         let bonus = units.map { unit in
             let holdsAsked = (asksQuantity && Self.holdsNumber(unit.text))
                 || (!kinds.isEmpty && AskedValue.holdsNamedValue(kinds, String(unit.text), file: Self.fileName(of: sources[unit.source - 1]),
