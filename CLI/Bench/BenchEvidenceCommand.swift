@@ -36,6 +36,9 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
     @Flag(name: .customLong("lost-facts"),
           help: "Print every answerable question whose sources hold a fact that neither its replayed answer nor its evidence does, with its quotes.")
     var lostFacts = false
+    @Flag(name: .customLong("missed-facts"),
+          help: "Print every answerable question whose sources miss a fact, with the answer files, and for each missed fact the best-ranked chunk that holds it among the first 100 of a ranking without the per-document limit.")
+    var missedFacts = false
     @Flag(name: .customLong("no-value-check"),
           help: "Replay without the check that the quotes hold the kind of value the question asks for (as `run --no-value-check`).")
     var noValueCheck = false
@@ -130,6 +133,9 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
                 }
                 for quote in after.quotes { print("    | " + quote.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ").prefix(160)) }
             }
+            if missedFacts, !question.answers.isEmpty {
+                try await printMissed(question, sources: payloads, retriever: retriever)
+            }
             stored[entry.id] = before
             replayed[entry.id] = after
         }
@@ -191,6 +197,30 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         let sources = normalized(outcome.sourceTexts.joined(separator: "\n"))
         let shown = normalized(outcome.answer) + "\n" + normalized(outcome.quotes.joined(separator: " "))
         return facts.filter { sources.contains(normalized($0)) && !shown.contains(normalized($0)) }
+    }
+
+    /// The facts of `question` that none of `sources` holds: the sources, the answer files, and for
+    /// each such fact the best-ranked chunk holding it in a deeper ranking (the first 100 without
+    /// the per-document limit), or that none there does.
+    func printMissed(_ question: Question, sources: [ChunkPayload], retriever: Retriever) async throws {
+        let texts = Self.normalized(sources.map(\.text).joined(separator: "\n"))
+        let missed = question.facts.filter { !texts.contains(Self.normalized($0)) }
+        guard !missed.isEmpty else { return }
+        print("\(question.id) [\(question.half)] missed \(missed.joined(separator: ", ")): \(question.question)")
+        print("    answers: " + question.answers.joined(separator: ", "))
+        for (number, payload) in sources.enumerated() { print("    [\(number + 1)] \(payload.source):\(payload.title) § \(payload.section.prefix(60))") }
+        var deeper = retriever
+        deeper.options.maxChunksPerDocument = nil
+        let ranking = try await deeper.retrieve(RetrievalRequest(question: question.question, k: 100)).chunks
+        for fact in missed {
+            if let rank = ranking.firstIndex(where: { Self.normalized($0.payload.text).contains(Self.normalized(fact)) }) {
+                let chunk = ranking[rank]
+                let scores = String(format: "%.3f, cosine %.3f", chunk.score, chunk.similarity)
+                print("    \(fact) at rank \(rank + 1) (\(scores)): \(chunk.payload.source):\(chunk.payload.title) § \(chunk.payload.section.prefix(60))")
+            } else {
+                print("    \(fact) not in the first 100")
+            }
+        }
     }
 
     /// Why an assessment abstains: the names no source mentions, names apart, the value asked for, or

@@ -27,7 +27,8 @@ public struct GroundedAnswer: Sendable, Equatable {
 /// `assess` quotes the evidence for the question (`EvidenceSelector`) and decides whether the
 /// sources answer it: not when even the best quote scores under `minimumEvidenceScore`, or a name
 /// the question asks about (`QuestionNames`) is in no source, or its names meet in no one document,
-/// or no quote holds the kind of value it asks for (`AskedValue`: a number, a model id, an image).
+/// or no quote holds the kind of value it asks for (`AskedValue`: a number, a model id, an image)
+/// from a document that mentions the identifiers the question names (`QuestionNames.valueSources`).
 /// Then the reply is the abstention (the quotes stay, as the nearest the sources come), and no
 /// text need be generated. Otherwise `decide` checks the generated answer, its invalid citations
 /// removed, against the sources (`AnswerSupport`): a supported one is the answer; an unsupported
@@ -65,7 +66,8 @@ public struct Grounding: Sendable {
         /// Whether the question's names, each mentioned somewhere, meet in no one document (never
         /// for a question comparing sources).
         public var namesApart: Bool
-        /// Whether the question asks for a kind of value that no quote holds (`AskedValue`).
+        /// Whether the question asks for a kind of value that no quote holds (`AskedValue`), counting
+        /// only quotes of documents that mention the identifiers it names (`QuestionNames.valueSources`).
         public var valueMissing: Bool
         /// Whether the sources answer the question: a quote scores `minimumEvidenceScore`, the
         /// names check passes and the quotes hold the kind of value asked for. When false the
@@ -87,8 +89,12 @@ public struct Grounding: Sendable {
         let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
             && !QuestionNames.mentionedTogether(in: question, sources: sources, ownNames: own)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
+        // A comparison's values come from the different sources it compares, by design.
+        let valueSources = comparing.isEmpty ? QuestionNames.valueSources(for: question, sources: sources, ownNames: own) : Set(sources.indices)
         let valueMissing = checksAskedValue
-            && !AskedValue.given(question: question, quotes: quotes.map { (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1])) })
+            && !AskedValue.given(question: question, quotes: quotes.filter { valueSources.contains($0.source - 1) }.map {
+                (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1]))
+            })
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart, valueMissing: valueMissing,
                           answers: strong && unmentioned.isEmpty && !apart && !valueMissing)
     }

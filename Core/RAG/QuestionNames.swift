@@ -70,6 +70,27 @@ public enum QuestionNames {
         return documents.values.contains { text in asked.allSatisfy { mentions(text, $0) } }
     }
 
+    /// The positions in `sources` a value the question asks for can come from: the chunks whose
+    /// document (its chunks among `sources` together) mentions every identifier the question names
+    /// — a name with a digit, `_`, `-` or `.`, not a size, not one of `ownNames`, and mentioned by
+    /// some source. "What learning rate does the handbook's gpt2-nl recipe use?" over a README that
+    /// mentions the gpt2-nl recipe and another recipe's `learning_rate: 1.0e-03` asks about a file
+    /// the sources lack; the other recipe's rate is not its answer. A capitalized or camel-case name
+    /// is no such condition: it is as often the project's nickname or maker ("the Golden
+    /// RAGtriever", "LlamaIndex's"), which the file holding the value never spells out.
+    public static func valueSources(for question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Set<Int> {
+        var documents: [String: String] = [:]
+        for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
+        let identifiers = names(in: question).filter { name in
+            name.contains(where: { $0.isNumber || "_-.".contains($0) }) && !isSize(name)
+                && !ownNames.contains(name) && documents.values.contains { mentions($0, name) }
+        }
+        return Set(sources.indices.filter { index in
+            let text = documents[sources[index].documentId] ?? ""
+            return identifiers.allSatisfy { mentions(text, $0) }
+        })
+    }
+
     /// Whether a question compares two things: a word beginning `compar` or `differ`, `versus` or
     /// `vs`, or "which is" followed by a comparative and an "or" ("Which is larger: … or …?").
     static func compares(_ question: String) -> Bool {

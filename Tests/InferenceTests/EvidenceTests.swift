@@ -630,6 +630,24 @@ struct EvidenceTests {
         #expect(!unchecked.valueMissing && unchecked.answers)
     }
 
+    @Test("a value from a document that does not mention the identifier the question names is not the value asked for")
+    func valueFromAnotherThing() async throws {
+        let embedder = try Self.embedder.get()
+        let grounding = Grounding()
+        let question = "What learning rate does the handbook's gpt2-nl continued pretraining recipe use?"
+        let readme = Self.payload("README.md", "A `gpt2-nl` recipe is also given to illustrate continued pretraining on another language.")
+        let otherRecipe = Self.payload("recipes/smollm/sft/config.yaml", "learning_rate: 1.0e-03\nnum_train_epochs: 1\nwarmup_ratio: 0.1")
+        let ownRecipe = Self.payload("recipes/gpt2-nl/cpt/config_full.yaml", "learning_rate: 2.0e-04\nnum_train_epochs: 1\nwarmup_ratio: 0.1")
+        #expect(QuestionNames.valueSources(for: question, sources: [readme, otherRecipe]) == [0])
+        let elsewhere = try await grounding.assess(question: question, sources: [readme, otherRecipe]) { await embedder.embed($0) }
+        #expect(elsewhere.valueMissing && !elsewhere.answers, "\(elsewhere.evidence)")
+        #expect(elsewhere.evidence.contains { $0.text.contains("1.0e-03") }, "the nearest value is still quoted: \(elsewhere.evidence)")
+        let own = try await grounding.assess(question: question, sources: [readme, ownRecipe]) { await embedder.embed($0) }
+        #expect(!own.valueMissing && own.answers, "\(own.evidence)")
+        let nickname = "What learning rate does the Golden Handbook's recipe use?"
+        #expect(QuestionNames.valueSources(for: nickname, sources: [readme, otherRecipe]) == [0, 1], "a proper noun may be the project's nickname")
+    }
+
     @Test("two chunks of one file that overlap do not give the same lines twice")
     func overlappingChunks() async throws {
         let first = Self.payload("recipes/config.yaml", "lora:\n  r: 16\n  alpha: 32\noptim: adamw")
