@@ -65,8 +65,7 @@ public enum QuestionNames {
     public static func mentionedTogether(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Bool {
         let asked = names(in: question).filter { !isAcronym($0) && !ownNames.contains($0) }
         guard asked.count > 1, !compares(question) else { return true }
-        var documents: [String: String] = [:]
-        for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
+        let documents = documentHaystacks(sources)
         return documents.values.contains { text in asked.allSatisfy { mentions(text, $0) } }
     }
 
@@ -79,8 +78,7 @@ public enum QuestionNames {
     /// is no such condition: it is as often the project's nickname or maker ("the Golden
     /// RAGtriever", "LlamaIndex's"), which the file holding the value never spells out.
     public static func valueSources(for question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Set<Int> {
-        var documents: [String: String] = [:]
-        for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
+        let documents = documentHaystacks(sources)
         let identifiers = names(in: question).filter { name in
             name.contains(where: { $0.isNumber || "_-.".contains($0) }) && !isSize(name)
                 && !ownNames.contains(name) && documents.values.contains { mentions($0, name) }
@@ -101,6 +99,13 @@ public enum QuestionNames {
         guard let which = words.indices.first(where: { words[$0] == "which" && words.dropFirst($0 + 1).first == "is" }),
               let comparative = words.dropFirst(which + 2).first else { return false }
         return (comparative.hasSuffix("er") || ["more", "less", "fewer"].contains(comparative)) && words.contains("or")
+    }
+
+    /// Each document's haystacks (`haystack`) of its chunks among `sources`, together, by document id.
+    static func documentHaystacks(_ sources: [ChunkPayload]) -> [String: String] {
+        var documents: [String: String] = [:]
+        for source in sources { documents[source.documentId, default: ""] += haystack(source) + "\n" }
+        return documents
     }
 
     /// What a source's names are looked for in: its text, title, section, source, URL and author,
