@@ -212,8 +212,9 @@ struct BenchEvidenceCommand: AsyncParsableCommand {
         var deeper = retriever
         deeper.options.maxChunksPerDocument = nil
         let ranking = try await deeper.retrieve(RetrievalRequest(question: question.question, k: 100)).chunks
+        let rankedTexts = ranking.map { Self.normalized($0.payload.text) }
         for fact in missed {
-            if let rank = ranking.firstIndex(where: { Self.normalized($0.payload.text).contains(Self.normalized(fact)) }) {
+            if let rank = rankedTexts.firstIndex(where: { $0.contains(Self.normalized(fact)) }) {
                 let chunk = ranking[rank]
                 let scores = String(format: "%.3f, cosine %.3f", chunk.score, chunk.similarity)
                 print("    \(fact) at rank \(rank + 1) (\(scores)): \(chunk.payload.source):\(chunk.payload.title) § \(chunk.payload.section.prefix(60))")

@@ -89,14 +89,20 @@ public struct Grounding: Sendable {
         let apart = checksNames && unmentioned.isEmpty && comparing.isEmpty
             && !QuestionNames.mentionedTogether(in: question, sources: sources, ownNames: own)
         let strong = (quotes.map(\.score).max() ?? 0) >= minimumEvidenceScore
-        // A comparison's values come from the different sources it compares, by design.
-        let valueSources = comparing.isEmpty ? QuestionNames.valueSources(for: question, sources: sources, ownNames: own) : Set(sources.indices)
         let valueMissing = checksAskedValue
-            && !AskedValue.given(question: question, quotes: quotes.filter { valueSources.contains($0.source - 1) }.map {
-                (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1]))
-            })
+            && !AskedValue.given(question: question, quotes: Self.valueQuotes(quotes, question: question, sources: sources,
+                                                                              comparing: comparing, ownNames: own))
         return Assessment(evidence: quotes, unmentionedNames: unmentioned, namesApart: apart, valueMissing: valueMissing,
                           answers: strong && unmentioned.isEmpty && !apart && !valueMissing)
+    }
+
+    /// The quotes a value the question asks for may come from, each with its source's file name:
+    /// those of documents that mention the identifiers it names (`QuestionNames.valueSources`), or
+    /// all of them for a comparison, whose values come from the different sources it compares.
+    static func valueQuotes(_ quotes: [EvidenceQuote], question: String, sources: [ChunkPayload], comparing: [String],
+                            ownNames: Set<String>) -> [(text: String, file: String)] {
+        let allowed = comparing.isEmpty ? QuestionNames.valueSources(for: question, sources: sources, ownNames: ownNames) : Set(sources.indices)
+        return quotes.filter { allowed.contains($0.source - 1) }.map { (text: $0.text, file: EvidenceSelector.fileName(of: sources[$0.source - 1])) }
     }
 
     /// The reply for a `generated` answer (empty when none was generated) to a question assessed as
