@@ -180,7 +180,7 @@ let package = Package(
 
         // What both command-line tools share: the connection flags and the generator's options.
         .target(name: "TwinlogCommandSupport", dependencies: [
-            "TwinlogConfig", "TwinlogEvents", "TwinlogGeneration", "TwinlogKafka", "TwinlogPostgres", "TwinlogRAG",
+            "TwinlogConfig", "TwinlogEvents", "TwinlogGeneration", "TwinlogKafka", "TwinlogLinalg", "TwinlogPostgres", "TwinlogRAG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "CLI/Shared"),

@@ -1,8 +1,15 @@
 import ArgumentParser
+import TwinlogCommandSupport
 
 /// The `twinlog` command-line tool: local infrastructure, topics, status, the consumers and the demo.
 @main
 struct Twinlog: AsyncParsableCommand {
+    /// Restarts on OpenBLAS kernels that fit the CPU when needed (`BLASCores`), then runs the command.
+    static func main() async {
+        BLASCores.restartOnFittingKernelsIfNeeded()
+        await main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "twinlog",
         abstract: "An event-sourced LLM twin: crawl, materialize, embed, index, train and answer — all from one log.",

@@ -38,4 +38,19 @@ import TwinlogLinalg
         #expect(ComputeThreads.count == threads, "the embedder left generation's thread count alone")
     }
 
+
+    @Test("OpenBLAS's generic fallback on a CPU with AVX-512 or AVX2 gets SkylakeX's or Haswell's kernels; its own choice and a user's type are kept")
+    func kernelsThatFitTheCPU() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni\n\nprocessor\t: 1\n"
+        let avx512 = BLAS.cpuFlags(cpuinfo: cpuinfo)
+        #expect(avx512.contains("avx512bw") && avx512.contains("fpu") && !avx512.contains("processor"))
+        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx512, setType: nil) == "SKYLAKEX")
+        let avx2: Set<Substring> = ["sse2", "avx", "avx2", "fma"]
+        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx2, setType: nil) == "HASWELL")
+        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: ["sse2", "avx512f"], setType: nil) == nil)
+        #expect(BLAS.preferredCoreType(coreName: "Haswell", cpuFlags: avx512, setType: nil) == nil)
+        #expect(BLAS.preferredCoreType(coreName: "Prescott", cpuFlags: avx512, setType: "PRESCOTT") == nil)
+        #expect(BLAS.cpuFlags(cpuinfo: "processor\t: 0\n").isEmpty)
+        #expect(!BLAS.coreName.isEmpty, "OpenBLAS names the kernels it loaded")
+    }
 }

@@ -79,6 +79,10 @@ def psql(env, sql):
     return out
 
 
+# How long the index snapshot may stay unchanged while it holds more chunks than the warehouse.
+STALE_SNAPSHOT_SECONDS = 120
+
+
 def namespace_env(base_env, namespace):
     env = dict(base_env)
     env["TWINLOG_TOPIC_PREFIX"] = namespace + "."
@@ -138,6 +142,12 @@ def build_namespace(twinlog, scheme, namespace, clones, env, work):
                 log(f"{namespace} ({scheme}): {documents} documents, {live} chunks in {time.time() - started:.0f} s, "
                     f"BM25 {stats['statistics']['lexical_memory_bytes'] / max(live, 1):.0f} B/chunk")
                 return snapshot, documents, live
+            # The schema is dropped above but the topics are kept: chunks a run before this one
+            # published (under another chunker) are replayed into the index and never deleted.
+            if live > int(settled[1]) and time.time() - os.path.getmtime(snapshot) > STALE_SNAPSHOT_SECONDS:
+                sys.exit(f"{namespace}: the index holds {live} chunks, the warehouse {settled[1]}, and the snapshot has not "
+                         f"changed for {STALE_SNAPSHOT_SECONDS} s: the namespace's topics hold chunks of an earlier run; "
+                         "use another --namespace-prefix")
     finally:
         stop(process)
         # The snapshot is what the questions are asked over; an unread replication slot would keep
