@@ -7,6 +7,8 @@ import TwinlogLinalg
 /// the process replaces itself with the same program and arguments and the type set. The variable
 /// is then set, so this happens at most once; if the exec fails, the process goes on as it is.
 public enum BLASCores {
+    /// Execs this process again with `OPENBLAS_CORETYPE` set when `BLAS.preferredCoreType` names
+    /// one; otherwise (or if the exec fails) returns at once. Call it first in `main`.
     public static func restartOnFittingKernelsIfNeeded() {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         guard let type = BLAS.preferredCoreType(coreName: BLAS.coreName, cpuFlags: BLAS.cpuFlags(cpuinfo: cpuinfo),
