@@ -10,9 +10,11 @@ public enum BLASCores {
     /// Execs this process again with `OPENBLAS_CORETYPE` set when `BLAS.preferredCoreType` names
     /// one; otherwise (or if the exec fails) returns at once. Call it first in `main`.
     public static func restartOnFittingKernelsIfNeeded() {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        guard let type = BLAS.preferredCoreType(coreName: BLAS.coreName, cpuFlags: BLAS.cpuFlags(cpuinfo: cpuinfo),
-                                                setType: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
+        // `/proc/cpuinfo` is read only when OpenBLAS fell back (the flags are an autoclosure).
+        guard let type = BLAS.preferredCoreType(
+            coreName: BLAS.coreName,
+            cpuFlags: BLAS.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""),
+            setType: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
         else { return }
         setenv("OPENBLAS_CORETYPE", type, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)

@@ -103,11 +103,14 @@ public enum BLAS {
     /// "Prescott", its SSE3 kernels: sgemm there was 3× slower in a 1,200-token prefill and twice
     /// as slow in every answer. The CPU's feature flags (`/proc/cpuinfo`'s `flags` line) say which
     /// kernels it can run: SkylakeX's with AVX-512 F, CD, BW, DQ and VL, Haswell's with AVX2 and
-    /// FMA. A type already set in the environment (`setType`) is the user's and is kept.
-    public static func preferredCoreType(coreName: String, cpuFlags: Set<Substring>, setType: String?) -> String? {
+    /// FMA. A type already set in the environment (`setType`) is the user's and is kept. The flags
+    /// are read only when OpenBLAS did fall back.
+    public static func preferredCoreType(coreName: String, cpuFlags: @autoclosure () -> Set<Substring>,
+                                         setType: String?) -> String? {
         guard setType == nil, coreName == "Prescott" else { return nil }
-        if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SKYLAKEX" }
-        if ["avx2", "fma"].allSatisfy(cpuFlags.contains) { return "HASWELL" }
+        let flags = cpuFlags()
+        if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { return "SKYLAKEX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "HASWELL" }
         return nil
     }
 

@@ -38,7 +38,6 @@ import TwinlogLinalg
         #expect(ComputeThreads.count == threads, "the embedder left generation's thread count alone")
     }
 
-
     @Test("OpenBLAS's generic fallback on a CPU with AVX-512 or AVX2 gets SkylakeX's or Haswell's kernels; its own choice and a user's type are kept")
     func kernelsThatFitTheCPU() {
         let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni\n\nprocessor\t: 1\n"
