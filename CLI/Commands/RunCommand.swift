@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
           help: "Answers skip the check that the sources mention the names the question asks about, in one document (for evaluation).")
     var noNameCheck = false
     @Flag(name: .customLong("no-value-check"),
-          help: "Answers skip the check that the quotes hold the kind of value the question asks for: a number, model id, image, environment variable or make target (for evaluation).")
+          help: "Answers skip the check that the quotes hold the kind of value the question asks for: a number, model id, image, CI runner, environment variable or make target (for evaluation).")
     var noValueCheck = false
     @Option(name: .customLong("reply-topic-prefix"),
             help: "Topics the inference consumer may reply to start with this (default: <topic prefix>twin.replies; key replyTopicPrefix).")

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The kind of value a question asks for — a number, a model id, a container image, an environment
-/// variable, a make target — and whether quotes hold one. A question that asks "which reranking
-/// model" and is answered by lines that name no model, or "what LoRA rank" by lines with no number
+/// The kind of value a question asks for — a number, a model id, a container image, a CI runner, an
+/// environment variable, a make target — and whether quotes hold one. A question that asks "which
+/// reranking model" and is answered by lines that name no model, or "what LoRA rank" by lines with no number
 /// beside a rank, asks about something next to what the sources hold: that is how most near misses
 /// among the real-repository questions look (BENCHMARKS.md, "The value the question asks for"), and
 /// `Grounding.assess` abstains on them. The kind is read from the noun that ends what the question
@@ -17,6 +17,9 @@ public enum AskedValue {
         case model
         /// A container image: `FROM …`, `image: …`, `python:3.11-slim`.
         case image
+        /// A CI runner image ("which runners", "which runner images"): `runs-on: …`, `macos-13`,
+        /// `ubuntu-22.04`, `windows-latest`.
+        case runner
         /// An environment variable: `OPENAI_API_KEY`, `PORT=80`.
         case variable
         /// A make target: a `name:` line of a makefile, or the command `make name`.
@@ -32,6 +35,7 @@ public enum AskedValue {
     /// Nouns that ask for a value of another kind (or their plurals).
     static let kindNouns: [String: Kind] = [
         "model": .model, "checkpoint": .model, "image": .image, "tag": .image, "variable": .variable, "target": .target,
+        "runner": .runner,
     ]
 
     /// The noun `word` is, or its singular: `versions` is `version`.
@@ -77,7 +81,8 @@ public enum AskedValue {
     /// The kinds of value `question` asks for; empty when it asks for none of them. The noun that
     /// says what is asked ends the phrase or comes before a verb the stops miss ("which make
     /// target builds …", "which … version comes with …"); a noun before another noun qualifies it
-    /// ("what model type", "which image name") and asks for nothing.
+    /// ("what model type", "which image name") and asks for nothing; "runner" before "image" makes
+    /// it a runner's image, a CI runner label ("which runner image").
     static func kinds(_ question: String) -> [Kind] {
         heads(of: question).compactMap(kind(asked:))
     }
@@ -89,6 +94,7 @@ public enum AskedValue {
             (isNumericNoun(head[index]) || kind(of: head[index]) != nil)
                 && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed"))
         }) else { return nil }
+        if kind(of: head[noun]) == .image, noun > 0, kind(of: head[noun - 1]) == .runner { return .runner }
         if let kind = kind(of: head[noun]) { return kind }
         let asked = head[...noun]
         return .number(asked.allSatisfy(isNumericNoun) ? [] : EvidenceSelector.terms(asked.joined(separator: " ")))
@@ -150,6 +156,9 @@ public enum AskedValue {
                 let name = token[..<colon], tag = token[token.index(after: colon)...]
                 return name.contains(where: \.isLetter) && (tag.first?.isNumber == true || tag.hasPrefix("latest") || tag.hasPrefix("v"))
             }
+        case .runner:
+            if lines.contains(where: { $0.hasPrefix("runs-on:") }) { return true }
+            return tokens.contains(where: isRunnerLabel)
         case .variable:
             let snakeCase = tokens.contains { token in
                 token.first?.isLetter == true && token.contains("_") && token.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" }
@@ -178,6 +187,16 @@ public enum AskedValue {
     /// Whether prose states a number in words (`numberWords`).
     static func statesNumberInWords(_ text: String) -> Bool {
         text.lowercased().split { !$0.isLetter }.contains { numberWords.contains(String($0)) }
+    }
+
+    /// Whether a token names a CI runner image: `ubuntu-22.04`, `macos-15-intel`, `windows-latest`.
+    static func isRunnerLabel(_ token: String) -> Bool {
+        let lowered = token.lowercased()
+        return ["ubuntu-", "macos-", "windows-"].contains { prefix in
+            guard lowered.hasPrefix(prefix) else { return false }
+            let version = lowered.dropFirst(prefix.count)
+            return version.first?.isNumber == true || version.hasPrefix("latest")
+        }
     }
 
     /// Whether a token reads as a model id: `owner/name` where the name has a digit or a `-` and is

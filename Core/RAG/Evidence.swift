@@ -71,8 +71,8 @@ public struct EvidenceSelector: Sendable {
 
     /// What a unit that states a number adds to its score when quotes are ranked for a question
     /// that asks for one (`asksForQuantity`: "which versions", "how many", "what port"), and a unit
-    /// that holds a model id, image, environment variable or make target for a question that asks
-    /// for that (`AskedValue.holdsNamedValue`).
+    /// that holds a model id, image, CI runner, environment variable or make target for a question
+    /// that asks for that (`AskedValue.holdsNamedValue`).
     public var quantityBonus = 0.15
 
     public init() {}

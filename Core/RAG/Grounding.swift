@@ -46,8 +46,8 @@ public struct Grounding: Sendable {
     /// Whether a name of the question missing from every source, or names that meet in no one
     /// document, make the answer an abstention.
     public var checksNames = true
-    /// Whether a question that asks for a kind of value (a number, a model id, an image, an
-    /// environment variable, a make target) that no quote holds is answered with the abstention
+    /// Whether a question that asks for a kind of value (a number, a model id, an image, a CI
+    /// runner, an environment variable, a make target) that no quote holds is answered with the abstention
     /// (`AskedValue`).
     public var checksAskedValue = true
     /// What the answer becomes when the sources do not answer.

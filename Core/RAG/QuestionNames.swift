@@ -21,13 +21,23 @@ import TwinlogIndex
 public enum QuestionNames {
     /// The names in `question`, in order, without repeats.
     public static func names(in question: String) -> [String] {
-        var names: [String] = []
+        askedNames(in: question).map(\.name)
+    }
+
+    /// The names in `question`, in order, without repeats, each with whether it describes what is
+    /// asked about: the named part of a compound with a plain word (`namePart`), `3D` of
+    /// "3D-parallel", `GitHub` of "GitHub-hosted" — unless it is a quantity (`isQuantity`), as `42M`
+    /// of "42M-parameter" and `768` of "768-dimensional" are, which tell one thing from its siblings.
+    static func askedNames(in question: String) -> [(name: String, describes: Bool)] {
+        var names: [(name: String, describes: Bool)] = []
         var startsSentence = true
         for word in question.split(whereSeparator: { $0.isWhitespace || $0 == "/" }) {
-            let name = namePart(of: trimmed(word))
+            let whole = trimmed(word)
+            let name = namePart(of: whole)
             defer { startsSentence = word.last.map { ".?!:".contains($0) } ?? false }
-            guard name.count >= 2, !names.contains(name), isName(name) || (!startsSentence && isProperNoun(name)) else { continue }
-            names.append(name)
+            guard name.count >= 2, !names.contains(where: { $0.name == name }),
+                  isName(name) || (!startsSentence && isProperNoun(name)) else { continue }
+            names.append((name, name != whole && !isQuantity(name)))
         }
         return names
     }
@@ -42,15 +52,18 @@ public enum QuestionNames {
     /// more often names a kind of thing than one thing: when a name of the question that is not
     /// an acronym is mentioned, an acronym no source spells out is not counted ("the Makefile of
     /// Pinecone's RAG framework", whose Makefile never says RAG). An acronym among names no source
-    /// mentions, or alone, still counts ("the reward functions for GRPO training").
+    /// mentions, or alone, still counts ("the reward functions for GRPO training"). The name
+    /// part of a compound that describes (`3D` of "Hugging Face's 3D-parallel pretraining library",
+    /// `askedNames`) is treated as an acronym is.
     /// Names in `ownNames` (those the sources' repositories use throughout,
     /// `Retriever.repositoryNames`) name the project asked about, not a part of it: they never count.
     public static func unmentioned(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> [String] {
         let haystacks = sources.map(haystack)
-        let asked = names(in: question)
-        let missing = asked.filter { name in !ownNames.contains(name) && !haystacks.contains { mentions($0, name) } }
-        let namedThingMentioned = asked.contains { !isAcronym($0) && !missing.contains($0) }
-        return namedThingMentioned ? missing.filter { !isAcronym($0) } : missing
+        let asked = askedNames(in: question)
+        let descriptions = Set(asked.filter(\.describes).map(\.name))
+        let missing = asked.map(\.name).filter { name in !ownNames.contains(name) && !haystacks.contains { mentions($0, name) } }
+        let namedThingMentioned = asked.contains { !isAcronym($0.name) && !$0.describes && !missing.contains($0.name) }
+        return namedThingMentioned ? missing.filter { !isAcronym($0) && !descriptions.contains($0) } : missing
     }
 
     /// Whether one document — its retrieved chunks together — mentions every name of `question`.
@@ -61,9 +74,10 @@ public enum QuestionNames {
     /// two names. An acronym (`CPU`, `GPUs`, `API`) names a kind of thing, which a document about
     /// the thing asked for need not spell out ("for which CPU platforms is Verba's image built?"
     /// where the workflow lists `linux/amd64,linux/arm64`): it is left out here, and must still be
-    /// mentioned by some source (`unmentioned`). So are `ownNames`, which name the project itself.
+    /// mentioned by some source (`unmentioned`). So are the name parts of compounds that describe
+    /// (`3D` of "3D-parallel", `askedNames`) and `ownNames`, which name the project itself.
     public static func mentionedTogether(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Bool {
-        let asked = names(in: question).filter { !isAcronym($0) && !ownNames.contains($0) }
+        let asked = askedNames(in: question).filter { !isAcronym($0.name) && !$0.describes && !ownNames.contains($0.name) }.map(\.name)
         guard asked.count > 1, !compares(question) else { return true }
         let documents = documentHaystacks(sources)
         return documents.values.contains { text in asked.allSatisfy { mentions(text, $0) } }
@@ -139,6 +153,12 @@ public enum QuestionNames {
     static func isSize(_ name: String) -> Bool {
         let digits = name.last?.isLetter == true ? name.dropLast() : Substring(name)
         return digits.first?.isNumber == true && digits.allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    /// Whether a name is a number, or a size with a magnitude (`42M`, `7B`, `260K`, `1.5B`): not `3D`.
+    static func isQuantity(_ name: String) -> Bool {
+        guard isSize(name), let last = name.last else { return false }
+        return last.isNumber || "kmbgt".contains(last.lowercased())
     }
 
     static func isName(_ word: String) -> Bool {

@@ -195,6 +195,16 @@ struct EvidenceTests {
         #expect(QuestionNames.unmentioned(in: platforms, sources: [workflow, tests]).isEmpty)
         #expect(QuestionNames.mentionedTogether(in: platforms, sources: [workflow, tests]), "an acronym names a kind of thing, not one thing")
         #expect(QuestionNames.isAcronym("GPUs") && QuestionNames.isAcronym("CPU") && !QuestionNames.isAcronym("7B") && !QuestionNames.isAcronym("QLoRA"))
+        let requirements = Self.payload("examples/mamba/requirements.txt", "mamba-ssm==1.1.4\ncausal-conv1d==1.1.0")
+        let readme = Self.payload("examples/mamba/README.md", "# Mamba\nTrain a Mamba model with nanotron.")
+        let pins = "Which versions of mamba-ssm does the Mamba example of the 3D-parallel pretraining library pin?"
+        #expect(QuestionNames.unmentioned(in: pins, sources: [requirements, readme]).isEmpty,
+                "the name part of a compound beside a mentioned name describes, as an acronym does")
+        #expect(QuestionNames.mentionedTogether(in: pins, sources: [requirements, readme]))
+        #expect(QuestionNames.unmentioned(in: "What does the 3D-parallel trainer shard?", sources: [requirements]) == ["3D"],
+                "alone, it must be mentioned")
+        #expect(QuestionNames.unmentioned(in: "Which learning rate trains the 42M-parameter Mamba model?", sources: [requirements, readme])
+                == ["42M"], "a size tells one model from its siblings: it is no description")
         let embedder = try Self.embedder.get()
         let grounding = Grounding()
         let assessment = try await grounding.assess(question: question, sources: [gemma, qlora]) { await embedder.embed($0) }
@@ -569,6 +579,8 @@ struct EvidenceTests {
                 "a noun before another noun qualifies it")
         #expect(AskedValue.kinds("Under which image name is the slim variant published?").isEmpty)
         #expect(AskedValue.kinds("How does the tokenizer handle special tokens?").isEmpty)
+        #expect(AskedValue.kinds("Which macOS runner images do the CI workflows build on?") == [.runner])
+        #expect(AskedValue.kinds("Which runner image does the test job use?") == [.runner], "a runner's image is a runner label")
     }
 
     @Test("a quote holds a value of the asked kind: a number by the asked words, a model id, an image, a variable, a make target")
@@ -588,6 +600,10 @@ struct EvidenceTests {
         #expect(AskedValue.holds(.image, "FROM python:3.11-slim", file: "Dockerfile"))
         #expect(AskedValue.holds(.image, "    image: pgvector/pgvector:pg16", file: "docker-compose.yml"))
         #expect(!AskedValue.holds(.image, "The image `rayproject/ray` includes Ray.", file: "README.md"))
+        #expect(AskedValue.holds(.runner, "include:\n  - os: macos-13\n    postgresql: 15", file: "build.yml"))
+        #expect(AskedValue.holds(.runner, "runs-on: ${{ matrix.os }}", file: "ci.yml"))
+        #expect(!AskedValue.holds(.runner, "Builds run on macOS and Linux.", file: "README.md"), "a platform is no runner label")
+        #expect(!AskedValue.holds(.image, "- os: macos-13", file: "build.yml"), "a runner label is no container image")
         #expect(AskedValue.holds(.variable, "prompt = os.getenv(\"SYSTEM_MESSAGE_PROMPT\", default)", file: "interfaces.py"))
         #expect(AskedValue.holds(.variable, "ENV PORT=80", file: "Dockerfile"))
         #expect(!AskedValue.holds(.variable, "Create a `.env` in the folder you start it in.", file: "README.md"))
