@@ -2,8 +2,8 @@ import Foundation
 
 /// The kind of value a question asks for — a number, a model id, a container image, a CI runner, an
 /// environment variable, a make target — and whether quotes hold one. A question that asks "which
-/// reranking model" and is answered by lines that name no model, or "what LoRA rank" by lines with no number
-/// beside a rank, asks about something next to what the sources hold: that is how most near misses
+/// reranking model" and is answered by lines that name no model, or "what LoRA rank" by lines with
+/// no number beside a rank, asks about something next to what the sources hold: that is how most near misses
 /// among the real-repository questions look (BENCHMARKS.md, "The value the question asks for"), and
 /// `Grounding.assess` abstains on them. The kind is read from the noun that ends what the question
 /// asks about (`heads`): "What learning rate does …", "Which make target builds …".
@@ -17,8 +17,8 @@ public enum AskedValue {
         case model
         /// A container image: `FROM …`, `image: …`, `python:3.11-slim`.
         case image
-        /// A CI runner image ("which runners", "which runner images"): `runs-on: …`, `macos-13`,
-        /// `ubuntu-22.04`, `windows-latest`.
+        /// A CI runner image ("which runners", "which runner images"): `macos-13`, `ubuntu-22.04`,
+        /// `windows-latest`, or what a `runs-on:` line names (not an expression, `${{ matrix.os }}`).
         case runner
         /// An environment variable: `OPENAI_API_KEY`, `PORT=80`.
         case variable
@@ -157,8 +157,12 @@ public enum AskedValue {
                 return name.contains(where: \.isLetter) && (tag.first?.isNumber == true || tag.hasPrefix("latest") || tag.hasPrefix("v"))
             }
         case .runner:
-            if lines.contains(where: { $0.hasPrefix("runs-on:") }) { return true }
-            return tokens.contains(where: isRunnerLabel)
+            let named = lines.contains { line in
+                guard line.hasPrefix("runs-on:") else { return false }
+                let value = line.dropFirst("runs-on:".count).trimmingCharacters(in: .whitespaces)
+                return !value.isEmpty && !value.hasPrefix("${{")
+            }
+            return named || tokens.contains(where: isRunnerLabel)
         case .variable:
             let snakeCase = tokens.contains { token in
                 token.first?.isLetter == true && token.contains("_") && token.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" }

@@ -47,8 +47,8 @@ public struct Grounding: Sendable {
     /// document, make the answer an abstention.
     public var checksNames = true
     /// Whether a question that asks for a kind of value (a number, a model id, an image, a CI
-    /// runner, an environment variable, a make target) that no quote holds is answered with the abstention
-    /// (`AskedValue`).
+    /// runner, an environment variable, a make target) that no quote holds is answered with the
+    /// abstention (`AskedValue`).
     public var checksAskedValue = true
     /// What the answer becomes when the sources do not answer.
     public var abstention = "The sources do not answer this question. The nearest ones are listed below."
