@@ -82,7 +82,9 @@ public enum AskedValue {
     /// says what is asked ends the phrase or comes before a verb the stops miss ("which make
     /// target builds …", "which … version comes with …"); a noun before another noun qualifies it
     /// ("what model type", "which image name") and asks for nothing; "runner" before "image" makes
-    /// it a runner's image, a CI runner label ("which runner image").
+    /// it a runner's image, a CI runner label ("which runner image"). A noun of another kind than a
+    /// number also ends what is asked before `and` ("which base image and VS Code extensions …"
+    /// asks for an image).
     static func kinds(_ question: String) -> [Kind] {
         heads(of: question).compactMap(kind(asked:))
     }
@@ -92,7 +94,8 @@ public enum AskedValue {
         if head.first == "many" { return .number([]) }
         guard let noun = head.indices.first(where: { index in
             (isNumericNoun(head[index]) || kind(of: head[index]) != nil)
-                && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed"))
+                && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed")
+                    || (head[index + 1] == "and" && kind(of: head[index]) != nil))
         }) else { return nil }
         if kind(of: head[noun]) == .image, noun > 0, kind(of: head[noun - 1]) == .runner { return .runner }
         if let kind = kind(of: head[noun]) { return kind }

@@ -581,6 +581,10 @@ struct EvidenceTests {
         #expect(AskedValue.kinds("How does the tokenizer handle special tokens?").isEmpty)
         #expect(AskedValue.kinds("Which macOS runner images do the CI workflows build on?") == [.runner])
         #expect(AskedValue.kinds("Which runner image does the test job use?") == [.runner], "a runner's image is a runner label")
+        #expect(AskedValue.kinds("Which base image and VS Code extensions does the dev container set up?") == [.image],
+                "a named kind's noun before `and` ends what is asked")
+        #expect(AskedValue.kinds("What learning rate and batch size does the recipe use?") == [.number(["learning", "rate", "batch", "size"])],
+                "a number's noun before `and` does not: the number may sit beside either part")
     }
 
     @Test("a quote holds a value of the asked kind: a number by the asked words, a model id, an image, a variable, a make target")
