@@ -97,8 +97,9 @@ public enum AskedValue {
                 && (index + 1 == head.count || head[index + 1].hasSuffix("s") || head[index + 1].hasSuffix("ed")
                     || (head[index + 1] == "and" && kind(of: head[index]) != nil))
         }) else { return nil }
-        if kind(of: head[noun]) == .image, noun > 0, kind(of: head[noun - 1]) == .runner { return .runner }
-        if let kind = kind(of: head[noun]) { return kind }
+        if let named = kind(of: head[noun]) {
+            return named == .image && noun > 0 && kind(of: head[noun - 1]) == .runner ? .runner : named
+        }
         let asked = head[...noun]
         return .number(asked.allSatisfy(isNumericNoun) ? [] : EvidenceSelector.terms(asked.joined(separator: " ")))
     }

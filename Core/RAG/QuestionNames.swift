@@ -24,12 +24,13 @@ public enum QuestionNames {
         askedNames(in: question).map(\.name)
     }
 
-    /// The names in `question`, in order, without repeats, each with whether it describes what is
-    /// asked about: the named part of a compound with a plain word (`namePart`), `3D` of
-    /// "3D-parallel", `GitHub` of "GitHub-hosted" — unless it is a quantity (`isQuantity`), as `42M`
-    /// of "42M-parameter" and `768` of "768-dimensional" are, which tell one thing from its siblings.
-    static func askedNames(in question: String) -> [(name: String, describes: Bool)] {
-        var names: [(name: String, describes: Bool)] = []
+    /// The names in `question`, in order, without repeats, each with whether it names a kind of
+    /// thing rather than one thing: an acronym (`isAcronym`: `CPU`, `RAG`), or the named part of a
+    /// compound with a plain word (`namePart`), which describes — `3D` of "3D-parallel", `GitHub`
+    /// of "GitHub-hosted" — unless it is a quantity (`isQuantity`), as `42M` of "42M-parameter" and
+    /// `768` of "768-dimensional" are, which tell one thing from its siblings.
+    static func askedNames(in question: String) -> [(name: String, generic: Bool)] {
+        var names: [(name: String, generic: Bool)] = []
         var startsSentence = true
         for word in question.split(whereSeparator: { $0.isWhitespace || $0 == "/" }) {
             let whole = trimmed(word)
@@ -37,7 +38,7 @@ public enum QuestionNames {
             defer { startsSentence = word.last.map { ".?!:".contains($0) } ?? false }
             guard name.count >= 2, !names.contains(where: { $0.name == name }),
                   isName(name) || (!startsSentence && isProperNoun(name)) else { continue }
-            names.append((name, name != whole && !isQuantity(name)))
+            names.append((name, isAcronym(name) || (name != whole && !isQuantity(name))))
         }
         return names
     }
@@ -53,17 +54,17 @@ public enum QuestionNames {
     /// an acronym is mentioned, an acronym no source spells out is not counted ("the Makefile of
     /// Pinecone's RAG framework", whose Makefile never says RAG). An acronym among names no source
     /// mentions, or alone, still counts ("the reward functions for GRPO training"). The name
-    /// part of a compound that describes (`3D` of "Hugging Face's 3D-parallel pretraining library",
-    /// `askedNames`) is treated as an acronym is.
+    /// part of a compound that describes (`3D` of "Hugging Face's 3D-parallel pretraining library")
+    /// is treated as an acronym is (both are `generic`, `askedNames`).
     /// Names in `ownNames` (those the sources' repositories use throughout,
     /// `Retriever.repositoryNames`) name the project asked about, not a part of it: they never count.
     public static func unmentioned(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> [String] {
         let haystacks = sources.map(haystack)
         let asked = askedNames(in: question)
-        let descriptions = Set(asked.filter(\.describes).map(\.name))
+        let generic = Set(asked.filter(\.generic).map(\.name))
         let missing = asked.map(\.name).filter { name in !ownNames.contains(name) && !haystacks.contains { mentions($0, name) } }
-        let namedThingMentioned = asked.contains { !isAcronym($0.name) && !$0.describes && !missing.contains($0.name) }
-        return namedThingMentioned ? missing.filter { !isAcronym($0) && !descriptions.contains($0) } : missing
+        let namedThingMentioned = asked.contains { !$0.generic && !missing.contains($0.name) }
+        return namedThingMentioned ? missing.filter { !generic.contains($0) } : missing
     }
 
     /// Whether one document — its retrieved chunks together — mentions every name of `question`.
@@ -75,9 +76,10 @@ public enum QuestionNames {
     /// the thing asked for need not spell out ("for which CPU platforms is Verba's image built?"
     /// where the workflow lists `linux/amd64,linux/arm64`): it is left out here, and must still be
     /// mentioned by some source (`unmentioned`). So are the name parts of compounds that describe
-    /// (`3D` of "3D-parallel", `askedNames`) and `ownNames`, which name the project itself.
+    /// (`3D` of "3D-parallel"; both are `generic`, `askedNames`) and `ownNames`, which name the
+    /// project itself.
     public static func mentionedTogether(in question: String, sources: [ChunkPayload], ownNames: Set<String> = []) -> Bool {
-        let asked = askedNames(in: question).filter { !isAcronym($0.name) && !$0.describes && !ownNames.contains($0.name) }.map(\.name)
+        let asked = askedNames(in: question).filter { !$0.generic && !ownNames.contains($0.name) }.map(\.name)
         guard asked.count > 1, !compares(question) else { return true }
         let documents = documentHaystacks(sources)
         return documents.values.contains { text in asked.allSatisfy { mentions(text, $0) } }
